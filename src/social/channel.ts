@@ -1,0 +1,31 @@
+// One interface every social network adapter implements; the worker knows nothing else about a network.
+
+export type Network = 'x' | 'facebook' | 'mastodon' | 'bluesky';
+
+/** A composed post, ready for one network: the text already fits that network's limit. */
+export interface SocialPost {
+  text: string;
+  /** The article URL; always present in full in `text` or as the network's link field. */
+  link: string;
+  title: string;
+  description: string;
+  image?: { url: string; alt: string };
+}
+
+export interface PostResult {
+  remoteId: string;
+  remoteUrl?: string;
+}
+
+export interface PostOptions {
+  /** Deterministic per delivery, so a network that honours it (Mastodon) never posts twice. */
+  idempotencyKey: string;
+}
+
+export interface SocialChannel {
+  readonly network: Network;
+  /** Human name of the account posted to, e.g. `@herald@mastodon.social` or the page id. */
+  readonly account: string;
+  /** Posts and resolves with the remote id, or throws a DeliveryFailure subclass (src/delivery/failure.ts). */
+  post(post: SocialPost, options: PostOptions): Promise<PostResult>;
+}
