@@ -1,0 +1,60 @@
+// What a CMS may send as an article, validated and cleaned before it touches the database.
+import { z } from 'zod';
+import { cleanLine, sanitizeArticleHtml, stripTags } from './sanitize.js';
+
+const MAX_HTML_BYTES = 2 * 1024 * 1024;
+
+const httpUrl = z
+  .string()
+  .trim()
+  .max(2048)
+  .url({ message: 'must be an absolute http(s) URL' })
+  .refine((u) => /^https?:\/\//i.test(u), { message: 'must be an absolute http(s) URL' })
+  // A URL ends at the first character that cannot appear in one: `"`, `<`, `>` or whitespace.
+  .refine((u) => !/["<>\s]/.test(u), { message: 'must not contain quotes, angle brackets or spaces' });
+
+export const channelNames = ['email', 'x', 'facebook', 'mastodon', 'bluesky'] as const;
+export type ChannelName = (typeof channelNames)[number];
+
+const isTimezone = (tz: string) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+export const scheduleInput = z.object({
+  at: z.string().datetime({ offset: true, local: true, message: 'must be an ISO-8601 date-time' }),
+  timezone: z.string().refine(isTimezone, { message: 'must be an IANA time zone such as Europe/Berlin' }).optional(),
+});
+
+export const articleInput = z.object({
+  externalId: z.string().trim().min(1).max(200),
+  title: z.string().min(1).max(1000).transform(cleanLine).pipe(z.string().min(1, 'must not be blank')),
+  url: httpUrl,
+  excerpt: z.string().max(5000).default('').transform((s) => cleanLine(stripTags(s))),
+  html: z
+    .string()
+    .default('')
+    .refine((s) => Buffer.byteLength(s) <= MAX_HTML_BYTES, { message: `must be at most ${MAX_HTML_BYTES} bytes` })
+    .transform(sanitizeArticleHtml),
+  author: z
+    .object({ name: z.string().max(300).transform((s) => cleanLine(stripTags(s))) })
+    .nullish(),
+  section: z.string().max(200).nullish().transform((s) => (s ? cleanLine(stripTags(s)) || null : null)),
+  tags: z
+    .array(z.string().max(200))
+    .max(50)
+    .default([])
+    .transform((tags) => [...new Set(tags.map((t) => cleanLine(stripTags(t))).filter(Boolean))]),
+  image: z
+    .object({ url: httpUrl, alt: z.string().max(1000).default('').transform((s) => cleanLine(stripTags(s))) })
+    .nullish(),
+  publishedAt: z.string().datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).optional(),
+  schedule: scheduleInput.optional(),
+  channels: z.array(z.enum(channelNames)).min(1).max(channelNames.length).optional(),
+});
+
+export type ArticleInput = z.infer<typeof articleInput>;

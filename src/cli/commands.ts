@@ -1,0 +1,94 @@
+// The CLI's API-backed commands: publish, import and export subscribers.
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ApiClient } from './api-client.js';
+import { CliError } from './api-client.js';
+import { createProgress } from './progress.js';
+
+interface DispatchView {
+  id: number;
+  status: string;
+  scheduledAt: string | null;
+  error: string | null;
+  progress: { channel: string; total: number; counts: Record<string, number> }[];
+}
+
+const FINAL_DISPATCH = new Set(['completed', 'cancelled', 'failed']);
+const UNFINISHED_DELIVERY = new Set(['pending', 'sending']);
+
+export async function publishFile(api: ApiClient, file: string, options: { wait: boolean; out: NodeJS.WritableStream }) {
+  let article: unknown;
+  try {
+    article = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  const result = await api.request<{ id: number; title: string; dispatch: DispatchView | null }>('POST', '/api/articles', article);
+  if (!result.dispatch) {
+    options.out.write(`Article ${result.id} was already published; nothing was sent again.\n`);
+    return;
+  }
+  options.out.write(`Published article ${result.id} "${result.title}" as dispatch ${result.dispatch.id}.\n`);
+  if (result.dispatch.status === 'scheduled') {
+    options.out.write(`Scheduled for ${result.dispatch.scheduledAt}.\n`);
+    return;
+  }
+  if (options.wait) await watchDispatch(api, result.dispatch.id, options.out);
+}
+
+export async function watchDispatch(api: ApiClient, dispatchId: number, out: NodeJS.WritableStream) {
+  const progress = createProgress(`dispatch ${dispatchId}`);
+  let view: DispatchView;
+  for (;;) {
+    view = await api.request<DispatchView>('GET', `/api/dispatches/${dispatchId}`);
+    const total = view.progress.reduce((n, c) => n + c.total, 0);
+    const done = view.progress.reduce(
+      (n, c) => n + Object.entries(c.counts).filter(([s]) => !UNFINISHED_DELIVERY.has(s)).reduce((m, [, k]) => m + k, 0),
+      0,
+    );
+    progress.update(done, total, view.status);
+    if (FINAL_DISPATCH.has(view.status)) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  progress.stop();
+  for (const channel of view.progress) {
+    const counts = Object.entries(channel.counts).map(([s, n]) => `${n} ${s}`).join(', ');
+    out.write(`  ${channel.channel}: ${counts}\n`);
+  }
+  out.write(`Dispatch ${dispatchId} ${view.status}${view.error ? `: ${view.error}` : ''}.\n`);
+  if (view.status === 'failed') throw new CliError(`dispatch ${dispatchId} failed`);
+}
+
+export async function importCsv(api: ApiClient, file: string, out: NodeJS.WritableStream) {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  const progress = createProgress('import (bytes)');
+  let sent = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      sent += chunk.length;
+      progress.update(sent, size);
+      done(null, chunk);
+    },
+  });
+  const body = createReadStream(file).pipe(counter);
+  const report = await api.upload<{ imported: number; updated: number; skipped: number; errors: { line: number; reason: string }[] }>(
+    '/api/subscribers/import', 'text/csv', body, size,
+  );
+  progress.stop();
+  out.write(`Imported ${report.imported}, updated ${report.updated}, skipped ${report.skipped}.\n`);
+  for (const error of report.errors.slice(0, 20)) out.write(`  line ${error.line}: ${error.reason}\n`);
+  if (report.errors.length > 20) out.write(`  … and ${report.errors.length - 20} more errors\n`);
+}
+
+export async function exportCsv(api: ApiClient, file: string | undefined, out: NodeJS.WritableStream) {
+  const response = await api.download('/api/subscribers/export');
+  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
+  await pipeline(body, file ? createWriteStream(file) : out);
+}

@@ -1,0 +1,93 @@
+// Herald's configuration: read from the environment once, validated by one zod schema. Nothing else reads process.env.
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const url = (example: string) =>
+  z.string().trim().url({ message: `must be a URL like ${example}` });
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  /** Base of every link Herald puts in mail and pages; defaults to http://HOST:PORT. */
+  PUBLIC_URL: url('https://news.example.org').optional(),
+  HERALD_DATA_DIR: z.string().trim().min(1).default('./data'),
+  REDIS_URL: url('redis://127.0.0.1:6379').optional(),
+  /** Unset: embedded PGlite in HERALD_DATA_DIR/pg. */
+  DATABASE_URL: url('postgres://user@host:5432/db').optional(),
+  HERALD_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  HERALD_ADMIN_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  /** Token the `herald` CLI sends to the API (falls back to HERALD_ADMIN_TOKEN, then the generated one). */
+  HERALD_TOKEN: optionalString,
+  HERALD_QUEUE_PREFIX: z.string().trim().min(1).default('{herald}'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Bodies above this many bytes get 413. */
+  HERALD_BODY_LIMIT: positiveInt(5 * 1024 * 1024),
+  /** How often the outbox relay looks for dispatches that are not queued yet. */
+  HERALD_RELAY_INTERVAL_MS: positiveInt(3000),
+  /** A job of a worker that died is taken over after about this long. */
+  HERALD_JOB_LOCK_MS: positiveInt(30_000),
+
+  // Email
+  /** Unset: the built-in capture inbox (an SMTP server on loopback writing .eml files to the data dir). */
+  SMTP_URL: url('smtp://user:pass@smtp.example.org:587').optional(),
+  SMTP_POOL_SIZE: positiveInt(5),
+  /** Messages per second across this process' pool; 0 = unlimited. */
+  SMTP_RATE_PER_SECOND: z.coerce.number().int().min(0).default(0),
+  MAIL_FROM: z.string().trim().min(3).default('Herald <newsletter@localhost>'),
+  LIST_NAME: z.string().trim().min(1).default('Herald Newsletter'),
+  POSTAL_ADDRESS: z.string().trim().default('Herald Newsroom, 1 Example Street, Springfield'),
+  /** An address mailbox providers may also unsubscribe through (List-Unsubscribe mailto). */
+  UNSUBSCRIBE_MAILTO: optionalString,
+  EMAIL_BATCH_SIZE: positiveInt(500),
+  /** Tries per email before a temporary failure (4xx, dropped connection) counts as failed. */
+  SMTP_MAX_ATTEMPTS: positiveInt(5),
+  /** How long all sending pauses after the server answers 421/450/451. */
+  SMTP_THROTTLE_WAIT_MS: positiveInt(30_000),
+  /** What to do with a message whose SMTP outcome is unknown after a crash: resend (nobody missed) or hold. */
+  UNCERTAIN_DELIVERY_POLICY: z.enum(['resend', 'hold']).default('resend'),
+  DKIM_DOMAIN: optionalString,
+  DKIM_SELECTOR: optionalString,
+  DKIM_PRIVATE_KEY: optionalString,
+});
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config extends Omit<Env, 'PUBLIC_URL'> {
+  PUBLIC_URL: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(
+      'Invalid configuration:\n' + problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({ variable: String(issue.path[0]), message: issue.message })),
+    );
+  }
+  const c = parsed.data;
+  const dkim = [c.DKIM_DOMAIN, c.DKIM_SELECTOR, c.DKIM_PRIVATE_KEY].filter(Boolean).length;
+  if (dkim !== 0 && dkim !== 3) {
+    throw new ConfigError([
+      { variable: 'DKIM_DOMAIN', message: 'DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY go together' },
+    ]);
+  }
+  const host = c.HOST === '0.0.0.0' || c.HOST === '::' ? 'localhost' : c.HOST;
+  const publicUrl = (c.PUBLIC_URL ?? `http://${host}:${c.PORT}`).replace(/\/+$/, '');
+  return { ...c, PUBLIC_URL: publicUrl };
+}

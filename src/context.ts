@@ -1,0 +1,21 @@
+// What every part of a running Herald receives: built once by the composition root (src/herald.ts).
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import type { Database } from './db/schema.js';
+import type { OutboxRelay } from './dispatch/outbox-relay.js';
+import type { Metrics } from './http/metrics.js';
+import type { Queues } from './queue/queues.js';
+
+export interface HeraldContext {
+  config: Config;
+  /** HMAC key for links in mail (unsubscribe, confirm, preferences). */
+  secret: string;
+  db: Kysely<Database>;
+  redis: Redis;
+  queues: Queues;
+  relay: OutboxRelay;
+  metrics: Metrics;
+  log: Logger;
+}

@@ -1,0 +1,74 @@
+// Opens Herald's database: real PostgreSQL when DATABASE_URL is set, embedded PGlite in the data dir otherwise.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CamelCasePlugin, Kysely, Migrator, PostgresDialect, type Dialect } from 'kysely';
+import pg from 'pg';
+import { migrations } from './migrations/index.js';
+import { PGliteDialect } from './pglite-dialect.js';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+
+export interface DatabaseOptions {
+  /** postgres:// URL; unset means embedded PGlite. */
+  url?: string;
+  /** Folder for PGlite's files; unset (with no url) means an in-memory database, for tests. */
+  dataDir?: string;
+  /** Connections in the pool (PostgreSQL only). */
+  poolSize?: number;
+}
+
+export interface DatabaseHandle {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  /** Whether other processes can share this database (PGlite lives inside this one process). */
+  shareable: boolean;
+}
+
+const INT8_OID = 20;
+
+function postgresDialect(url: string, poolSize: number): Dialect {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    // Ids and counts are int8; they stay far below 2^53, so numbers are safe and match PGlite's answer.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  return new PostgresDialect({ pool });
+}
+
+async function pgliteDialect(dataDir: string | undefined): Promise<Dialect> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const pglite = dataDir ? new PGlite(dataDir) : new PGlite();
+  await pglite.waitReady;
+  return new PGliteDialect(pglite);
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  const dialect = options.url
+    ? postgresDialect(options.url, options.poolSize ?? 10)
+    : await pgliteDialect(options.dataDir);
+  const db = new Kysely<Database>({ dialect, plugins: [new CamelCasePlugin()] });
+  return { db, kind: options.url ? 'postgres' : 'pglite', shareable: !!options.url };
+}
+
+export function pgliteDataDir(heraldDataDir: string): string {
+  return join(heraldDataDir, 'pg');
+}
+
+/** Applies every pending migration; safe to run at every start and from several processes. */
+export async function migrate(db: Db): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'herald_migrations',
+    migrationLockTableName: 'herald_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

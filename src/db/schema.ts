@@ -1,0 +1,150 @@
+// The database as Kysely sees it (camelCase here, snake_case in SQL via CamelCasePlugin).
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export type SubscriberStatus = 'pending' | 'confirmed' | 'unsubscribed' | 'bounced' | 'complained';
+export type Cadence = 'instant' | 'daily' | 'weekly';
+export type DispatchStatus = 'scheduled' | 'pending' | 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
+export type DeliveryStatus =
+  | 'pending' // waiting for its turn
+  | 'sending' // handed to the transport; if found so after a crash, the outcome is unknown
+  | 'sent'
+  | 'failed'
+  | 'skipped' // recipient left or was suppressed before its turn
+  | 'uncertain' // may or may not have arrived; held for an editor
+  | 'preview' // social channel without credentials: composed, stored, not sent
+  | 'cancelled';
+export type BatchStatus = 'pending' | 'running' | 'done';
+export type TokenRole = 'admin' | 'editor';
+
+export interface ArticlesTable {
+  id: Generated<number>;
+  externalId: string;
+  title: string;
+  url: string;
+  excerpt: string;
+  html: string;
+  authorName: string | null;
+  section: string | null;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  imageUrl: string | null;
+  imageAlt: string | null;
+  publishedAt: ColumnType<Date, Date | string, Date | string>;
+  createdAt: CreatedAt;
+}
+
+export interface SubscribersTable {
+  id: Generated<number>;
+  email: string;
+  name: string | null;
+  status: SubscriberStatus;
+  topics: ColumnType<string[], string[] | undefined, string[]>;
+  cadence: ColumnType<Cadence, Cadence | undefined, Cadence>;
+  paused: ColumnType<boolean, boolean | undefined, boolean>;
+  bounceCount: ColumnType<number, number | undefined, number>;
+  source: string | null;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+  confirmedAt: Date | null;
+  unsubscribedAt: Date | null;
+}
+
+export interface DispatchesTable {
+  id: Generated<number>;
+  articleId: number;
+  channels: ColumnType<string[], string[], string[]>;
+  status: DispatchStatus;
+  scheduledAt: Date | null;
+  timezone: string | null;
+  /** Set by the outbox relay once a BullMQ job exists for this dispatch; null means "not queued yet". */
+  enqueuedAt: Date | null;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  subject: string | null;
+  preheader: string | null;
+  socialTexts: Json<Record<string, string>>;
+  /** Keyset cursor of the email fan-out: the last subscriber id whose delivery row exists. */
+  emailCursor: ColumnType<number, number | undefined, number>;
+  emailBatches: ColumnType<number, number | undefined, number>;
+  emailFannedOutAt: Date | null;
+  error: string | null;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface EditionsTable {
+  dispatchId: number;
+  subject: string;
+  preheader: string;
+  html: string;
+  text: string;
+  createdAt: CreatedAt;
+}
+
+export interface EmailBatchesTable {
+  dispatchId: number;
+  batchNo: number;
+  status: BatchStatus;
+  recipients: number;
+  updatedAt: UpdatedAt;
+}
+
+export interface DeliveriesTable {
+  id: Generated<number>;
+  dispatchId: number;
+  channel: string;
+  recipient: string;
+  subscriberId: number | null;
+  batchNo: number | null;
+  status: DeliveryStatus;
+  attempts: ColumnType<number, number | undefined, number>;
+  lastResponse: string | null;
+  remoteId: string | null;
+  remoteUrl: string | null;
+  content: string | null;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  name: string;
+  tokenHash: string;
+  role: TokenRole;
+  createdAt: CreatedAt;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export interface EventsTable {
+  id: Generated<number>;
+  at: CreatedAt;
+  subjectType: 'article' | 'subscriber' | 'dispatch' | 'delivery';
+  subjectId: string;
+  event: string;
+  fromStatus: string | null;
+  toStatus: string | null;
+  cause: string | null;
+  detail: Json<Record<string, unknown>> | null;
+}
+
+export interface Database {
+  articles: ArticlesTable;
+  subscribers: SubscribersTable;
+  dispatches: DispatchesTable;
+  editions: EditionsTable;
+  emailBatches: EmailBatchesTable;
+  deliveries: DeliveriesTable;
+  apiTokens: ApiTokensTable;
+  events: EventsTable;
+}
+
+export type ArticleRow = Selectable<ArticlesTable>;
+export type SubscriberRow = Selectable<SubscribersTable>;
+export type NewSubscriber = Insertable<SubscribersTable>;
+export type SubscriberUpdate = Updateable<SubscribersTable>;
+export type DispatchRow = Selectable<DispatchesTable>;
+export type DeliveryRow = Selectable<DeliveriesTable>;

@@ -1,0 +1,111 @@
+// Reading dispatches and their progress; status changes that editors trigger.
+import { sql, type Kysely } from 'kysely';
+import type { Database, DispatchRow, DispatchStatus } from '../db/schema.js';
+import { recordEvent } from '../events/event-log.js';
+
+/** Delivery statuses that will not change any more without an editor. */
+export const FINAL_DELIVERY_STATUSES = ['sent', 'failed', 'skipped', 'uncertain', 'preview', 'cancelled'] as const;
+
+export interface ChannelProgress {
+  channel: string;
+  total: number;
+  counts: Record<string, number>;
+}
+
+export interface DispatchView extends DispatchRow {
+  progress: ChannelProgress[];
+}
+
+export async function findDispatch(db: Kysely<Database>, id: number): Promise<DispatchRow | undefined> {
+  return db.selectFrom('dispatches').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function dispatchProgress(db: Kysely<Database>, dispatchId: number): Promise<ChannelProgress[]> {
+  const rows = await db
+    .selectFrom('deliveries')
+    .select(['channel', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('dispatchId', '=', dispatchId)
+    .groupBy(['channel', 'status'])
+    .execute();
+  const byChannel = new Map<string, ChannelProgress>();
+  for (const row of rows) {
+    const entry = byChannel.get(row.channel) ?? { channel: row.channel, total: 0, counts: {} };
+    entry.counts[row.status] = Number(row.n);
+    entry.total += Number(row.n);
+    byChannel.set(row.channel, entry);
+  }
+  return [...byChannel.values()].sort((a, b) => a.channel.localeCompare(b.channel));
+}
+
+export async function viewDispatch(db: Kysely<Database>, id: number): Promise<DispatchView | undefined> {
+  const dispatch = await findDispatch(db, id);
+  return dispatch && { ...dispatch, progress: await dispatchProgress(db, id) };
+}
+
+export async function listDispatches(
+  db: Kysely<Database>,
+  filter: { articleId?: number; limit: number },
+): Promise<DispatchRow[]> {
+  let query = db.selectFrom('dispatches').selectAll().orderBy('id', 'desc').limit(filter.limit);
+  if (filter.articleId) query = query.where('articleId', '=', filter.articleId);
+  return query.execute();
+}
+
+/**
+ * Moves a dispatch from one of `from` to `to`; returns the row when this caller won the change, so two
+ * workers (or a worker and an editor) can never both act on the same transition.
+ */
+export async function transitionDispatch(
+  db: Kysely<Database>,
+  id: number,
+  from: DispatchStatus[],
+  to: DispatchStatus,
+  cause: string,
+  extra: { error?: string | null } = {},
+): Promise<DispatchRow | undefined> {
+  return db.transaction().execute(async (tx) => {
+    const before = await tx
+      .selectFrom('dispatches')
+      .select('status')
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!before || !from.includes(before.status)) return undefined;
+    const row = await tx
+      .updateTable('dispatches')
+      .set({
+        status: to,
+        updatedAt: sql<Date>`now()`,
+        ...(to === 'running' ? { startedAt: sql<Date>`coalesce(started_at, now())` } : {}),
+        ...(['completed', 'cancelled', 'failed'].includes(to) ? { completedAt: sql<Date>`now()` } : {}),
+        ...(extra.error !== undefined ? { error: extra.error } : {}),
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordEvent(tx, {
+      subjectType: 'dispatch',
+      subjectId: id,
+      event: 'dispatch.status',
+      fromStatus: before.status,
+      toStatus: to,
+      cause,
+      ...(extra.error ? { detail: { error: extra.error } } : {}),
+    });
+    return row;
+  });
+}
+
+/** Cancels a dispatch that has not finished; deliveries not yet handed to a transport stay unsent. */
+export async function cancelDispatch(db: Kysely<Database>, id: number, cause: string): Promise<DispatchRow | undefined> {
+  const row = await transitionDispatch(db, id, ['scheduled', 'pending', 'running', 'paused'], 'cancelled', cause);
+  if (row) {
+    await db
+      .updateTable('deliveries')
+      .set({ status: 'cancelled', updatedAt: sql<Date>`now()` })
+      .where('dispatchId', '=', id)
+      .where('status', '=', 'pending')
+      .execute();
+  }
+  return row;
+}

@@ -1,0 +1,32 @@
+// Turns an editor's "at 09:00 in Europe/Berlin" into the instant it means.
+
+/** Offset of `timeZone` from UTC at `instant`, in milliseconds. */
+function zoneOffset(instant: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(instant));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return asUtc - (instant - (instant % 1000));
+}
+
+const HAS_OFFSET = /(Z|[+-]\d{2}:?\d{2})$/i;
+
+/**
+ * An ISO date-time with an offset means that instant; without one it is wall-clock time in `timeZone`
+ * (UTC when none is given). Across a DST change the offset valid at the resulting instant wins.
+ */
+export function resolveScheduledTime(at: string, timeZone?: string): Date {
+  if (HAS_OFFSET.test(at) || !timeZone) return new Date(HAS_OFFSET.test(at) ? at : `${at}Z`);
+  const wallClockAsUtc = new Date(`${at}Z`).getTime();
+  let instant = wallClockAsUtc - zoneOffset(wallClockAsUtc, timeZone);
+  instant = wallClockAsUtc - zoneOffset(instant, timeZone);
+  return new Date(instant);
+}

@@ -1,0 +1,39 @@
+// The moment a dispatch fires: claim it (pending/scheduled → running) and set each of its channels going.
+import type { HeraldContext } from '../context.js';
+import { DEFAULT_JOB_OPTIONS, jobIds, QUEUE_NAMES } from '../queue/queues.js';
+import { completeDispatchIfDone } from './complete-dispatch.js';
+import type { FlowProducer } from 'bullmq';
+import { findDispatch, transitionDispatch } from './dispatch-repository.js';
+
+/** Starts the social side of a dispatch; provided by src/social once it exists. */
+export type SocialStarter = (ctx: HeraldContext, dispatchId: number, channels: string[]) => Promise<void>;
+
+export async function startDispatch(
+  ctx: HeraldContext,
+  dispatchId: number,
+  options: { flows: FlowProducer; startSocial?: SocialStarter },
+): Promise<'started' | 'not-startable'> {
+  const claimed = await transitionDispatch(ctx.db, dispatchId, ['pending', 'scheduled'], 'running', 'scheduler');
+  // A start job re-run after a crash finds the dispatch already running: it queues the channel steps again, which
+  // is harmless (fixed job ids, and every step re-reads its rows), and it is what keeps a crash here from losing them.
+  const dispatch = claimed ?? (await findDispatch(ctx.db, dispatchId));
+  if (!dispatch || dispatch.status !== 'running') return 'not-startable';
+  if (claimed) ctx.log.info({ event: 'dispatch.started', dispatchId, channels: dispatch.channels }, 'dispatch started');
+
+  if (dispatch.channels.includes('email')) {
+    // A flow: the fan-out (parent) runs only after the edition is rendered (child).
+    await options.flows.add({
+      name: 'fanout',
+      queueName: QUEUE_NAMES.dispatch,
+      data: { dispatchId },
+      opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIds.emailFanOut(dispatchId) },
+      children: [
+        { name: 'render', queueName: QUEUE_NAMES.dispatch, data: { dispatchId }, opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIds.emailRender(dispatchId) } },
+      ],
+    });
+  }
+  const social = dispatch.channels.filter((c) => c !== 'email');
+  if (social.length > 0 && options.startSocial) await options.startSocial(ctx, dispatchId, social);
+  await completeDispatchIfDone(ctx.db, dispatchId);
+  return 'started';
+}

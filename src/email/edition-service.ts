@@ -1,0 +1,107 @@
+// Editions: rendered once per dispatch and stored (the "view in browser" copy too), then compiled once per process
+// into a MIME message that each recipient only personalises.
+import addressparser from 'nodemailer/lib/addressparser';
+import type { Kysely } from 'kysely';
+import { findArticle } from '../articles/article-repository.js';
+import type { Database } from '../db/schema.js';
+import { signLinkToken } from '../subscribers/link-tokens.js';
+import type { EditionMessage, Recipient } from './batch-sender.js';
+import { renderEdition } from './edition-renderer.js';
+import { compileMimeMessage, personalise } from './mime-template.js';
+
+export interface EditionSettings {
+  publicUrl: string;
+  secret: string;
+  mailFrom: string;
+  listName: string;
+  postalAddress: string;
+  unsubscribeMailto?: string;
+}
+
+export const editionUrl = (publicUrl: string, dispatchId: number) => `${publicUrl}/editions/${dispatchId}`;
+
+/** Renders the dispatch's edition unless it already exists; a repeated render job changes nothing. */
+export async function renderAndStoreEdition(db: Kysely<Database>, dispatchId: number, settings: EditionSettings): Promise<void> {
+  const existing = await db.selectFrom('editions').select('dispatchId').where('dispatchId', '=', dispatchId).executeTakeFirst();
+  if (existing) return;
+  const dispatch = await db.selectFrom('dispatches').selectAll().where('id', '=', dispatchId).executeTakeFirstOrThrow();
+  const article = await findArticle(db, dispatch.articleId);
+  if (!article) throw new Error(`article ${dispatch.articleId} of dispatch ${dispatchId} is missing`);
+  const edition = await renderEdition(article, {
+    listName: settings.listName,
+    postalAddress: settings.postalAddress,
+    viewInBrowserUrl: editionUrl(settings.publicUrl, dispatchId),
+    subject: dispatch.subject ?? undefined,
+    preheader: dispatch.preheader ?? undefined,
+  });
+  await db
+    .insertInto('editions')
+    .values({ dispatchId, subject: edition.subject, preheader: edition.preheader, html: edition.html, text: edition.text })
+    .onConflict((oc) => oc.column('dispatchId').doNothing())
+    .execute();
+}
+
+function senderParts(mailFrom: string): { address: string; domain: string } {
+  const [first] = addressparser(mailFrom) as { address?: string }[];
+  const address = first?.address ?? 'newsletter@localhost';
+  return { address, domain: address.split('@')[1] ?? 'localhost' };
+}
+
+/** Per-process cache of compiled editions; a handful of dispatches are ever in flight at once. */
+export class EditionMessages {
+  private readonly cache = new Map<number, Promise<EditionMessage>>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly settings: EditionSettings,
+    private readonly capacity = 8,
+  ) {}
+
+  get(dispatchId: number): Promise<EditionMessage> {
+    let message = this.cache.get(dispatchId);
+    if (!message) {
+      message = this.compile(dispatchId);
+      message.catch(() => this.cache.delete(dispatchId));
+      this.cache.set(dispatchId, message);
+      if (this.cache.size > this.capacity) this.cache.delete(this.cache.keys().next().value!);
+    }
+    return message;
+  }
+
+  private async compile(dispatchId: number): Promise<EditionMessage> {
+    const edition = await this.db
+      .selectFrom('editions')
+      .selectAll()
+      .where('dispatchId', '=', dispatchId)
+      .executeTakeFirstOrThrow();
+    const { address, domain } = senderParts(this.settings.mailFrom);
+    const compiled = compileMimeMessage(edition, {
+      from: this.settings.mailFrom,
+      listId: `${slug(this.settings.listName)}.${domain}`,
+      listName: this.settings.listName,
+      unsubscribeMailto: this.settings.unsubscribeMailto,
+    });
+    const { publicUrl, secret } = this.settings;
+    return {
+      envelopeFrom: address,
+      personalise: (r: Recipient) => {
+        // A fixed Message-ID per delivery: a resend after a crash carries the same id, so mailboxes can fold it.
+        const messageId = `<herald.${dispatchId}.${r.deliveryId}@${domain}>`;
+        const unsubscribe = signLinkToken(secret, { purpose: 'unsubscribe', subscriberId: r.subscriberId, expiresAt: 0 });
+        const preferences = signLinkToken(secret, { purpose: 'preferences', subscriberId: r.subscriberId, expiresAt: 0 });
+        const raw = personalise(compiled, {
+          address: r.email,
+          name: r.name,
+          messageId,
+          unsubscribeUrl: `${publicUrl}/unsubscribe/${unsubscribe}`,
+          preferencesUrl: `${publicUrl}/preferences/${preferences}`,
+        });
+        return { raw, messageId };
+      },
+    };
+  }
+}
+
+function slug(text: string): string {
+  return text.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'newsletter';
+}

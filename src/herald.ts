@@ -1,0 +1,107 @@
+// The composition root: builds a running Herald (database, Redis, queues, relay, HTTP, workers) and closes it again.
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import type { HeraldContext } from './context.js';
+import { migrate, openDatabase, pgliteDataDir, type DatabaseHandle } from './db/database.js';
+import { OutboxRelay } from './dispatch/outbox-relay.js';
+import { createMetrics } from './http/metrics.js';
+import { buildHttpServer } from './http/server.js';
+import { createQueues } from './queue/queues.js';
+import { bootstrapAdminToken } from './runtime/bootstrap-admin.js';
+import { ensureDataDir, loadOrCreateSecret } from './runtime/data-dir.js';
+import { createLogger } from './runtime/logger.js';
+import { startRedis } from './runtime/redis.js';
+import { startWorkers, type RunningWorkers } from '../workers/index.js';
+
+export interface HeraldOptions {
+  /** Serve the HTTP API (serve) — off for `herald worker`. */
+  http: boolean;
+  /** Run the queue workers in this process. */
+  workers: boolean;
+  log?: Logger;
+  /** An already open database (tests); otherwise opened from the config. */
+  database?: DatabaseHandle;
+  /** Where the generated admin token is announced (stderr by default). */
+  announce?: (message: string) => void;
+}
+
+export interface Herald {
+  ctx: HeraldContext;
+  http?: FastifyInstance;
+  /** The address the HTTP server listens on, e.g. http://127.0.0.1:3000. */
+  address?: string;
+  workers?: RunningWorkers;
+  close(): Promise<void>;
+}
+
+export class SingleProcessDatabaseError extends Error {}
+
+export async function startHerald(config: Config, options: HeraldOptions): Promise<Herald> {
+  const log = options.log ?? createLogger(config.LOG_LEVEL);
+  const closers: (() => Promise<unknown>)[] = [];
+  const close = async () => {
+    for (const closeOne of closers.reverse()) {
+      await closeOne().catch((error) => log.warn({ event: 'shutdown.error', err: error }, 'error while closing'));
+    }
+  };
+  try {
+    ensureDataDir(config.HERALD_DATA_DIR);
+    const secret = loadOrCreateSecret(config.HERALD_DATA_DIR, config.HERALD_SECRET);
+
+    const database =
+      options.database ??
+      (await openDatabase({ url: config.DATABASE_URL, dataDir: pgliteDataDir(config.HERALD_DATA_DIR) }));
+    if (!options.database) closers.push(() => database.db.destroy());
+    if (options.workers && !options.http && !database.shareable) {
+      throw new SingleProcessDatabaseError(
+        'herald worker needs DATABASE_URL: the embedded PGlite database lives inside one process ' +
+          '(use `herald serve`, which runs the workers too, or point every process at PostgreSQL).',
+      );
+    }
+    await migrate(database.db);
+    await bootstrapAdminToken(database.db, {
+      configured: config.HERALD_ADMIN_TOKEN,
+      dataDir: config.HERALD_DATA_DIR,
+      log,
+      announce: options.announce,
+    });
+
+    const redis = await startRedis({ url: config.REDIS_URL, dataDir: config.HERALD_DATA_DIR, log });
+    closers.push(() => redis.close());
+    const queues = createQueues(redis.connection, config.HERALD_QUEUE_PREFIX);
+    closers.push(() => queues.close());
+
+    const relay = new OutboxRelay(database.db, queues, { intervalMs: config.HERALD_RELAY_INTERVAL_MS });
+    relay.on('error', (error) => log.warn({ event: 'relay.error', err: error }, 'outbox relay pass failed; will retry'));
+    const ctx: HeraldContext = {
+      config,
+      secret,
+      db: database.db,
+      redis: redis.connection,
+      queues,
+      relay,
+      metrics: createMetrics(queues),
+      log,
+    };
+
+    const herald: Herald = { ctx, close };
+    if (options.workers) {
+      herald.workers = await startWorkers(ctx);
+      closers.push(() => herald.workers!.close());
+    }
+    relay.start();
+    closers.push(() => relay.stop());
+    if (options.http) {
+      const http = await buildHttpServer(ctx);
+      closers.push(() => http.close());
+      herald.address = await http.listen({ port: config.PORT, host: config.HOST });
+      herald.http = http;
+      log.info({ event: 'http.listening', address: herald.address }, `Herald listening on ${herald.address}`);
+    }
+    return herald;
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

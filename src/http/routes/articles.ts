@@ -1,0 +1,38 @@
+// Editor API: publish and read articles.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { articleInput } from '../../articles/article-input.js';
+import { findArticle, listArticles } from '../../articles/article-repository.js';
+import { publishArticle } from '../../articles/publish.js';
+import type { HeraldContext } from '../../context.js';
+import { notFound, parseInput } from '../errors.js';
+
+export const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
+const pageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  before: z.coerce.number().int().positive().optional(),
+});
+
+export function articleRoutes(app: FastifyInstance, ctx: HeraldContext) {
+  app.post('/api/articles', async (request, reply) => {
+    const input = parseInput(articleInput, request.body);
+    const result = await publishArticle(ctx.db, input, { cause: `editor:${request.editor?.name ?? 'api'}` });
+    if (result.created) {
+      ctx.metrics.published.inc();
+      ctx.relay.kick();
+    }
+    return reply.code(result.created ? 201 : 200).send({ ...result.article, dispatch: result.dispatch });
+  });
+
+  app.get('/api/articles', async (request) => {
+    const page = parseInput(pageQuery, request.query, 'query');
+    return { articles: await listArticles(ctx.db, page) };
+  });
+
+  app.get('/api/articles/:id', async (request) => {
+    const { id } = parseInput(idParams, request.params, 'path');
+    const article = await findArticle(ctx.db, id);
+    if (!article) throw notFound('article');
+    return article;
+  });
+}

@@ -1,0 +1,40 @@
+// Editor API: watch and cancel dispatches.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { HeraldContext } from '../../context.js';
+import { cancelDispatch, listDispatches, viewDispatch } from '../../dispatch/dispatch-repository.js';
+import { jobIds } from '../../queue/queues.js';
+import { HttpError, notFound, parseInput } from '../errors.js';
+import { idParams } from './articles.js';
+
+const listQuery = z.object({
+  article: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+export function dispatchRoutes(app: FastifyInstance, ctx: HeraldContext) {
+  app.get('/api/dispatches', async (request) => {
+    const query = parseInput(listQuery, request.query, 'query');
+    return { dispatches: await listDispatches(ctx.db, { articleId: query.article, limit: query.limit }) };
+  });
+
+  app.get('/api/dispatches/:id', async (request) => {
+    const { id } = parseInput(idParams, request.params, 'path');
+    const dispatch = await viewDispatch(ctx.db, id);
+    if (!dispatch) throw notFound('dispatch');
+    return dispatch;
+  });
+
+  app.post('/api/dispatches/:id/cancel', async (request) => {
+    const { id } = parseInput(idParams, request.params, 'path');
+    const cancelled = await cancelDispatch(ctx.db, id, `editor:${request.editor?.name ?? 'api'}`);
+    if (!cancelled) {
+      const current = await viewDispatch(ctx.db, id);
+      if (!current) throw notFound('dispatch');
+      throw new HttpError(409, `dispatch is ${current.status} and can no longer be cancelled`);
+    }
+    // The row is the source of truth; removing a still-delayed start job just saves a wake-up.
+    await ctx.queues.dispatch.remove(jobIds.dispatchStart(id)).catch(() => 0);
+    return viewDispatch(ctx.db, id);
+  });
+}

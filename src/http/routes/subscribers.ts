@@ -1,0 +1,59 @@
+// Editor API: add, list, import and export subscribers.
+import type { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { HeraldContext } from '../../context.js';
+import { exportSubscribersCsv } from '../../subscribers/csv-export.js';
+import { CsvHeaderError, importSubscribersCsv } from '../../subscribers/csv-import.js';
+import { editorSubscriberInput, subscriberStatus } from '../../subscribers/subscriber-input.js';
+import { addSubscriber, DuplicateSubscriberError, listSubscribers } from '../../subscribers/subscriber-repository.js';
+import { HttpError, parseInput } from '../errors.js';
+
+const listQuery = z.object({
+  status: subscriberStatus.optional(),
+  q: z.string().trim().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  after: z.coerce.number().int().positive().optional(),
+});
+
+export function subscriberRoutes(app: FastifyInstance, ctx: HeraldContext) {
+  // CSV bodies are streamed straight into the importer, never buffered whole.
+  app.addContentTypeParser(['text/csv', 'application/csv'], (_request, payload, done) => done(null, payload));
+
+  app.post('/api/subscribers', async (request, reply) => {
+    const input = parseInput(editorSubscriberInput, request.body);
+    try {
+      return reply.code(201).send(await addSubscriber(ctx.db, input, 'editor'));
+    } catch (error) {
+      if (error instanceof DuplicateSubscriberError) {
+        throw new HttpError(409, error.message, [{ path: 'email', message: 'already subscribed' }]);
+      }
+      throw error;
+    }
+  });
+
+  app.get('/api/subscribers', async (request) => {
+    const query = parseInput(listQuery, request.query, 'query');
+    return { subscribers: await listSubscribers(ctx.db, { ...query, afterId: query.after }) };
+  });
+
+  app.post('/api/subscribers/import', async (request) => {
+    const type = request.headers['content-type'] ?? '';
+    if (!/^(text|application)\/csv/i.test(type)) {
+      throw new HttpError(415, 'send the CSV with Content-Type: text/csv');
+    }
+    try {
+      return await importSubscribersCsv(ctx.db, request.body as Readable);
+    } catch (error) {
+      if (error instanceof CsvHeaderError) throw new HttpError(400, error.message, [{ path: 'header', message: error.message }]);
+      throw error;
+    }
+  });
+
+  app.get('/api/subscribers/export', async (_request, reply) => {
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', 'attachment; filename="subscribers.csv"')
+      .send(exportSubscribersCsv(ctx.db));
+  });
+}

@@ -1,0 +1,54 @@
+// The BullMQ queues Herald uses, all under one prefix (default `{herald}`: one hash slot on Redis Cluster).
+import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
+
+export const QUEUE_NAMES = {
+  /** One `start` job per dispatch (delayed until its scheduled time); render and fan-out of its email edition. */
+  dispatch: 'dispatch',
+  /** Batches of a few hundred email deliveries; rate-limited as a whole when the SMTP server pushes back. */
+  emailBatch: 'email-batch',
+  /** One job per (dispatch, social account). */
+  social: 'social',
+} as const;
+
+export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 2000 },
+  // Completed jobs stay a while so a repeated add with the same job id is a no-op, then go, so Redis stays small.
+  removeOnComplete: { age: 24 * 3600, count: 5000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+export interface Queues {
+  dispatch: Queue;
+  emailBatch: Queue;
+  social: Queue;
+  all(): Queue[];
+  close(): Promise<void>;
+}
+
+export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
+  const make = (name: QueueName) => new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+  const queues = {
+    dispatch: make(QUEUE_NAMES.dispatch),
+    emailBatch: make(QUEUE_NAMES.emailBatch),
+    social: make(QUEUE_NAMES.social),
+  };
+  return {
+    ...queues,
+    all: () => Object.values(queues),
+    close: async () => {
+      await Promise.allSettled(Object.values(queues).map((q) => q.close()));
+    },
+  };
+}
+
+/** Deterministic job ids: adding the same step twice is a no-op while the first job is kept. */
+export const jobIds = {
+  dispatchStart: (dispatchId: number) => `dispatch-${dispatchId}`,
+  emailRender: (dispatchId: number) => `render-${dispatchId}`,
+  emailFanOut: (dispatchId: number) => `fanout-${dispatchId}`,
+  emailBatch: (dispatchId: number, batchNo: number) => `batch-${dispatchId}-${batchNo}`,
+  social: (dispatchId: number, channel: string) => `social-${dispatchId}-${channel}`,
+};

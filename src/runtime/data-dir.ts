@@ -1,0 +1,34 @@
+// Files Herald keeps in its data dir: the signing secret and the first admin token, created once, private to the owner.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export function ensureDataDir(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+}
+
+/** HERALD_SECRET when configured; otherwise one generated on first start and kept in the data dir. */
+export function loadOrCreateSecret(dataDir: string, configured: string | undefined): string {
+  if (configured) return configured;
+  const file = join(dataDir, 'secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  ensureDataDir(dataDir);
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+  return secret;
+}
+
+const ADMIN_TOKEN_FILE = 'admin-token';
+
+/** The generated admin token is kept (0600) so the local CLI can use it without copying it around. */
+export function saveGeneratedAdminToken(dataDir: string, token: string): string {
+  ensureDataDir(dataDir);
+  const file = join(dataDir, ADMIN_TOKEN_FILE);
+  writeFileSync(file, token + '\n', { mode: 0o600 });
+  return file;
+}
+
+export function readGeneratedAdminToken(dataDir: string): string | undefined {
+  const file = join(dataDir, ADMIN_TOKEN_FILE);
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+}

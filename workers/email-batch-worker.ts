@@ -1,0 +1,60 @@
+// Worker for the email-batch queue: hands each batch to the BatchSender and maps its outcome onto BullMQ.
+import { DelayedError, RateLimitError, Worker, type Job } from 'bullmq';
+import type { HeraldContext } from '../src/context.js';
+import { completeDispatchIfDone } from '../src/dispatch/complete-dispatch.js';
+import type { BatchSender } from '../src/email/batch-sender.js';
+import type { EditionMessages } from '../src/email/edition-service.js';
+import { QUEUE_NAMES } from '../src/queue/queues.js';
+import { workerOptions } from './worker-options.js';
+
+/** How soon a batch of a paused dispatch looks again. */
+const PAUSED_RECHECK_MS = 2000;
+
+export function startEmailBatchWorker(
+  ctx: HeraldContext,
+  deps: { sender: BatchSender; editions: EditionMessages },
+): Worker {
+  const log = ctx.log.child({ component: 'email-worker' });
+
+  const processor = async (job: Job<{ dispatchId: number; batchNo: number }>, token?: string) => {
+    const { dispatchId, batchNo } = job.data;
+    const outcome = await deps.sender.send(dispatchId, batchNo, () => deps.editions.get(dispatchId));
+    switch (outcome.kind) {
+      case 'done':
+        ctx.metrics.deliveries.inc({ channel: 'email', status: 'sent' }, outcome.sent);
+        ctx.metrics.deliveries.inc({ channel: 'email', status: 'failed' }, outcome.failed);
+        await completeDispatchIfDone(ctx.db, dispatchId);
+        return outcome;
+      case 'retry':
+        // BullMQ retries the batch with exponential backoff; only the deferred deliveries are still pending.
+        throw new Error(`${outcome.deferred} deliveries deferred after a temporary failure`);
+      case 'throttled': {
+        // The server said "slow down": the whole queue waits, and this job goes back without spending an attempt.
+        const waitMs = Math.max(1000, outcome.resetAt.getTime() - Date.now());
+        log.warn({ event: 'email.throttled', dispatchId, batchNo, waitMs }, 'SMTP server is throttling; pausing the queue');
+        await ctx.queues.emailBatch.rateLimit(waitMs);
+        throw new RateLimitError();
+      }
+      case 'stopped':
+        if (outcome.status === 'paused') {
+          await job.moveToDelayed(Date.now() + PAUSED_RECHECK_MS, token);
+          throw new DelayedError();
+        }
+        await deps.sender.closeBatch(dispatchId, batchNo);
+        return outcome;
+    }
+  };
+
+  const worker = new Worker(QUEUE_NAMES.emailBatch, processor, workerOptions(ctx, 2));
+  worker.on('failed', async (job, error) => {
+    if (!job) return;
+    const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1);
+    log.warn({ event: 'email.batch_failed', ...job.data, attempt: job.attemptsMade, exhausted, err: error }, 'email batch failed');
+    if (exhausted) {
+      await deps.sender.giveUp(job.data.dispatchId, job.data.batchNo, error.message).catch(() => {});
+      await completeDispatchIfDone(ctx.db, job.data.dispatchId).catch(() => {});
+    }
+  });
+  worker.on('error', (error) => log.warn({ event: 'worker.error', err: error }, 'email worker error'));
+  return worker;
+}

@@ -1,0 +1,70 @@
+// Starts every worker of a Herald process, with the services they share (one SMTP pool, one edition cache).
+import { join } from 'node:path';
+import type { Worker } from 'bullmq';
+import type { HeraldContext } from '../src/context.js';
+import { BatchSender } from '../src/email/batch-sender.js';
+import { startCaptureInbox } from '../src/email/capture-inbox.js';
+import { EditionMessages, type EditionSettings } from '../src/email/edition-service.js';
+import { createSmtpTransport } from '../src/email/mail-transport.js';
+import { startDispatchWorker } from './dispatch-worker.js';
+import { startEmailBatchWorker } from './email-batch-worker.js';
+
+export interface RunningWorkers {
+  workers: Worker[];
+  /** Where mail goes: the configured SMTP server or the capture inbox. */
+  smtpUrl: string;
+  close(): Promise<void>;
+}
+
+export function outboxDir(dataDir: string): string {
+  return join(dataDir, 'outbox');
+}
+
+export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> {
+  const { config } = ctx;
+  const inbox = config.SMTP_URL ? undefined : await startCaptureInbox(outboxDir(config.HERALD_DATA_DIR));
+  const smtpUrl = config.SMTP_URL ?? inbox!.url;
+  const transport = createSmtpTransport({
+    url: smtpUrl,
+    poolSize: config.SMTP_POOL_SIZE,
+    ratePerSecond: config.SMTP_RATE_PER_SECOND,
+    dkim: config.DKIM_DOMAIN
+      ? { domainName: config.DKIM_DOMAIN, keySelector: config.DKIM_SELECTOR!, privateKey: config.DKIM_PRIVATE_KEY! }
+      : undefined,
+  });
+  const editionSettings: EditionSettings = {
+    publicUrl: config.PUBLIC_URL,
+    secret: ctx.secret,
+    mailFrom: config.MAIL_FROM,
+    listName: config.LIST_NAME,
+    postalAddress: config.POSTAL_ADDRESS,
+    unsubscribeMailto: config.UNSUBSCRIBE_MAILTO,
+  };
+  const sender = new BatchSender(
+    ctx.db,
+    transport,
+    {
+      chunkSize: config.SMTP_POOL_SIZE * 10,
+      maxAttempts: config.SMTP_MAX_ATTEMPTS,
+      uncertainPolicy: config.UNCERTAIN_DELIVERY_POLICY,
+      throttleWaitMs: config.SMTP_THROTTLE_WAIT_MS,
+    },
+    ctx.log.child({ component: 'batch-sender' }),
+  );
+  const editions = new EditionMessages(ctx.db, editionSettings);
+
+  const dispatch = startDispatchWorker(ctx, { editionSettings });
+  const emailBatch = startEmailBatchWorker(ctx, { sender, editions });
+  const workers = [dispatch.worker, emailBatch];
+
+  return {
+    workers,
+    smtpUrl,
+    close: async () => {
+      await Promise.allSettled(workers.map((w) => w.close()));
+      await dispatch.flows.close();
+      transport.close();
+      await inbox?.close();
+    },
+  };
+}
