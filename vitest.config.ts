@@ -1,9 +1,30 @@
 import { defineConfig } from 'vitest/config';
 
+// Two projects: everything on embedded PGlite, and everything that touches the database again on PostgreSQL.
+// Tests that start several processes always use PostgreSQL themselves (PGlite lives in one process), so they run once.
+const multiProcess = 'tests/**/*.multiprocess.test.ts';
+
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
-    testTimeout: 30_000,
+    testTimeout: 60_000,
     hookTimeout: 60_000,
+    // The forks pool, so the X stand-in's certificate (NODE_EXTRA_CA_CERTS, set by the global setup) reaches workers.
+    pool: 'forks',
+    globalSetup: ['tests/support/networks/tls-global-setup.ts'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'pglite', include: ['tests/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'postgres',
+          include: ['tests/integration/**/*.test.ts', 'tests/e2e/**/*.test.ts'],
+          exclude: [multiProcess, 'tests/integration/social/**', 'tests/e2e/browser/**'],
+          env: { HERALD_TEST_DB: 'postgres' },
+        },
+      },
+    ],
   },
 });

@@ -4,14 +4,28 @@ import { cleanLine, sanitizeArticleHtml, stripTags } from './sanitize.js';
 
 const MAX_HTML_BYTES = 2 * 1024 * 1024;
 
+/** Parses and re-serialises the URL: quotes, brackets and spaces come out percent-encoded, so they cannot break out. */
+function normaliseHttpUrl(raw: string): string | null {
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
 const httpUrl = z
   .string()
   .trim()
   .max(2048)
-  .url({ message: 'must be an absolute http(s) URL' })
-  .refine((u) => /^https?:\/\//i.test(u), { message: 'must be an absolute http(s) URL' })
-  // A URL ends at the first character that cannot appear in one: `"`, `<`, `>` or whitespace.
-  .refine((u) => !/["<>\s]/.test(u), { message: 'must not contain quotes, angle brackets or spaces' });
+  .transform((raw, ctx) => {
+    const url = normaliseHttpUrl(raw);
+    if (!url) {
+      ctx.addIssue({ code: 'custom', message: 'must be an absolute http(s) URL' });
+      return z.NEVER;
+    }
+    return url;
+  });
 
 export const channelNames = ['email', 'x', 'facebook', 'mastodon', 'bluesky'] as const;
 export type ChannelName = (typeof channelNames)[number];

@@ -10,6 +10,8 @@ const ALLOWED_TAGS = [
 const OPTIONS: sanitizeHtml.IOptions = {
   allowedTags: ALLOWED_TAGS,
   allowedAttributes: {
+    // Direction and language keep Arabic, Hebrew and mixed-script paragraphs readable.
+    '*': ['dir', 'lang'],
     a: ['href', 'title', 'rel'],
     img: ['src', 'alt', 'width', 'height'],
     th: ['colspan', 'rowspan', 'scope'],

@@ -1,0 +1,234 @@
+// Renders an article into an edition email (subject, preheader, HTML, text) once per edition; no I/O but the template.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compile as compileHtmlToText } from 'html-to-text';
+import mjml2html from 'mjml';
+import type { Article } from '../articles/article.js';
+import { cleanLine, stripTags } from '../articles/sanitize.js';
+
+/**
+ * Per-recipient markers left in `html` and `text`, filled by `personalise` (mime-template.ts).
+ * Article content can never produce one: see `defuseRecipientMarkers`.
+ */
+export const RECIPIENT_MARKERS = {
+  name: '%%recipient.name%%',
+  unsubscribeUrl: '%%recipient.unsubscribeUrl%%',
+  preferencesUrl: '%%recipient.preferencesUrl%%',
+} as const;
+
+export type RecipientField = keyof typeof RECIPIENT_MARKERS;
+
+export interface EditionRenderOptions {
+  /** Brand in the masthead and footer, e.g. "Herald Daily". */
+  listName: string;
+  /** Sender's postal address for the footer (anti-spam laws require it); line breaks are kept. */
+  postalAddress: string;
+  /** The edition's web version, linked at the top. */
+  viewInBrowserUrl: string;
+  /** Editor's subject line. Default: the article title. */
+  subject?: string;
+  /** Editor's inbox preview text. Default: the article excerpt. */
+  preheader?: string;
+  /**
+   * Largest HTML part in UTF-8 bytes before the excerpt is sent instead of the full body. Default 95_000:
+   * Gmail clips messages at ~102 KB and hides the rest, unsubscribe link included; the margin covers the
+   * recipient's URLs and the quoted-printable encoding.
+   */
+  maxHtmlBytes?: number;
+  /** The MJML template. Default: `templates/email/edition.mjml` in this repository. */
+  templatePath?: string;
+}
+
+export interface RenderedEdition {
+  /** One clean line, not yet MIME-encoded. */
+  subject: string;
+  preheader: string;
+  /** Complete HTML document with CSS inlined, recipient markers left in. */
+  html: string;
+  /** Plain-text alternative with link URLs spelled out, recipient markers left in. */
+  text: string;
+  /** True when the body was replaced by the excerpt and a "Continue reading" button to stay under the size limit. */
+  excerptOnly: boolean;
+}
+
+/** The edition cannot be rendered as it stands; an editor has to change the article or the options. */
+export class EditionRenderError extends Error {
+  constructor(message: string, readonly code: 'edition_too_large' | 'invalid_url') {
+    super(message);
+    this.name = 'EditionRenderError';
+  }
+}
+
+export const DEFAULT_MAX_HTML_BYTES = 95_000;
+// Enough for a teaser; a CMS excerpt that is really the whole article must not blow the size limit.
+const MAX_EXCERPT_CHARS = 600;
+// Inbox previews show ~100–150 characters; the rest is wasted bytes.
+const MAX_PREHEADER_CHARS = 200;
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Text made safe for HTML element content and quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (character) => HTML_ESCAPES[character]);
+}
+
+/** Renders the edition once; per recipient only the markers are replaced (see `personalise`). */
+export async function renderEdition(article: Article, options: EditionRenderOptions): Promise<RenderedEdition> {
+  const template = await loadCompiledTemplate(options.templatePath ?? defaultTemplatePath());
+  const maxHtmlBytes = options.maxHtmlBytes ?? DEFAULT_MAX_HTML_BYTES;
+  const headline = cleanLine(article.title);
+  const subject = cleanLine(options.subject ?? '') || headline || cleanLine(options.listName);
+  const preheader = truncateText(cleanLine(options.preheader ?? '') || cleanLine(article.excerpt), MAX_PREHEADER_CHARS);
+  const values: TemplateValues = {
+    subject,
+    preheader,
+    headline,
+    articleUrl: requireHttpUrl(article.url, 'article URL'),
+    listName: cleanLine(options.listName),
+    viewInBrowserUrl: requireHttpUrl(options.viewInBrowserUrl, 'view-in-browser URL'),
+    byline: byline(article),
+    leadImageUrl: optionalHttpUrl(article.imageUrl),
+    leadImageAlt: cleanLine(article.imageAlt ?? ''),
+    postalAddressHtml: postalAddressHtml(options.postalAddress),
+  };
+  const fill = (bodyHtml: string, excerptOnly: boolean): string =>
+    fillTemplate(template, { ...values, bodyHtml, excerptOnly });
+
+  let excerptOnly = false;
+  let html = fill(article.html, false);
+  if (Buffer.byteLength(html) > maxHtmlBytes) {
+    excerptOnly = true;
+    const excerpt = cleanLine(article.excerpt) || cleanLine(stripTags(article.html));
+    html = fill(`<p>${escapeHtml(truncateText(excerpt, MAX_EXCERPT_CHARS))}</p>`, true);
+    if (Buffer.byteLength(html) > maxHtmlBytes) {
+      throw new EditionRenderError(
+        `Edition HTML is ${Buffer.byteLength(html)} bytes even with the excerpt only (limit ${maxHtmlBytes})`,
+        'edition_too_large',
+      );
+    }
+  }
+  // Layout tables leave runs of empty lines behind; one blank line separates blocks well enough.
+  const text = htmlToText()(html).replace(/\n{3,}/g, '\n\n');
+  return { subject, preheader, html, text, excerptOnly };
+}
+
+/** "By Author · Section", or whichever of the two the article has. */
+function byline(article: Pick<Article, 'authorName' | 'section'>): string {
+  const author = cleanLine(article.authorName ?? '');
+  const section = cleanLine(article.section ?? '');
+  return [author && `By ${author}`, section].filter(Boolean).join(' · ');
+}
+
+function postalAddressHtml(postalAddress: string): string {
+  return postalAddress.split(/\r\n|\r|\n/).map(cleanLine).filter(Boolean).map(escapeHtml).join('<br />');
+}
+
+type TemplateValues = Record<string, string | boolean>;
+
+// Sections first (they only ever enclose template text), then every value in one pass,
+// so a value that happens to contain "{{x}}" is never expanded again.
+const SECTION_PATTERN = /\{\{#if (\w+)\}\}([\s\S]*?)\{\{\/if\}\}/g;
+const VALUE_PATTERN = /\{\{\{(\w+)\}\}\}|\{\{(\w+)\}\}/g;
+
+function fillTemplate(template: string, values: TemplateValues): string {
+  const valueOf = (key: string): string | boolean => {
+    if (!(key in values)) throw new Error(`Email template uses {{${key}}}, which the renderer does not provide`);
+    return values[key];
+  };
+  return template
+    .replace(SECTION_PATTERN, (_, key: string, block: string) => (valueOf(key) ? block : ''))
+    .replace(VALUE_PATTERN, (_, rawKey: string | undefined, escapedKey: string | undefined) => {
+      const value = String(valueOf(rawKey ?? escapedKey!));
+      return defuseRecipientMarkers(rawKey ? value : escapeHtml(value));
+    });
+}
+
+/**
+ * A word joiner (invisible, and not whitespace to html-to-text) inside "%%recipient." keeps an article
+ * that quotes a marker from being filled with the reader's unsubscribe link.
+ */
+function defuseRecipientMarkers(text: string): string {
+  return text.replace(/%%recipient\./g, '%\u2060%recipient.');
+}
+
+/** At most `maxChars` characters (code points), cut at a word boundary when one is near, with an ellipsis. */
+function truncateText(text: string, maxChars: number): string {
+  const characters = Array.from(text);
+  if (characters.length <= maxChars) return text;
+  const cut = characters.slice(0, maxChars - 1).join('');
+  const lastSpace = cut.lastIndexOf(' ');
+  return `${lastSpace > cut.length * 0.8 ? cut.slice(0, lastSpace) : cut}…`;
+}
+
+function optionalHttpUrl(url: string | null): string {
+  try {
+    return url ? requireHttpUrl(url, 'image URL') : '';
+  } catch {
+    return ''; // a lead image is decoration: drop it rather than fail the edition
+  }
+}
+
+/** The URL normalised by WHATWG rules (quotes, spaces and angle brackets percent-encoded), http(s) only. */
+function requireHttpUrl(url: string, what: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url.trim());
+  } catch {
+    throw new EditionRenderError(`The ${what} is not a valid URL: ${JSON.stringify(url)}`, 'invalid_url');
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new EditionRenderError(`The ${what} must be http(s): ${JSON.stringify(url)}`, 'invalid_url');
+  }
+  return parsed.href;
+}
+
+let textConverter: ((html: string) => string) | undefined;
+
+function htmlToText(): (html: string) => string {
+  textConverter ??= compileHtmlToText({
+    wordwrap: 78,
+    selectors: [
+      { selector: '.preheader', format: 'skip' }, // the inbox preview repeats the opening lines
+      { selector: '.lead-image', format: 'skip' }, // a picture linking to the article: the headline already does
+      { selector: 'img', format: 'skip' },
+      { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+      ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({ selector, options: { uppercase: false } })),
+    ],
+  });
+  return textConverter;
+}
+
+// MJML runs once per process and template; editions only fill placeholders into its output.
+const compiledTemplates = new Map<string, Promise<string>>();
+
+function loadCompiledTemplate(templatePath: string): Promise<string> {
+  let compiled = compiledTemplates.get(templatePath);
+  if (!compiled) {
+    compiled = compileTemplate(templatePath);
+    compiledTemplates.set(templatePath, compiled);
+    compiled.catch(() => compiledTemplates.delete(templatePath)); // let a later edition retry a failed read
+  }
+  return compiled;
+}
+
+async function compileTemplate(templatePath: string): Promise<string> {
+  const source = await readFile(templatePath, 'utf8');
+  const { html } = await mjml2html(source, { validationLevel: 'strict', keepComments: false, filePath: templatePath });
+  // Indentation is a fifth of MJML's output and counts against Gmail's clipping limit; the template has no <pre>.
+  return html.replace(/\n\s+/g, '\n');
+}
+
+let repositoryTemplatePath: string | undefined;
+
+/** templates/email/edition.mjml beside the nearest package.json, so it resolves from src/ and from dist/. */
+function defaultTemplatePath(): string {
+  if (repositoryTemplatePath) return repositoryTemplatePath;
+  let directory = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(directory, 'package.json')) && path.dirname(directory) !== directory) {
+    directory = path.dirname(directory);
+  }
+  repositoryTemplatePath = path.join(directory, 'templates', 'email', 'edition.mjml');
+  return repositoryTemplatePath;
+}

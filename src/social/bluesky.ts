@@ -1,0 +1,166 @@
+// Posts to Bluesky through @atproto/api: one login per channel, an app.bsky.feed.post with link facets and a card.
+import { AtpAgent, AtUri, type BlobRef, XRPCError } from '@atproto/api';
+import type { DeliveryFailure } from '../delivery/failure.js';
+import { UncertainOutcome } from '../delivery/failure.js';
+import type { PostOptions, PostResult, SocialChannel, SocialPost } from './channel.js';
+import {
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  failureFromRefusal,
+  failureFromTransportError,
+  resetFromEpochSeconds,
+} from './http-failure.js';
+import { loadPostImage, type SocialLog } from './post-image.js';
+
+export interface BlueskySettings {
+  /** Handle or DID, e.g. `herald.bsky.social`. */
+  identifier: string;
+  /** An app password (Settings → App passwords), never the account password. */
+  appPassword: string;
+  /** The PDS or entryway to log in to. Default https://bsky.social. */
+  service?: string;
+  /** Languages of the posts (BCP-47), e.g. `['en']`; omitted from the record when unset. */
+  langs?: string[];
+  /** Per request; a post whose request times out is reported as UncertainOutcome. Default 30 000 ms. */
+  timeoutMs?: number;
+  log?: SocialLog;
+}
+
+/** The app.bsky.embed.external thumb limit. */
+const MAX_THUMB_BYTES = 1_000_000;
+const THUMB_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
+
+export interface LinkFacet {
+  index: { byteStart: number; byteEnd: number };
+  features: { $type: 'app.bsky.richtext.facet#link'; uri: string }[];
+}
+
+/**
+ * Facets index the text in UTF-8 bytes, not UTF-16 code units: emoji, CJK and Arabic before the link shift a
+ * code-unit offset off the link. Marks every occurrence of the link, or of its scheme-less form if the composer
+ * shortened it so.
+ */
+export function linkFacets(text: string, link: string): LinkFacet[] {
+  const shown = text.includes(link) ? link : link.replace(/^https?:\/\//, '');
+  const facets: LinkFacet[] = [];
+  for (let at = text.indexOf(shown); at !== -1 && shown; at = text.indexOf(shown, at + shown.length)) {
+    const byteStart = Buffer.byteLength(text.slice(0, at), 'utf8');
+    facets.push({
+      index: { byteStart, byteEnd: byteStart + Buffer.byteLength(shown, 'utf8') },
+      features: [{ $type: 'app.bsky.richtext.facet#link', uri: link }],
+    });
+  }
+  return facets;
+}
+
+export class BlueskyChannel implements SocialChannel {
+  readonly network = 'bluesky' as const;
+  readonly account: string;
+  private readonly agent: AtpAgent;
+  private readonly timeoutMs: number;
+  private pendingLogin?: Promise<unknown>;
+
+  constructor(private readonly settings: BlueskySettings) {
+    this.account = settings.identifier;
+    this.timeoutMs = settings.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.agent = new AtpAgent({
+      service: settings.service ?? 'https://bsky.social',
+      fetch: (input, init) => this.timedFetch(input, init),
+      // The library refreshes an expired access token itself (on 401 / ExpiredToken) and reports here; when even the
+      // refresh token is refused it drops the session, and the next post logs in again.
+      persistSession: (event) => {
+        if (event === 'expired') this.settings.log?.warn({ event: 'bluesky_session_expired' }, 'logging in again on next post');
+      },
+    });
+  }
+
+  // Bluesky honours no idempotency key, hence UncertainOutcome on a timeout: repeating is the worker's decision.
+  async post(post: SocialPost, _options?: PostOptions): Promise<PostResult> {
+    await this.ensureSession();
+    const thumb = post.image ? await this.uploadThumb(post.image) : undefined;
+    const facets = linkFacets(post.text, post.link);
+    const record = {
+      $type: 'app.bsky.feed.post',
+      text: post.text,
+      createdAt: new Date().toISOString(),
+      ...(this.settings.langs?.length ? { langs: this.settings.langs } : {}),
+      ...(facets.length ? { facets } : {}),
+      embed: {
+        $type: 'app.bsky.embed.external',
+        external: { uri: post.link, title: post.title, description: post.description, ...(thumb ? { thumb } : {}) },
+      },
+    };
+    const create = () =>
+      this.agent.com.atproto.repo.createRecord({ repo: this.agent.session!.did, collection: 'app.bsky.feed.post', record });
+    let created: Awaited<ReturnType<typeof create>>;
+    try {
+      created = await create();
+    } catch (error) {
+      // A 401 after the library's refresh failed: the session is gone, not necessarily the app password. A 401 means
+      // nothing was written, so log in again and try once more; a revoked password then fails the login itself.
+      if (!(error instanceof XRPCError && error.status === 401 && !this.agent.hasSession)) throw classify(error, true);
+      await this.ensureSession();
+      created = await create().catch((retryError: unknown) => Promise.reject(classify(retryError, true)));
+    }
+    const rkey = new AtUri(created.data.uri).rkey;
+    if (!rkey) throw new UncertainOutcome(`bluesky returned an odd uri ${created.data.uri}`, 'bluesky_invalid_response');
+    const handle = this.agent.session?.handle ?? this.settings.identifier;
+    return { remoteId: created.data.uri, remoteUrl: `https://bsky.app/profile/${handle}/post/${rkey}` };
+  }
+
+  /** Logs in only when there is no session: createSession is rate limited hard (30 per 5 minutes per account). */
+  private async ensureSession(): Promise<void> {
+    if (this.agent.hasSession) return;
+    this.pendingLogin ??= this.agent
+      .login({ identifier: this.settings.identifier, password: this.settings.appPassword })
+      .finally(() => (this.pendingLogin = undefined));
+    try {
+      await this.pendingLogin;
+    } catch (error) {
+      throw classify(error, false);
+    }
+  }
+
+  private async uploadThumb(image: { url: string; alt: string }): Promise<BlobRef | undefined> {
+    const loaded = await loadPostImage(image, {
+      network: 'bluesky',
+      maxBytes: MAX_THUMB_BYTES,
+      accept: THUMB_TYPES,
+      timeoutMs: this.timeoutMs,
+      log: this.settings.log,
+    });
+    if (!loaded) return undefined;
+    try {
+      const { data } = await this.agent.com.atproto.repo.uploadBlob(loaded.bytes, { encoding: loaded.mimeType });
+      return data.blob;
+    } catch (error) {
+      throw classify(error, false);
+    }
+  }
+
+  /** The library has no timeout option; its fetch hook is where one goes, on top of any signal it passes. */
+  private timedFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    const signals = [AbortSignal.timeout(this.timeoutMs)];
+    const own = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+    if (own) signals.push(own);
+    return fetch(input, { ...init, signal: AbortSignal.any(signals) });
+  }
+}
+
+function classify(error: unknown, mayHaveLanded: boolean): DeliveryFailure {
+  if (error instanceof XRPCError && error.status >= 400) {
+    return failureFromRefusal('bluesky', {
+      status: error.status,
+      message: error.error && error.error !== error.message ? `${error.error}: ${error.message}` : error.message,
+      resetAt: resetFromEpochSeconds(error.headers?.['ratelimit-reset']),
+      // The session could not be renewed this time (the refresh call itself failed): the next attempt logs in.
+      transient: error.error === 'ExpiredToken' || error.error === 'InvalidToken',
+    });
+  }
+  if (error instanceof XRPCError && error.status === 2 && mayHaveLanded) {
+    // A success status with a body the lexicon rejects: the record was most likely written.
+    return new UncertainOutcome(`bluesky answered oddly: ${error.message}`, 'bluesky_invalid_response', error.message);
+  }
+  return failureFromTransportError('bluesky', error instanceof XRPCError && error.cause ? error.cause : error, {
+    mayHaveLanded,
+  });
+}

@@ -1,0 +1,124 @@
+// Posts to a Facebook Page through the Graph API (POST /{version}/{page-id}/feed) over fetch.
+import { createHmac } from 'node:crypto';
+import { type DeliveryFailure, UncertainOutcome } from '../delivery/failure.js';
+import type { PostOptions, PostResult, SocialChannel, SocialPost } from './channel.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, failureFromRefusal, failureFromTransportError } from './http-failure.js';
+
+export interface FacebookSettings {
+  pageId: string;
+  /** A Page access token with pages_manage_posts (a long-lived one does not expire). */
+  pageAccessToken: string;
+  /** When set, every call carries `appsecret_proof`, as apps with "Require App Secret" demand. */
+  appSecret?: string;
+  /** Default https://graph.facebook.com; a test stand-in or proxy otherwise. */
+  graphUrl?: string;
+  /** Graph API version. Default v23.0. */
+  graphVersion?: string;
+  /** Per request; a post whose request times out is reported as UncertainOutcome. Default 30 000 ms. */
+  timeoutMs?: number;
+}
+
+/** Graph error codes that mean "slow down": app (4), user (17), page (32), API-specific (613), page BUC (80001). */
+const RATE_LIMIT_CODES = new Set([4, 17, 32, 613, 80001]);
+/** Graph "unknown" and "service" errors: temporary by Meta's own documentation. */
+const TRANSIENT_CODES = new Set([1, 2]);
+/** Graph "Duplicate status message". */
+const DUPLICATE_CODE = 506;
+/**
+ * Graph answers refused tokens (190, 102) and missing permissions (10, 200-299) with HTTP 400; they are reported as
+ * 401/403 so a credential problem reads `{network}_401`/`_403` on every network.
+ */
+function effectiveStatus(status: number, code: number | undefined): number {
+  if (code === 190 || code === 102) return 401;
+  if (code === 10 || (code !== undefined && code >= 200 && code <= 299)) return 403;
+  return status;
+}
+
+interface GraphError {
+  message?: string;
+  type?: string;
+  code?: number;
+  error_subcode?: number;
+  is_transient?: boolean;
+  error_user_msg?: string;
+}
+
+export class FacebookPageChannel implements SocialChannel {
+  readonly network = 'facebook' as const;
+  readonly account: string;
+  private readonly feedUrl: string;
+
+  constructor(private readonly settings: FacebookSettings) {
+    this.account = settings.pageId;
+    const graph = (settings.graphUrl ?? 'https://graph.facebook.com').replace(/\/+$/, '');
+    this.feedUrl = `${graph}/${settings.graphVersion ?? 'v23.0'}/${encodeURIComponent(settings.pageId)}/feed`;
+  }
+
+  /**
+   * The image is not uploaded: with `link` set, Facebook builds the card from the article's Open Graph tags, and
+   * a photo post would drop the link card. Graph honours no idempotency key, hence UncertainOutcome on a timeout.
+   */
+  async post(post: SocialPost, _options?: PostOptions): Promise<PostResult> {
+    const { pageAccessToken, appSecret, timeoutMs } = this.settings;
+    const form = new URLSearchParams({ message: post.text, link: post.link });
+    if (appSecret) form.set('appsecret_proof', createHmac('sha256', appSecret).update(pageAccessToken).digest('hex'));
+    let response: Response;
+    let text = '';
+    try {
+      response = await fetch(this.feedUrl, {
+        method: 'POST',
+        // A bearer header keeps the token out of URLs and proxy logs; Graph accepts it like `access_token`.
+        headers: { authorization: `Bearer ${pageAccessToken}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: form,
+        signal: AbortSignal.timeout(timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+      });
+      text = await response.text();
+    } catch (error) {
+      throw failureFromTransportError('facebook', error, { mayHaveLanded: true });
+    }
+    const body = parseJson(text);
+    if (!response.ok) throw classifyGraphError(response.status, response.headers, body?.error);
+    if (!body?.id) {
+      throw new UncertainOutcome('facebook accepted the post but answered without an id', 'facebook_invalid_response', text.slice(0, 500));
+    }
+    const [pageId, postId] = body.id.includes('_') ? body.id.split('_', 2) : [this.settings.pageId, body.id];
+    return { remoteId: body.id, remoteUrl: `https://www.facebook.com/${pageId}/posts/${postId}` };
+  }
+}
+
+function parseJson(text: string): { id?: string; error?: GraphError } | undefined {
+  try {
+    return text ? (JSON.parse(text) as { id?: string; error?: GraphError }) : undefined;
+  } catch {
+    return undefined; // an HTML error page from a proxy: the status decides
+  }
+}
+
+function classifyGraphError(status: number, headers: Headers, error: GraphError | undefined): DeliveryFailure {
+  const message = error?.error_user_msg ?? error?.message ?? `HTTP ${status}`;
+  const code = error?.code;
+  return failureFromRefusal('facebook', {
+    status: effectiveStatus(status, code),
+    message: code !== undefined ? `${message} (Graph code ${code}${error?.error_subcode ? `/${error.error_subcode}` : ''})` : message,
+    rateLimited: code !== undefined && RATE_LIMIT_CODES.has(code),
+    resetAt: regainAccessAt(headers),
+    transient: error?.is_transient === true || (code !== undefined && TRANSIENT_CODES.has(code)),
+    duplicate: code === DUPLICATE_CODE,
+  });
+}
+
+/**
+ * Facebook sends no reset header on 429; the Business Use Case header may carry `estimated_time_to_regain_access`
+ * in minutes. Absent that, failureFromRefusal waits its default minute.
+ */
+function regainAccessAt(headers: Headers): Date | undefined {
+  const raw = headers.get('x-business-use-case-usage');
+  if (!raw) return undefined;
+  try {
+    const usage = JSON.parse(raw) as Record<string, { estimated_time_to_regain_access?: number }[]>;
+    const minutes = Math.max(0, ...Object.values(usage).flat().map((u) => u.estimated_time_to_regain_access ?? 0));
+    return minutes > 0 ? new Date(Date.now() + minutes * 60_000) : undefined;
+  } catch {
+    return undefined;
+  }
+}

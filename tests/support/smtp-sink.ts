@@ -1,0 +1,87 @@
+// A real SMTP server on loopback for tests: keeps every accepted message (parsed with mailparser) and can be told
+// to answer like a difficult server (4xx, 5xx, dropped connections).
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+
+export interface ReceivedMessage {
+  envelopeTo: string[];
+  raw: Buffer;
+  parsed: ParsedMail;
+}
+
+/** Decides the reply for one message to `to`; undefined accepts it. */
+export type ReplyRule = (to: string, attempt: number) => { code: number; message: string } | 'drop' | undefined;
+
+export interface SmtpSink {
+  url: string;
+  port: number;
+  messages: ReceivedMessage[];
+  /** Messages accepted per recipient address. */
+  countFor(address: string): number;
+  setRule(rule: ReplyRule | undefined): void;
+  waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedMessage[]>;
+  close(): Promise<void>;
+}
+
+export async function startSmtpSink(): Promise<SmtpSink> {
+  const messages: ReceivedMessage[] = [];
+  const attempts = new Map<string, number>();
+  let rule: ReplyRule | undefined;
+  let waiters: (() => void)[] = [];
+
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onRcptTo(address, session: SMTPServerSession, callback) {
+      const to = address.address.toLowerCase();
+      const attempt = (attempts.get(to) ?? 0) + 1;
+      attempts.set(to, attempt);
+      const reply = rule?.(to, attempt);
+      if (reply === 'drop') {
+        // Close the connection mid-transaction, as a crashing server would.
+        (session as unknown as { socket?: { destroy(): void } }).socket?.destroy?.();
+        return callback(new Error('dropped'));
+      }
+      if (reply) return callback(Object.assign(new Error(reply.message), { responseCode: reply.code }));
+      callback();
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', async () => {
+        const raw = Buffer.concat(chunks);
+        const parsed = await simpleParser(raw);
+        messages.push({ envelopeTo: session.envelope.rcptTo.map((r) => r.address.toLowerCase()), raw, parsed });
+        const pending = waiters;
+        waiters = [];
+        pending.forEach((w) => w());
+        callback(null, 'OK: queued');
+      });
+    },
+  });
+  server.on('error', () => {});
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.server.address() as { port: number };
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    port,
+    messages,
+    countFor: (address) => messages.filter((m) => m.envelopeTo.includes(address.toLowerCase())).length,
+    setRule: (r) => {
+      rule = r;
+    },
+    async waitForMessages(count, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (messages.length < count) {
+        if (Date.now() > deadline) throw new Error(`expected ${count} messages, got ${messages.length}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 200);
+        });
+      }
+      return messages;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
