@@ -12,6 +12,15 @@ const url = (example: string) =>
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+const isTimeZone = (zone: string) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
@@ -55,6 +64,25 @@ const schema = z.object({
   DKIM_DOMAIN: optionalString,
   DKIM_SELECTOR: optionalString,
   DKIM_PRIVATE_KEY: optionalString,
+
+  // Subscribers (src/subscribers, src/digest; see docs/SUBSCRIBERS.md)
+  /** Topics offered on the subscribe and preferences pages, comma-separated. Unset: recent articles' sections and tags. */
+  HERALD_TOPICS: optionalString,
+  /** Subscribe requests per client IP, and per address, within SUBSCRIBE_RATE_WINDOW_SECONDS. */
+  SUBSCRIBE_RATE_PER_IP: positiveInt(20),
+  SUBSCRIBE_RATE_PER_ADDRESS: positiveInt(3),
+  SUBSCRIBE_RATE_WINDOW_SECONDS: positiveInt(3600),
+  /** Local time (HH:MM, 24h) at which daily and weekly digests go out, in DIGEST_TIMEZONE. */
+  DIGEST_TIME: z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM, e.g. 08:00').default('08:00'),
+  DIGEST_TIMEZONE: z.string().trim().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin').default('UTC'),
+  /** The day weekly digests go out. */
+  DIGEST_WEEKDAY: z.enum(['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday']).default('monday'),
+  /** Hosts Herald fetches SNS signing certificates and SubscribeURLs from (a regular expression). */
+  SNS_CERT_HOST_PATTERN: z.string().trim().min(1).default('^sns\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?$'),
+  /** Only notifications from these SNS topics count (comma-separated ARNs). Unset: any topic with a valid signature. */
+  SNS_TOPIC_ARNS: optionalString,
+  /** Bearer token for POST /webhooks/generic; unset disables that endpoint. */
+  HERALD_WEBHOOK_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
 });
 
 export type Env = z.infer<typeof schema>;

@@ -131,6 +131,41 @@ export interface EventsTable {
   detail: Json<Record<string, unknown>> | null;
 }
 
+export interface SuppressionsTable {
+  /** HMAC-SHA256 (keyed with HERALD_SECRET) of the normalised address; see src/subscribers/suppression.ts. */
+  emailHash: string;
+  reason: 'erased' | 'unsubscribed' | 'bounced' | 'complained';
+  createdAt: CreatedAt;
+}
+
+export interface SubscriberConfirmationsTable {
+  subscriberId: number;
+  purpose: 'confirm' | 'change-email';
+  nonce: string;
+  newEmail: string | null;
+  /** Name and topics asked for when a suppressed address subscribes again; applied on confirmation. */
+  requested: Json<{ name?: string | null; topics?: string[] }> | null;
+  createdAt: CreatedAt;
+}
+
+export interface DigestRunsTable {
+  id: Generated<number>;
+  cadence: 'daily' | 'weekly';
+  periodStart: Date;
+  periodEnd: Date;
+  articles: ColumnType<number, number | undefined, number>;
+  editions: ColumnType<number, number | undefined, number>;
+  createdAt: CreatedAt;
+}
+
+export interface DigestEditionsTable {
+  dispatchId: number;
+  runId: number;
+  cadence: 'daily' | 'weekly';
+  periodArticleIds: ColumnType<number[], number[], number[]>;
+  articleIds: ColumnType<number[], number[], number[]>;
+}
+
 export interface Database {
   articles: ArticlesTable;
   subscribers: SubscribersTable;
@@ -140,6 +175,10 @@ export interface Database {
   deliveries: DeliveriesTable;
   apiTokens: ApiTokensTable;
   events: EventsTable;
+  suppressions: SuppressionsTable;
+  subscriberConfirmations: SubscriberConfirmationsTable;
+  digestRuns: DigestRunsTable;
+  digestEditions: DigestEditionsTable;
 }
 
 export type ArticleRow = Selectable<ArticlesTable>;

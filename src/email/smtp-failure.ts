@@ -30,10 +30,11 @@ export function classifySmtpError(error: unknown, throttleWaitMs = 30_000): Deli
     return new RateLimited(`SMTP ${code}`, `smtp_${code}`, new Date(Date.now() + throttleWaitMs), response);
   }
   if (code && code >= 400) return new TransientFailure(`SMTP ${code}`, `smtp_${code}`, response);
-  const command = (e.command ?? 'CONN').toUpperCase();
-  if (PRE_MESSAGE_COMMANDS.has(command) || e.code === 'ECONNREFUSED') {
+  const command = e.command?.toUpperCase();
+  if ((command && PRE_MESSAGE_COMMANDS.has(command)) || e.code === 'ECONNREFUSED') {
     return new TransientFailure(`SMTP connection failed (${e.code ?? command})`, `smtp_${(e.code ?? 'conn').toLowerCase()}`, response);
   }
-  // The connection broke while the message was being sent or its final reply awaited: it may have been accepted.
+  // The connection broke while the message was being sent or its final reply awaited (or at a stage nodemailer
+  // does not name, as when its pool gives up on a closed connection): it may have been accepted.
   return new UncertainOutcome(`SMTP outcome unknown (${e.code ?? command})`, 'smtp_uncertain', response);
 }

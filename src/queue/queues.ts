@@ -8,6 +8,8 @@ export const QUEUE_NAMES = {
   emailBatch: 'email-batch',
   /** One job per (dispatch, social account). */
   social: 'social',
+  /** Daily and weekly digest runs, fired by two job schedulers (src/digest/digest-scheduler.ts). */
+  digest: 'digest',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
@@ -24,6 +26,7 @@ export interface Queues {
   dispatch: Queue;
   emailBatch: Queue;
   social: Queue;
+  digest: Queue;
   all(): Queue[];
   close(): Promise<void>;
 }
@@ -34,6 +37,7 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
     dispatch: make(QUEUE_NAMES.dispatch),
     emailBatch: make(QUEUE_NAMES.emailBatch),
     social: make(QUEUE_NAMES.social),
+    digest: make(QUEUE_NAMES.digest),
   };
   return {
     ...queues,

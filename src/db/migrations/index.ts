@@ -1,7 +1,9 @@
 // Every migration, in order. Listed here (not read from a folder) so they work the same from src/ and from dist/.
 import type { Migration } from 'kysely';
 import * as initial from './0001_initial.js';
+import * as subscribers from './0002_subscribers.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0002_subscribers': subscribers,
 };
