@@ -1,0 +1,197 @@
+// The Bluesky adapter through the real @atproto/api agent against the PDS stand-in.
+import { AtpAgent } from '@atproto/api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PermanentFailure, RateLimited, TransientFailure, UncertainOutcome } from '../../../src/delivery/failure.js';
+import { BlueskyChannel, type BlueskySettings } from '../../../src/social/bluesky.js';
+import type { SocialPost } from '../../../src/social/channel.js';
+import { BlueskyStandIn } from '../../support/networks/bluesky-server.js';
+import { TINY_PNG } from '../../support/networks/stand-in.js';
+
+const account = { handle: 'herald.bsky.social', did: 'did:plc:heraldstandin7xq4m2k5v3p', appPassword: 'abcd-efgh-ijkl-mnop' };
+const options = { idempotencyKey: 'delivery-1' };
+let bluesky: BlueskyStandIn;
+
+beforeAll(async () => {
+  bluesky = await new BlueskyStandIn(account).start();
+});
+afterAll(() => bluesky?.close());
+
+function channel(overrides: Partial<BlueskySettings> = {}): BlueskyChannel {
+  return new BlueskyChannel({
+    identifier: account.handle,
+    appPassword: account.appPassword,
+    service: bluesky.url,
+    timeoutMs: 5_000,
+    ...overrides,
+  });
+}
+
+let n = 0;
+function post(extra: Partial<SocialPost> = {}): SocialPost {
+  n += 1;
+  return {
+    text: `Harbour report ${n} https://news.example.org/harbour-${n}`,
+    link: `https://news.example.org/harbour-${n}`,
+    title: 'Harbour report',
+    description: 'Ships, cargo, weather',
+    ...extra,
+  };
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => expect.unreachable('the post should have failed'),
+    (error: unknown) => error,
+  );
+}
+
+describe('Bluesky adapter', () => {
+  it('posts Unicode text with a link facet on the URL\'s UTF-8 bytes and a card with an uploaded thumb', async () => {
+    const link = 'https://news.example.org/climate-summit';
+    const before = '🌍 気候サミット — قمة المناخ: what was agreed 👉 ';
+    const text = `${before}${link} 🇺🇳`;
+    const result = await channel({ langs: ['en', 'ja', 'ar'] }).post(
+      {
+        text,
+        link,
+        title: 'Climate summit: what was agreed',
+        description: 'Pledges, money and the gaps',
+        image: { url: bluesky.imageUrl, alt: 'Delegates in the plenary hall' },
+      },
+      options,
+    );
+
+    const stored = bluesky.records.find((r) => r.uri === result.remoteId)!;
+    expect(result.remoteUrl).toBe(`https://bsky.app/profile/${account.handle}/post/${stored.rkey}`);
+    expect(stored.record).toMatchObject({ $type: 'app.bsky.feed.post', text, langs: ['en', 'ja', 'ar'] });
+    expect(Date.parse(stored.record.createdAt)).toBeGreaterThan(Date.now() - 60_000);
+
+    // Byte offsets differ from string indexes once emoji, CJK and Arabic precede the link.
+    const byteStart = Buffer.byteLength(before, 'utf8');
+    expect(byteStart).not.toBe(before.length);
+    expect(stored.record.facets).toEqual([
+      {
+        index: { byteStart, byteEnd: byteStart + Buffer.byteLength(link) },
+        features: [{ $type: 'app.bsky.richtext.facet#link', uri: link }],
+      },
+    ]);
+    expect(Buffer.from(text).subarray(byteStart, byteStart + link.length).toString()).toBe(link);
+
+    const external = stored.record.embed.external;
+    expect(stored.record.embed.$type).toBe('app.bsky.embed.external');
+    expect(external).toMatchObject({ uri: link, title: 'Climate summit: what was agreed', description: 'Pledges, money and the gaps' });
+    expect(external.thumb).toMatchObject({ $type: 'blob', mimeType: 'image/png', size: TINY_PNG.length });
+    expect(bluesky.blobs.get(external.thumb.ref.$link)?.bytes.equals(TINY_PNG)).toBe(true);
+  });
+
+  it('proves the stand-in refuses facets indexed in UTF-16 code units', async () => {
+    const agent = new AtpAgent({ service: bluesky.url });
+    await agent.login({ identifier: account.handle, password: account.appPassword });
+    const link = 'https://news.example.org/x';
+    const text = `気候 ${link}`;
+    const start = text.indexOf(link); // a string index (3), where the bytes say 7
+    const record = {
+      $type: 'app.bsky.feed.post',
+      text,
+      createdAt: new Date().toISOString(),
+      facets: [
+        {
+          index: { byteStart: start, byteEnd: start + link.length },
+          features: [{ $type: 'app.bsky.richtext.facet#link', uri: link }],
+        },
+      ],
+    };
+    await expect(
+      agent.com.atproto.repo.createRecord({ repo: account.did, collection: 'app.bsky.feed.post', record }),
+    ).rejects.toThrow(/facets\/0/);
+  });
+
+  it('logs in once for several posts', async () => {
+    const before = bluesky.logins;
+    const bsky = channel();
+    for (let i = 0; i < 3; i++) await bsky.post(post(), options);
+    expect(bluesky.logins).toBe(before + 1);
+  });
+
+  it('refreshes an expired access token instead of logging in again', async () => {
+    const bsky = channel();
+    await bsky.post(post(), options);
+    const logins = bluesky.logins;
+    const refreshes = bluesky.requestsTo('/xrpc/com.atproto.server.refreshSession').length;
+    bluesky.expireAccessTokens();
+
+    const result = await bsky.post(post(), options);
+    expect(bluesky.records.some((r) => r.uri === result.remoteId)).toBe(true);
+    expect(bluesky.logins).toBe(logins);
+    expect(bluesky.requestsTo('/xrpc/com.atproto.server.refreshSession').length).toBe(refreshes + 1);
+  });
+
+  it('logs in again when the session is gone altogether', async () => {
+    const bsky = channel();
+    await bsky.post(post(), options);
+    const logins = bluesky.logins;
+    bluesky.revokeSessions();
+
+    const result = await bsky.post(post(), options);
+    expect(bluesky.records.some((r) => r.uri === result.remoteId)).toBe(true);
+    expect(bluesky.logins).toBe(logins + 1);
+  });
+
+  it('turns 429 into RateLimited until ratelimit-reset', async () => {
+    const bsky = channel();
+    await bsky.post(post(), options);
+    const reset = Math.floor(Date.now() / 1000) + 300;
+    bluesky.scriptNext('/xrpc/com.atproto.repo.createRecord', {
+      status: 429,
+      headers: { 'ratelimit-limit': '5000', 'ratelimit-remaining': '0', 'ratelimit-reset': String(reset), 'ratelimit-policy': '5000;w=3600' },
+      body: { error: 'RateLimitExceeded', message: 'Rate Limit Exceeded' },
+    });
+    const failure = await failureOf(bsky.post(post(), options));
+    expect(failure).toBeInstanceOf(RateLimited);
+    expect(failure).toMatchObject({ code: 'bluesky_429', resetAt: new Date(reset * 1000) });
+  });
+
+  it('turns 503 into TransientFailure', async () => {
+    const bsky = channel();
+    await bsky.post(post(), options);
+    bluesky.scriptNext('/xrpc/com.atproto.repo.createRecord', {
+      status: 503,
+      body: { error: 'NotEnoughResources', message: 'Service Unavailable' },
+    });
+    const failure = await failureOf(bsky.post(post(), options));
+    expect(failure).toBeInstanceOf(TransientFailure);
+    expect(failure).toMatchObject({ code: 'bluesky_503' });
+  });
+
+  it('turns a refused app password into PermanentFailure with Bluesky\'s message', async () => {
+    const failure = await failureOf(channel({ appPassword: 'wrong-pass-word-here' }).post(post(), options));
+    expect(failure).toBeInstanceOf(PermanentFailure);
+    expect(failure).toMatchObject({ code: 'bluesky_401' });
+    expect((failure as PermanentFailure).response).toMatch(/Invalid identifier or password/);
+  });
+
+  it('reports a createRecord that never gets an answer as UncertainOutcome', async () => {
+    const bsky = channel({ timeoutMs: 300 });
+    await bsky.post(post(), options);
+    bluesky.scriptNext('/xrpc/com.atproto.repo.createRecord', { hang: true });
+    const failure = await failureOf(bsky.post(post(), options));
+    expect(failure).toBeInstanceOf(UncertainOutcome);
+    expect(failure).toMatchObject({ code: 'network_timeout' });
+  });
+
+  it('reports a hung login as TransientFailure: nothing can have been posted', async () => {
+    bluesky.scriptNext('/xrpc/com.atproto.server.createSession', { hang: true });
+    const failure = await failureOf(channel({ timeoutMs: 300 }).post(post(), options));
+    expect(failure).toBeInstanceOf(TransientFailure);
+    expect(failure).toMatchObject({ code: 'network_timeout' });
+  });
+
+  it('reports a refused connection as TransientFailure', async () => {
+    const closed = await new BlueskyStandIn(account).start();
+    const service = closed.url;
+    await closed.close();
+    const failure = await failureOf(channel({ service }).post(post(), options));
+    expect(failure).toBeInstanceOf(TransientFailure);
+    expect(failure).toMatchObject({ code: 'network_unreachable' });
+  });
+});

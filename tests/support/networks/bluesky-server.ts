@@ -1,0 +1,201 @@
+// A stand-in for a Bluesky PDS: XRPC sessions (create/refresh/get), uploadBlob, and createRecord that checks post records.
+import { createHash, randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { jsonBody, type RecordedRequest, StandIn } from './stand-in.js';
+
+export interface BlueskyStandInOptions {
+  handle: string;
+  did: string;
+  appPassword: string;
+}
+
+export interface StoredRecord {
+  uri: string;
+  rkey: string;
+  cid: string;
+  record: Record<string, any>;
+}
+
+interface Session {
+  accessJwt: string;
+  refreshJwt: string;
+}
+
+const XRPC = '/xrpc/';
+const MAX_THUMB_BYTES = 1_000_000;
+
+export class BlueskyStandIn extends StandIn {
+  readonly records: StoredRecord[] = [];
+  readonly blobs = new Map<string, { bytes: Buffer; mimeType: string }>();
+  private readonly accessTokens = new Map<string, 'valid' | 'expired'>();
+  private readonly refreshTokens = new Set<string>();
+  private lastTid = 0n;
+
+  constructor(private readonly options: BlueskyStandInOptions) {
+    super();
+  }
+
+  /** createSession calls received, failed ones included. */
+  get logins(): number {
+    return this.requestsTo(`${XRPC}com.atproto.server.createSession`).length;
+  }
+
+  /** Every access token issued so far now answers 400 ExpiredToken, as after its two-hour lifetime. */
+  expireAccessTokens(): void {
+    for (const token of this.accessTokens.keys()) this.accessTokens.set(token, 'expired');
+  }
+
+  /** Forgets every session (an app password revoked and recreated, say): tokens and refresh tokens stop working. */
+  revokeSessions(): void {
+    this.accessTokens.clear();
+    this.refreshTokens.clear();
+  }
+
+  protected handle(req: RecordedRequest, res: ServerResponse): void {
+    const method = req.path.startsWith(XRPC) ? req.path.slice(XRPC.length) : '';
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    switch (method) {
+      case 'com.atproto.server.createSession':
+        return this.createSession(req, res);
+      case 'com.atproto.server.refreshSession':
+        if (!bearer || !this.refreshTokens.delete(bearer)) return this.xrpcError(res, 400, 'ExpiredToken', 'Token has been revoked');
+        return this.send(res, 200, { ...this.identity(), ...this.issueSession(), active: true });
+      case 'com.atproto.server.getSession':
+      case 'com.atproto.repo.uploadBlob':
+      case 'com.atproto.repo.createRecord': {
+        const state = bearer ? this.accessTokens.get(bearer) : undefined;
+        if (state === 'expired') return this.xrpcError(res, 400, 'ExpiredToken', 'Token has expired');
+        if (!state) return this.xrpcError(res, 401, 'AuthenticationRequired', 'Invalid token');
+        if (method === 'com.atproto.server.getSession') {
+          return this.send(res, 200, { ...this.identity(), email: 'desk@example.org', emailConfirmed: true, active: true });
+        }
+        return method === 'com.atproto.repo.uploadBlob' ? this.uploadBlob(req, res) : this.createRecord(req, res);
+      }
+      default:
+        return this.xrpcError(res, 501, 'MethodNotImplemented', `Method Not Implemented: ${method || req.path}`);
+    }
+  }
+
+  private createSession(req: RecordedRequest, res: ServerResponse): void {
+    const body = jsonBody<{ identifier?: string; password?: string }>(req);
+    const known = body?.identifier === this.options.handle || body?.identifier === this.options.did;
+    if (!known || body?.password !== this.options.appPassword) {
+      return this.xrpcError(res, 401, 'AuthenticationRequired', 'Invalid identifier or password');
+    }
+    this.send(res, 200, { ...this.identity(), ...this.issueSession(), email: 'desk@example.org', emailConfirmed: true, active: true });
+  }
+
+  private uploadBlob(req: RecordedRequest, res: ServerResponse): void {
+    const mimeType = String(req.headers['content-type'] ?? 'application/octet-stream');
+    const cid = cidFor(req.body, RAW_CODEC);
+    this.blobs.set(cid, { bytes: req.body, mimeType });
+    this.send(res, 200, { blob: { $type: 'blob', ref: { $link: cid }, mimeType, size: req.body.length } });
+  }
+
+  private createRecord(req: RecordedRequest, res: ServerResponse): void {
+    const body = jsonBody<{ repo?: string; collection?: string; record?: Record<string, any> }>(req);
+    if (body?.repo !== this.options.did && body?.repo !== this.options.handle) {
+      return this.xrpcError(res, 400, 'InvalidRequest', `Invalid repo: ${body?.repo}`);
+    }
+    if (body?.collection !== 'app.bsky.feed.post') return this.xrpcError(res, 400, 'InvalidRequest', 'Unexpected collection');
+    const problem = this.postProblem(body.record);
+    if (problem) return this.xrpcError(res, 400, 'InvalidRequest', `Invalid app.bsky.feed.post record: ${problem}`);
+    const rkey = this.nextTid();
+    const uri = `at://${this.options.did}/app.bsky.feed.post/${rkey}`;
+    const cid = cidFor(Buffer.from(JSON.stringify(body.record)), DAG_CBOR_CODEC);
+    this.records.push({ uri, rkey, cid, record: body.record! });
+    this.send(res, 200, { uri, cid, commit: { cid, rev: rkey }, validationStatus: 'valid' });
+  }
+
+  /** The checks a PDS's lexicon validation makes on a post, plus facets that really cover their link's bytes. */
+  private postProblem(record: Record<string, any> | undefined): string | undefined {
+    if (!record || record.$type !== 'app.bsky.feed.post') return '$type must be app.bsky.feed.post';
+    if (typeof record.text !== 'string') return 'text must be a string';
+    const text = Buffer.from(record.text, 'utf8');
+    const graphemes = [...new Intl.Segmenter().segment(record.text)].length;
+    if (text.length > 3000 || graphemes > 300) return 'text must not be longer than 300 graphemes';
+    if (typeof record.createdAt !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(record.createdAt)) {
+      return 'createdAt must be a valid datetime';
+    }
+    if (record.langs !== undefined && (!Array.isArray(record.langs) || record.langs.length > 3)) return 'langs must be at most 3 languages';
+    for (const [i, facet] of (record.facets ?? []).entries()) {
+      const { byteStart, byteEnd } = facet?.index ?? {};
+      if (!Number.isInteger(byteStart) || !Number.isInteger(byteEnd) || byteStart < 0 || byteEnd <= byteStart || byteEnd > text.length) {
+        return `facets/${i}/index is out of the text's ${text.length} bytes`;
+      }
+      const covered = text.subarray(byteStart, byteEnd);
+      const shown = covered.toString('utf8');
+      if (!Buffer.from(shown, 'utf8').equals(covered)) return `facets/${i}/index splits a UTF-8 character`;
+      for (const feature of facet.features ?? []) {
+        if (feature.$type !== 'app.bsky.richtext.facet#link' || typeof feature.uri !== 'string') continue;
+        if (feature.uri !== shown && feature.uri.replace(/^https?:\/\//, '') !== shown) {
+          return `facets/${i} covers "${shown}", not its link ${feature.uri}`;
+        }
+      }
+    }
+    const embed = record.embed;
+    if (embed !== undefined) {
+      if (embed.$type !== 'app.bsky.embed.external') return 'embed must be app.bsky.embed.external';
+      const { uri, title, description, thumb } = embed.external ?? {};
+      if (typeof uri !== 'string' || !URL.canParse(uri)) return 'embed/external/uri must be a URI';
+      if (typeof title !== 'string' || typeof description !== 'string') return 'embed/external needs title and description';
+      if (thumb !== undefined) {
+        const blob = this.blobs.get(thumb?.ref?.$link);
+        if (thumb.$type !== 'blob' || !blob) return 'embed/external/thumb must be an uploaded blob';
+        if (!/^image\//.test(thumb.mimeType) || thumb.size !== blob.bytes.length || thumb.size > MAX_THUMB_BYTES) {
+          return 'embed/external/thumb has the wrong mimeType or size';
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private identity() {
+    return { did: this.options.did, handle: this.options.handle };
+  }
+
+  private issueSession(): Session {
+    const session = { accessJwt: `access-${randomBytes(12).toString('hex')}`, refreshJwt: `refresh-${randomBytes(12).toString('hex')}` };
+    this.accessTokens.set(session.accessJwt, 'valid');
+    this.refreshTokens.add(session.refreshJwt);
+    return session;
+  }
+
+  /** A record key in TID form: 53 bits of microseconds and 10 bits of clock id, base32-sortable, 13 characters. */
+  private nextTid(): string {
+    let tid = (BigInt(Date.now()) * 1000n) << 10n;
+    if (tid <= this.lastTid) tid = this.lastTid + 1n;
+    this.lastTid = tid;
+    const alphabet = '234567abcdefghijklmnopqrstuvwxyz';
+    let out = '';
+    for (let i = 12; i >= 0; i--) out += alphabet[Number((tid >> BigInt(i * 5)) & 31n)];
+    return out;
+  }
+
+  private xrpcError(res: ServerResponse, status: number, error: string, message: string): void {
+    this.send(res, status, { error, message });
+  }
+}
+
+const RAW_CODEC = 0x55;
+const DAG_CBOR_CODEC = 0x71;
+
+/** A CIDv1 (sha2-256) in base32, as the client's lexicon validation requires a well-formed one. */
+function cidFor(bytes: Buffer, codec: number): string {
+  const digest = createHash('sha256').update(bytes).digest();
+  const cid = Buffer.concat([Buffer.from([0x01, codec, 0x12, 0x20]), digest]);
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  let out = 'b';
+  let value = 0;
+  let bits = 0;
+  for (const byte of cid) {
+    value = ((value << 8) | byte) & 0xffff;
+    bits += 8;
+    while (bits >= 5) {
+      out += alphabet[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
+  return out;
+}

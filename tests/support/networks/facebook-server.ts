@@ -1,0 +1,63 @@
+// A stand-in for the Graph API's Page feed: page token (bearer or access_token), appsecret_proof, Graph-style errors.
+import { createHmac } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { type RecordedRequest, StandIn } from './stand-in.js';
+
+export interface FacebookPagePost {
+  id: string;
+  message: string;
+  link?: string;
+}
+
+export interface FacebookStandInOptions {
+  pageId: string;
+  pageAccessToken: string;
+  /** When set, every call must carry the matching appsecret_proof ("Require App Secret"). */
+  appSecret?: string;
+}
+
+export class FacebookStandIn extends StandIn {
+  readonly posts: FacebookPagePost[] = [];
+
+  constructor(private readonly options: FacebookStandInOptions) {
+    super();
+  }
+
+  protected handle(req: RecordedRequest, res: ServerResponse): void {
+    const feed = /^\/v\d+\.\d+\/([^/]+)\/feed$/.exec(req.path);
+    if (req.method !== 'POST' || !feed) {
+      return this.graphError(res, 400, 100, `Unknown path components: ${req.path}`, 'OAuthException');
+    }
+    const form = String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
+      ? new URLSearchParams(req.body.toString('utf8'))
+      : new URLSearchParams();
+    const param = (name: string) => form.get(name) ?? req.query.get(name) ?? undefined;
+    // Graph takes the token as `access_token` or as an `OAuth`/`Bearer` authorization header.
+    const token = /^(?:Bearer|OAuth) (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? param('access_token');
+    // Graph answers a refused token with HTTP 400 and OAuthException 190, not with 401.
+    if (token !== this.options.pageAccessToken) {
+      return this.graphError(res, 400, 190, 'Invalid OAuth access token - Cannot parse access token', 'OAuthException');
+    }
+    const { appSecret, pageId } = this.options;
+    if (appSecret && param('appsecret_proof') !== createHmac('sha256', appSecret).update(token).digest('hex')) {
+      return this.graphError(res, 400, 100, 'Invalid appsecret_proof provided in the API argument', 'GraphMethodException');
+    }
+    if (decodeURIComponent(feed[1]!) !== pageId) {
+      return this.graphError(res, 400, 100, `Unsupported post request. Object with ID '${feed[1]}' does not exist`, 'GraphMethodException');
+    }
+    const message = param('message') ?? '';
+    const link = param('link');
+    if (!message && !link) return this.graphError(res, 400, 100, '(#100) Missing message or attachment', 'OAuthException');
+    if (this.posts.some((p) => p.message === message && message)) {
+      return this.graphError(res, 400, 506, '(#506) Duplicate status message', 'OAuthException');
+    }
+    const post = { id: `${pageId}_${1_000_000 + this.posts.length + 1}`, message, link };
+    this.posts.push(post);
+    this.send(res, 200, { id: post.id });
+  }
+
+  /** Graph's error envelope, as every failed call returns it. */
+  graphError(res: ServerResponse, status: number, code: number, message: string, type: string, extra: object = {}): void {
+    this.send(res, status, { error: { message, type, code, fbtrace_id: 'A1b2C3d4E5f', ...extra } });
+  }
+}
