@@ -44,7 +44,7 @@ export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> 
     ctx.db,
     transport,
     {
-      chunkSize: config.SMTP_POOL_SIZE * 10,
+      chunkSize: config.EMAIL_SEND_CHUNK ?? config.SMTP_POOL_SIZE * 4,
       maxAttempts: config.SMTP_MAX_ATTEMPTS,
       uncertainPolicy: config.UNCERTAIN_DELIVERY_POLICY,
       throttleWaitMs: config.SMTP_THROTTLE_WAIT_MS,

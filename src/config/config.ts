@@ -55,6 +55,11 @@ const schema = z.object({
   /** An address mailbox providers may also unsubscribe through (List-Unsubscribe mailto). */
   UNSUBSCRIBE_MAILTO: optionalString,
   EMAIL_BATCH_SIZE: positiveInt(500),
+  /**
+   * Deliveries of a batch claimed and handed to the pool together (default: 4 per SMTP connection). It is also the
+   * most a crash can leave with an unknown outcome per running batch.
+   */
+  EMAIL_SEND_CHUNK: z.coerce.number().int().positive().optional(),
   /** Tries per email before a temporary failure (4xx, dropped connection) counts as failed. */
   SMTP_MAX_ATTEMPTS: positiveInt(5),
   /** How long all sending pauses after the server answers 421/450/451. */

@@ -1,0 +1,39 @@
+// Runs `herald` commands as real child processes (for crash and scale-out tests), straight from the TypeScript source.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface HeraldProcess {
+  child: ChildProcess;
+  output(): string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export function spawnHerald(args: string[], env: Record<string, string>): HeraldProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', ...args], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  return {
+    child,
+    output: () => output,
+    kill: (signal = 'SIGTERM') =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      }),
+  };
+}
+
+/** Runs a command to completion; resolves with its exit code and output. */
+export function runHerald(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const proc = spawnHerald(args, env);
+  return new Promise((resolve) => proc.child.once('exit', (code) => resolve({ code, output: proc.output() })));
+}
