@@ -1,11 +1,11 @@
 // Starts every worker of a Herald process, with the services they share (one SMTP pool, one edition cache).
-import { join } from 'node:path';
 import type { Worker } from 'bullmq';
 import type { HeraldContext } from '../src/context.js';
 import { BatchSender } from '../src/email/batch-sender.js';
 import { startCaptureInbox } from '../src/email/capture-inbox.js';
 import { EditionMessages, type EditionSettings } from '../src/email/edition-service.js';
 import { createSmtpTransport } from '../src/email/mail-transport.js';
+import { outboxDir } from '../src/email/outbox-dir.js';
 import { startDispatchWorker } from './dispatch-worker.js';
 import { startEmailBatchWorker } from './email-batch-worker.js';
 
@@ -14,10 +14,6 @@ export interface RunningWorkers {
   /** Where mail goes: the configured SMTP server or the capture inbox. */
   smtpUrl: string;
   close(): Promise<void>;
-}
-
-export function outboxDir(dataDir: string): string {
-  return join(dataDir, 'outbox');
 }
 
 export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> {

@@ -5,6 +5,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { readdir, stat, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
 export interface CaptureInbox {
@@ -64,15 +65,17 @@ export async function listCapturedMessages(dir: string, limit = 100): Promise<Ca
       const handle = await open(path, 'r');
       try {
         const { bytesRead, buffer } = await handle.read(Buffer.alloc(16 * 1024), 0, 16 * 1024, 0);
-        const head = buffer.subarray(0, bytesRead).toString('utf8').split(/\r?\n\r?\n/)[0].replace(/\r?\n[ \t]+/g, ' ');
-        const header = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(head)?.[1]?.trim() ?? '';
+        // mailparser decodes the RFC 2047 words; the header block alone is all it needs.
+        const head = buffer.subarray(0, bytesRead).toString('latin1').split(/\r?\n\r?\n/)[0];
+        const parsed = await simpleParser(Buffer.from(`${head}\r\n\r\n`, 'latin1'));
+        const info = await stat(path);
         return {
           file,
-          size: (await stat(path)).size,
-          receivedAt: (await stat(path)).mtime.toISOString(),
-          from: header('From'),
-          to: header('To'),
-          subject: header('Subject'),
+          size: info.size,
+          receivedAt: info.mtime.toISOString(),
+          from: parsed.from?.text ?? '',
+          to: (Array.isArray(parsed.to) ? parsed.to[0] : parsed.to)?.text ?? '',
+          subject: parsed.subject ?? '',
         };
       } finally {
         await handle.close();

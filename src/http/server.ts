@@ -6,7 +6,9 @@ import { bearerAuth } from './auth.js';
 import { handleError } from './errors.js';
 import { articleRoutes } from './routes/articles.js';
 import { dispatchRoutes } from './routes/dispatches.js';
+import { editionRoutes } from './routes/editions.js';
 import { healthRoutes } from './routes/health.js';
+import { outboxRoutes } from './routes/outbox.js';
 import { subscriberRoutes } from './routes/subscribers.js';
 
 export async function buildHttpServer(ctx: HeraldContext): Promise<FastifyInstance> {
@@ -20,12 +22,14 @@ export async function buildHttpServer(ctx: HeraldContext): Promise<FastifyInstan
   await app.register(formbody);
 
   healthRoutes(app, ctx);
+  editionRoutes(app, ctx);
 
   await app.register(async (api) => {
     api.addHook('onRequest', bearerAuth(ctx.db));
     articleRoutes(api, ctx);
     subscriberRoutes(api, ctx);
     dispatchRoutes(api, ctx);
+    outboxRoutes(api, ctx);
   });
   return app;
 }

@@ -13,12 +13,16 @@ import { createTestDatabase, type TestDatabase } from './database.js';
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
+/** A fetch Response whose JSON body tests may read without declaring its type first. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ApiResponse = Omit<Response, 'json'> & { json(): Promise<any> };
+
 export interface TestHerald extends Herald {
   baseUrl: string;
-  database: TestDatabase;
+  database?: TestDatabase;
   env: Record<string, string>;
   /** fetch against the API with the admin token. */
-  api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string>; token?: string | null }): Promise<Response>;
+  api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string>; token?: string | null }): Promise<ApiResponse>;
   stop(): Promise<void>;
 }
 
@@ -55,11 +59,15 @@ export interface TestHeraldOptions {
   workers?: boolean;
   http?: boolean;
   database?: TestDatabase;
+  /** Let Herald open its own embedded PGlite in the data dir, as `npm start` does (no injected database). */
+  embedded?: boolean;
+  /** Reuse a data dir (restart tests); it is then left in place. */
+  dataDir?: string;
 }
 
 export async function startTestHerald(options: TestHeraldOptions = {}): Promise<TestHerald> {
-  const database = options.database ?? (await createTestDatabase());
-  const dataDir = mkdtempSync(join(tmpdir(), 'herald-test-'));
+  const database = options.embedded ? undefined : (options.database ?? (await createTestDatabase()));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'herald-test-'));
   const port = await freePort();
   const env: Record<string, string> = {
     HOST: '127.0.0.1',
@@ -71,7 +79,7 @@ export async function startTestHerald(options: TestHeraldOptions = {}): Promise<
     HERALD_SECRET: 'test-secret-0123456789abcdef0123456789abcdef',
     HERALD_RELAY_INTERVAL_MS: '500',
     LOG_LEVEL: 'silent',
-    ...(database.url ? { DATABASE_URL: database.url } : {}),
+    ...(database?.url ? { DATABASE_URL: database.url } : {}),
     ...options.env,
   };
   const config = loadConfig(env);
@@ -99,9 +107,9 @@ export async function startTestHerald(options: TestHeraldOptions = {}): Promise<
     },
     async stop() {
       await herald.close();
-      if (!options.database) await database.drop();
+      if (database && !options.database) await database.drop();
       await clearQueuePrefix(env.HERALD_QUEUE_PREFIX);
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -5,9 +5,12 @@ import { z } from 'zod';
 import type { HeraldContext } from '../../context.js';
 import { exportSubscribersCsv } from '../../subscribers/csv-export.js';
 import { CsvHeaderError, importSubscribersCsv } from '../../subscribers/csv-import.js';
+import { eraseSubscriber } from '../../subscribers/erasure.js';
 import { editorSubscriberInput, subscriberStatus } from '../../subscribers/subscriber-input.js';
 import { addSubscriber, DuplicateSubscriberError, listSubscribers } from '../../subscribers/subscriber-repository.js';
-import { HttpError, parseInput } from '../errors.js';
+import { isSuppressed } from '../../subscribers/suppression.js';
+import { HttpError, notFound, parseInput } from '../errors.js';
+import { idParams } from './articles.js';
 
 const listQuery = z.object({
   status: subscriberStatus.optional(),
@@ -22,6 +25,11 @@ export function subscriberRoutes(app: FastifyInstance, ctx: HeraldContext) {
 
   app.post('/api/subscribers', async (request, reply) => {
     const input = parseInput(editorSubscriberInput, request.body);
+    if (await isSuppressed(ctx.db, ctx.secret, input.email)) {
+      throw new HttpError(409, 'this address was erased and is on the suppression list; only the subscribe form can bring it back', [
+        { path: 'email', message: 'suppressed' },
+      ]);
+    }
     try {
       return reply.code(201).send(await addSubscriber(ctx.db, input, 'editor'));
     } catch (error) {
@@ -30,6 +38,14 @@ export function subscriberRoutes(app: FastifyInstance, ctx: HeraldContext) {
       }
       throw error;
     }
+  });
+
+  // Erasure: personal data goes, a keyed hash stays on the suppression list (src/subscribers/erasure.ts).
+  app.delete('/api/subscribers/:id', async (request, reply) => {
+    const { id } = parseInput(idParams, request.params, 'path');
+    const erased = await eraseSubscriber(ctx.db, ctx.secret, id, request.editor?.name ?? 'api');
+    if (!erased) throw notFound('subscriber');
+    return reply.code(204).send();
   });
 
   app.get('/api/subscribers', async (request) => {
@@ -43,7 +59,7 @@ export function subscriberRoutes(app: FastifyInstance, ctx: HeraldContext) {
       throw new HttpError(415, 'send the CSV with Content-Type: text/csv');
     }
     try {
-      return await importSubscribersCsv(ctx.db, request.body as Readable);
+      return await importSubscribersCsv(ctx.db, request.body as Readable, { secret: ctx.secret });
     } catch (error) {
       if (error instanceof CsvHeaderError) throw new HttpError(400, error.message, [{ path: 'header', message: error.message }]);
       throw error;

@@ -1,5 +1,6 @@
 // How SMTP errors (as nodemailer reports them) are classified.
 import { describe, expect, it } from 'vitest';
+import type { RateLimited } from '../../../src/delivery/failure.js';
 import { classifySmtpError } from '../../../src/email/smtp-failure.js';
 
 describe('classifySmtpError', () => {
@@ -12,7 +13,7 @@ describe('classifySmtpError', () => {
     for (const code of [421, 450, 451]) {
       const failure = classifySmtpError({ responseCode: code, response: `${code} slow down` }, 5000);
       expect(failure.kind).toBe('rate_limited');
-      expect((failure as { resetAt: Date }).resetAt.getTime()).toBeGreaterThan(Date.now() + 4000);
+      expect((failure as RateLimited).resetAt.getTime()).toBeGreaterThan(Date.now() + 4000);
     }
   });
 

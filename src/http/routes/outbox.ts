@@ -1,0 +1,33 @@
+// The capture inbox (embedded mode): lists and shows the messages Herald "sent" when no SMTP_URL is configured.
+import { createReadStream, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { HeraldContext } from '../../context.js';
+import { listCapturedMessages } from '../../email/capture-inbox.js';
+import { outboxDir } from '../../email/outbox-dir.js';
+import { HttpError, notFound, parseInput } from '../errors.js';
+
+const fileParams = z.object({ file: z.string().regex(/^[\w.-]+\.eml$/, 'must be a message file name from the list') });
+const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+
+export function outboxRoutes(app: FastifyInstance, ctx: HeraldContext) {
+  const dir = outboxDir(ctx.config.HERALD_DATA_DIR);
+  const requireCaptureMode = () => {
+    if (ctx.config.SMTP_URL) throw new HttpError(404, 'the capture inbox is off: mail goes to SMTP_URL');
+  };
+
+  app.get('/api/outbox', async (request) => {
+    requireCaptureMode();
+    const { limit } = parseInput(listQuery, request.query, 'query');
+    return { messages: await listCapturedMessages(dir, limit) };
+  });
+
+  app.get('/api/outbox/:file', async (request, reply) => {
+    requireCaptureMode();
+    const { file } = parseInput(fileParams, request.params, 'path');
+    const path = join(dir, file);
+    if (!existsSync(path)) throw notFound('message');
+    return reply.header('content-type', 'message/rfc822').send(createReadStream(path));
+  });
+}

@@ -1,0 +1,70 @@
+// The public sign-up: GET /subscribe (hosted form) and POST /subscribe (that form, an embedded one, or JSON).
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { HeraldContext } from '../../context.js';
+import { publicSubscribeInput, requestSubscription } from '../../subscribers/subscribe.js';
+import { queueSubscriberMail } from '../../subscribers/subscriber-mail.js';
+import { availableTopics } from '../../subscribers/topics.js';
+import { HttpError, zodIssues } from '../errors.js';
+import { errorSummary, noticePage, pageSettings, renderPage, sendPage, topicsFieldset, wantsJson } from '../pages/page.js';
+import { FixedWindowLimiter } from '../rate-limit.js';
+
+/** The same words whatever happened: whether an address was known must not show (no list enumeration). */
+const CHECK_INBOX = 'If the address can receive our newsletter, a confirmation link is on its way. Click it to complete your subscription.';
+
+interface FormState {
+  email: string;
+  name: string;
+  topics: string[];
+  errors: { path: string; message: string }[];
+}
+
+const FIELD_LABELS: Record<string, string> = { email: 'Email address', name: 'Name', topics: 'Topics' };
+
+export function subscribeRoutes(app: FastifyInstance, ctx: HeraldContext) {
+  const settings = pageSettings(ctx);
+  const { config } = ctx;
+  const byIp = new FixedWindowLimiter(ctx.redis, {
+    prefix: `${config.HERALD_QUEUE_PREFIX}:rate:subscribe-ip`, limit: config.SUBSCRIBE_RATE_PER_IP, windowSeconds: config.SUBSCRIBE_RATE_WINDOW_SECONDS,
+  });
+  const byAddress = new FixedWindowLimiter(ctx.redis, {
+    prefix: `${config.HERALD_QUEUE_PREFIX}:rate:subscribe-address`, limit: config.SUBSCRIBE_RATE_PER_ADDRESS, windowSeconds: config.SUBSCRIBE_RATE_WINDOW_SECONDS,
+  });
+
+  const showForm = async (reply: FastifyReply, status: number, state: FormState) => {
+    const topics = await availableTopics(ctx.db, config.HERALD_TOPICS);
+    const emailError = state.errors.some((e) => e.path === 'email');
+    const html = renderPage(settings, `Subscribe`, 'subscribe', {
+      action: 'subscribe',
+      email: state.email,
+      name: state.name,
+      emailErrorAttrs: emailError ? ' aria-invalid="true"' : '',
+      errorsHtml: errorSummary(state.errors.map((e) => `${FIELD_LABELS[e.path.split('.')[0]] ?? e.path}: ${e.message}`)),
+      topicsHtml: topicsFieldset(topics, state.topics, 'Pick what interests you, or none to get everything.'),
+    });
+    return sendPage(reply, status, html);
+  };
+
+  app.get('/subscribe', async (_request, reply) => showForm(reply, 200, { email: '', name: '', topics: [], errors: [] }));
+
+  app.post('/subscribe', async (request, reply) => {
+    const json = wantsJson(request);
+    // Counted before validation, so a flood of garbage is limited too.
+    await byIp.enforce(`ip:${request.ip}`);
+    const parsed = publicSubscribeInput.safeParse(request.body ?? {});
+    if (!parsed.success) {
+      const issues = zodIssues(parsed.error);
+      if (json) throw new HttpError(400, 'invalid body', issues);
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 320) : '');
+      const topics = ([] as unknown[]).concat(body.topics ?? []).filter((t): t is string => typeof t === 'string');
+      return showForm(reply, 400, { email: text(body.email), name: text(body.name), topics, errors: issues });
+    }
+    await byAddress.enforce(`address:${parsed.data.email}`);
+    const result = await requestSubscription(ctx.db, ctx.secret, parsed.data);
+    if (result.mail) await queueSubscriberMail(ctx.queues, result.mail);
+    request.log.info({ event: 'subscriber.subscribe_requested', outcome: result.outcome }, 'subscribe request');
+    if (json) return reply.code(202).send({ status: 'pending', message: CHECK_INBOX });
+    return sendPage(reply, 200, noticePage(settings, 'Check your inbox', CHECK_INBOX,
+      `<p class="fineprint">Nothing arrived after a few minutes? Look in your spam folder, or <a href="subscribe">try again</a>.</p>`));
+  });
+}

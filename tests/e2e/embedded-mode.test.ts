@@ -1,0 +1,88 @@
+// The quick start's embedded defaults: PGlite on disk, the capture inbox for mail; restarts keep everything, and a
+// dispatch written while Herald was down is sent when it comes back (the outbox relay runs at start).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
+import { afterAll, describe, expect, it } from 'vitest';
+import { articleInput } from '../../src/articles/article-input.js';
+import { publishArticle } from '../../src/articles/publish.js';
+import { migrate, openDatabase, pgliteDataDir } from '../../src/db/database.js';
+import { articlePayload, fixturePayload } from '../support/articles.js';
+import { clearQueuePrefix, eventually, randomPrefix, startTestHerald, type TestHerald } from '../support/herald.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'herald-embedded-'));
+const prefix = randomPrefix();
+const start = () => startTestHerald({ embedded: true, dataDir, env: { HERALD_QUEUE_PREFIX: prefix } });
+
+afterAll(async () => {
+  await clearQueuePrefix(prefix);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function completed(herald: TestHerald, dispatchId: number) {
+  return eventually(async () => {
+    const view = await (await herald.api(`/api/dispatches/${dispatchId}`)).json();
+    return view.status === 'completed' && view;
+  }, 30_000, `dispatch ${dispatchId}`);
+}
+
+describe('embedded mode', () => {
+  let articleId: number;
+
+  it('sends the edition into the capture inbox and serves the web copy', async () => {
+    const herald = await start();
+    try {
+      await herald.api('/api/subscribers', { body: { email: 'reader@example.com', name: 'Reader' } });
+      const published = await (await herald.api('/api/articles', { body: fixturePayload('seed-article') })).json();
+      articleId = published.id;
+      await completed(herald, published.dispatch.id);
+
+      const { messages } = await (await herald.api('/api/outbox')).json();
+      expect(messages).toHaveLength(1);
+      expect(messages[0]).toMatchObject({ to: '"Reader" <reader@example.com>', subject: expect.stringContaining('America, ISIS Accomplice') });
+      const raw = await (await herald.api(`/api/outbox/${messages[0].file}`)).text();
+      const parsed = await simpleParser(raw);
+      expect(parsed.text).toContain('Deir ez-Zor');
+      expect((await herald.api('/api/outbox/..%2Fsecret')).status).toBe(400);
+
+      const web = await fetch(`${herald.baseUrl}/editions/${published.dispatch.id}`);
+      expect(web.status).toBe(200);
+      const html = await web.text();
+      expect(html).toContain('Deir ez-Zor');
+      expect(html).not.toContain('%%recipient.');
+    } finally {
+      await herald.stop();
+    }
+  });
+
+  it('keeps every article and subscriber across a restart', async () => {
+    const herald = await start();
+    try {
+      const article = await (await herald.api(`/api/articles/${articleId}`)).json();
+      expect(article.externalId).toBe('seed-2016-09-isis-audio');
+      const { subscribers } = await (await herald.api('/api/subscribers')).json();
+      expect(subscribers.map((s: { email: string }) => s.email)).toEqual(['reader@example.com']);
+    } finally {
+      await herald.stop();
+    }
+  });
+
+  it('sends a dispatch that was committed while Herald was down', async () => {
+    // As if the process died right after the publish transaction committed, before anything was queued.
+    const { db } = await openDatabase({ dataDir: pgliteDataDir(dataDir) });
+    await migrate(db);
+    const { dispatch } = await publishArticle(db, articleInput.parse({ ...articlePayload(), channels: ['email'] }));
+    await db.destroy();
+
+    const herald = await start();
+    try {
+      const view = await completed(herald, dispatch!.id);
+      expect(view.progress).toEqual([{ channel: 'email', total: 1, counts: { sent: 1 } }]);
+      const { messages } = await (await herald.api('/api/outbox')).json();
+      expect(messages).toHaveLength(2);
+    } finally {
+      await herald.stop();
+    }
+  });
+});
