@@ -6,12 +6,12 @@ import type { HeraldContext } from './context.js';
 import { migrate, openDatabase, pgliteDataDir, type DatabaseHandle } from './db/database.js';
 import { OutboxRelay } from './dispatch/outbox-relay.js';
 import { createMetrics } from './http/metrics.js';
-import { buildHttpServer } from './http/server.js';
 import { createQueues } from './queue/queues.js';
 import { bootstrapAdminToken } from './runtime/bootstrap-admin.js';
 import { ensureDataDir, loadOrCreateSecret } from './runtime/data-dir.js';
 import { createLogger } from './runtime/logger.js';
 import { startRedis } from './runtime/redis.js';
+import { SocialAccounts } from './social/social-accounts.js';
 import { startWorkers, type RunningWorkers } from '../workers/index.js';
 
 export interface HeraldOptions {
@@ -82,6 +82,7 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
       queues,
       relay,
       metrics: createMetrics(queues),
+      social: SocialAccounts.fromConfig(config, log.child({ component: 'social' })),
       log,
     };
 
@@ -93,6 +94,8 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
     relay.start();
     closers.push(() => relay.stop());
     if (options.http) {
+      // Loaded only here: a `herald worker` process never carries the HTTP stack (~60 MB of RSS).
+      const { buildHttpServer } = await import('./http/server.js');
       const http = await buildHttpServer(ctx);
       closers.push(() => http.close());
       herald.address = await http.listen({ port: config.PORT, host: config.HOST });

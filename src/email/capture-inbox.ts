@@ -5,7 +5,6 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { readdir, stat, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
 export interface CaptureInbox {
@@ -53,6 +52,8 @@ export interface CapturedMessage {
 
 /** Reads only the header block of each message (the first 16 KB), newest first. */
 export async function listCapturedMessages(dir: string, limit = 100): Promise<CapturedMessage[]> {
+  // Loaded on first use: only the API process that lists the inbox needs a MIME parser.
+  const { simpleParser } = await import('mailparser');
   let files: string[];
   try {
     files = (await readdir(dir)).filter((f) => f.endsWith('.eml')).sort().reverse().slice(0, limit);

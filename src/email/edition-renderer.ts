@@ -1,10 +1,10 @@
 // Renders an article into an edition email (subject, preheader, HTML, text) once per edition; no I/O but the template.
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compile as compileHtmlToText } from 'html-to-text';
-import mjml2html from 'mjml';
 import type { Article } from '../articles/article.js';
 import { cleanLine, stripTags } from '../articles/sanitize.js';
 
@@ -215,9 +215,39 @@ function loadCompiledTemplate(templatePath: string): Promise<string> {
 
 async function compileTemplate(templatePath: string): Promise<string> {
   const source = await readFile(templatePath, 'utf8');
+  // MJML and its dependencies weigh ~55 MB in a process: use the copy `npm run build` compiled when it matches.
+  const cachePath = compiledTemplatePath(templatePath);
+  const cached = await readFile(cachePath, 'utf8').catch(() => '');
+  const stamp = `<!-- herald-template ${sourceHash(source)} -->\n`;
+  if (cached.startsWith(stamp)) return cached.slice(stamp.length);
+  const html = await compileMjml(source, templatePath);
+  await mkdir(path.dirname(cachePath), { recursive: true })
+    .then(() => writeFile(cachePath, stamp + html))
+    .catch(() => {}); // a read-only install just compiles in memory
+  return html;
+}
+
+async function compileMjml(source: string, templatePath: string): Promise<string> {
+  const { default: mjml2html } = await import('mjml');
   const { html } = await mjml2html(source, { validationLevel: 'strict', keepComments: false, filePath: templatePath });
   // Indentation is a fifth of MJML's output and counts against Gmail's clipping limit; the template has no <pre>.
   return html.replace(/\n\s+/g, '\n');
+}
+
+/** templates/email/.compiled/NAME.html: the MJML output, stamped with the hash of the source it came from. */
+export function compiledTemplatePath(templatePath: string): string {
+  return path.join(path.dirname(templatePath), '.compiled', `${path.basename(templatePath, '.mjml')}.html`);
+}
+
+function sourceHash(source: string): string {
+  return createHash('sha256').update(source).digest('hex').slice(0, 16);
+}
+
+/** Compiles the default template into its cache (run by `npm run build`). */
+export async function precompileDefaultTemplate(): Promise<string> {
+  const templatePath = defaultTemplatePath();
+  await compileTemplate(templatePath);
+  return compiledTemplatePath(templatePath);
 }
 
 let repositoryTemplatePath: string | undefined;

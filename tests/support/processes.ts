@@ -11,8 +11,10 @@ export interface HeraldProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function spawnHerald(args: string[], env: Record<string, string>): HeraldProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', ...args], {
+/** `compiled` runs bin/herald.js (needs `npm run build`), as production does; otherwise the TypeScript source via tsx. */
+export function spawnHerald(args: string[], env: Record<string, string>, options: { compiled?: boolean } = {}): HeraldProcess {
+  const entry = options.compiled ? ['bin/herald.js'] : ['--import', 'tsx', 'src/cli/entry.ts'];
+  const child = spawn(process.execPath, [...entry, ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
