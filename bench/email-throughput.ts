@@ -22,6 +22,11 @@ const { values } = parseArgs({
     subscribers: { type: 'string', default: '100000' },
     'baseline-sample': { type: 'string', default: '5000' },
     'pool-size': { type: 'string', default: '8' },
+    /**
+     * Node.js flags for the worker process. The default is what docker-compose.yml and the README recommend for
+     * workers: a bounded old generation makes V8 collect sooner, which keeps RSS flat at no cost in throughput.
+     */
+    'node-options': { type: 'string', default: '--max-old-space-size=128' },
   },
 });
 const SUBSCRIBERS = Number(values.subscribers);
@@ -124,6 +129,7 @@ async function main() {
       HERALD_RELAY_INTERVAL_MS: '200',
       PUBLIC_URL: 'https://herald.example',
       LOG_LEVEL: 'warn',
+      ...(values['node-options'] ? { NODE_OPTIONS: values['node-options'] } : {}),
     }, { compiled: true });
     const pid = worker.child.pid!;
     await new Promise((r) => setTimeout(r, 1500));
@@ -159,7 +165,7 @@ async function main() {
     console.log(`Herald end to end: ${figures.emailsPerSecond} emails/s (${SUBSCRIBERS} in ${seconds.toFixed(1)} s)`);
     console.log(`Naive nodemailer loop: ${figures.baselinePerSecond} emails/s (sample of ${BASELINE_SAMPLE})`);
     console.log(`Ratio: ${figures.ratio}x`);
-    console.log(`Worker peak RSS: ${figures.peakRssMb} MB`);
+    console.log(`Worker peak RSS: ${figures.peakRssMb} MB (NODE_OPTIONS=${values['node-options'] || 'none'})`);
     console.log(`Redis memory: ${redisBefore.toFixed(1)} MB before, ${peakRedisMb.toFixed(1)} MB at peak (+${figures.redisGrowthMb} MB)`);
     console.log(JSON.stringify(figures));
   } finally {

@@ -1,7 +1,7 @@
 // The composition root: builds a running Herald (database, Redis, queues, relay, HTTP, workers) and closes it again.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Config } from './config/config.js';
+import { ConfigError, type Config } from './config/config.js';
 import type { HeraldContext } from './context.js';
 import { migrate, openDatabase, pgliteDataDir, type DatabaseHandle } from './db/database.js';
 import { OutboxRelay } from './dispatch/outbox-relay.js';
@@ -47,6 +47,12 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
   };
   try {
     ensureDataDir(config.HERALD_DATA_DIR);
+    if (config.DATABASE_URL && !config.HERALD_SECRET) {
+      // Links signed by one process are checked by another: a secret generated per data dir would break them.
+      throw new ConfigError([
+        { variable: 'HERALD_SECRET', message: 'must be set (the same value in every process) when DATABASE_URL is set' },
+      ]);
+    }
     const secret = loadOrCreateSecret(config.HERALD_DATA_DIR, config.HERALD_SECRET);
 
     const database =
