@@ -90,16 +90,11 @@ export class BatchSender {
       if (results.some((r) => r.refund)) return { kind: 'throttled', resetAt: new Date(Date.now() + this.options.throttleWaitMs) };
     }
     if (deferred.size > 0) return { kind: 'retry', sent: totals.sent, deferred: deferred.size };
-    await this.db
-      .updateTable('emailBatches')
-      .set({ status: 'done', updatedAt: sql<Date>`now()` })
-      .where('dispatchId', '=', dispatchId)
-      .where('batchNo', '=', batchNo)
-      .execute();
+    await this.closeBatch(dispatchId, batchNo);
     return { kind: 'done', ...totals };
   }
 
-  /** Marks a batch finished without sending (its dispatch was cancelled): the rest stays unsent. */
+  /** Marks a batch finished: after its last delivery, or early when its dispatch was cancelled (the rest stays unsent). */
   async closeBatch(dispatchId: number, batchNo: number): Promise<void> {
     await this.db
       .updateTable('emailBatches')
