@@ -7,6 +7,7 @@ import type { Database } from './db/schema.js';
 import type { OutboxRelay } from './dispatch/outbox-relay.js';
 import type { Metrics } from './http/metrics.js';
 import type { Queues } from './queue/queues.js';
+import type { SocialAccounts } from './social/social-accounts.js';
 
 export interface HeraldContext {
   config: Config;
@@ -17,5 +18,7 @@ export interface HeraldContext {
   queues: Queues;
   relay: OutboxRelay;
   metrics: Metrics;
+  /** The social accounts, configured (posting) or in preview mode. */
+  social: SocialAccounts;
   log: Logger;
 }

@@ -5,21 +5,30 @@ import { completeDispatchIfDone } from '../src/dispatch/complete-dispatch.js';
 import { startDispatch, type SocialStarter } from '../src/dispatch/start-dispatch.js';
 import { renderAndStoreEdition, type EditionSettings } from '../src/email/edition-service.js';
 import { fanOutEdition } from '../src/email/fan-out.js';
+import type { MailTransport } from '../src/email/mail-transport.js';
+import { TEST_SEND_JOB, type TestSendJob } from '../src/email/test-send.js';
+import { TransactionalSender } from '../src/email/transactional-sender.js';
 import { jobIds, QUEUE_NAMES } from '../src/queue/queues.js';
+import { runDispatchStartJob } from './dispatch-start-job.js';
+import { runTestSendJob } from './test-send-job.js';
 import { workerOptions } from './worker-options.js';
 
 export function startDispatchWorker(
   ctx: HeraldContext,
-  deps: { editionSettings: EditionSettings; startSocial?: SocialStarter },
+  deps: { editionSettings: EditionSettings; startSocial?: SocialStarter; transport?: MailTransport },
 ): { worker: Worker; flows: FlowProducer } {
   const flows = new FlowProducer({ connection: ctx.redis, prefix: ctx.config.HERALD_QUEUE_PREFIX });
   const log = ctx.log.child({ component: 'dispatch-worker' });
 
-  const processor = async (job: Job<{ dispatchId: number }>) => {
+  const testSender = deps.transport && new TransactionalSender(deps.transport, ctx.config.MAIL_FROM);
+  const processor = async (job: Job<{ dispatchId: number }>, token?: string) => {
     const { dispatchId } = job.data;
     switch (job.name) {
       case 'start':
-        return startDispatch(ctx, dispatchId, { flows, startSocial: deps.startSocial });
+        return runDispatchStartJob(ctx, job, token, () => startDispatch(ctx, dispatchId, { flows, startSocial: deps.startSocial }));
+      case TEST_SEND_JOB:
+        if (!testSender) throw new Error('this worker has no SMTP transport for test sends');
+        return runTestSendJob(ctx, testSender, deps.editionSettings, job as unknown as Job<TestSendJob>);
       case 'render':
         await renderAndStoreEdition(ctx.db, dispatchId, deps.editionSettings);
         return 'rendered';

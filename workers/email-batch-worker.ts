@@ -4,7 +4,11 @@ import type { HeraldContext } from '../src/context.js';
 import { completeDispatchIfDone } from '../src/dispatch/complete-dispatch.js';
 import type { BatchSender } from '../src/email/batch-sender.js';
 import type { EditionMessages } from '../src/email/edition-service.js';
+import type { MailTransport } from '../src/email/mail-transport.js';
+import { TransactionalSender } from '../src/email/transactional-sender.js';
+import { SUBSCRIBER_MAIL_JOB, type SubscriberMailJob } from '../src/subscribers/subscriber-mail.js';
 import { QUEUE_NAMES } from '../src/queue/queues.js';
+import { runSubscriberMailJob } from './subscriber-mail-job.js';
 import { workerOptions } from './worker-options.js';
 
 /** How soon a batch of a paused dispatch looks again. */
@@ -12,11 +16,14 @@ const PAUSED_RECHECK_MS = 2000;
 
 export function startEmailBatchWorker(
   ctx: HeraldContext,
-  deps: { sender: BatchSender; editions: EditionMessages },
+  deps: { sender: BatchSender; editions: EditionMessages; transport: MailTransport },
 ): Worker {
   const log = ctx.log.child({ component: 'email-worker' });
+  // Confirmation mails share the queue and the process' one SMTP pool with editions.
+  const transactional = new TransactionalSender(deps.transport, ctx.config.MAIL_FROM);
 
   const processor = async (job: Job<{ dispatchId: number; batchNo: number }>, token?: string) => {
+    if (job.name === SUBSCRIBER_MAIL_JOB) return runSubscriberMailJob(ctx, transactional, job as unknown as Job<SubscriberMailJob>);
     const { dispatchId, batchNo } = job.data;
     const outcome = await deps.sender.send(dispatchId, batchNo, () => deps.editions.get(dispatchId));
     switch (outcome.kind) {
@@ -47,7 +54,7 @@ export function startEmailBatchWorker(
 
   const worker = new Worker(QUEUE_NAMES.emailBatch, processor, workerOptions(ctx, 2));
   worker.on('failed', async (job, error) => {
-    if (!job) return;
+    if (!job || job.name === SUBSCRIBER_MAIL_JOB) return; // logged by runSubscriberMailJob
     const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1);
     log.warn({ event: 'email.batch_failed', ...job.data, attempt: job.attemptsMade, exhausted, err: error }, 'email batch failed');
     if (exhausted) {

@@ -6,8 +6,14 @@ import { startCaptureInbox } from '../src/email/capture-inbox.js';
 import { EditionMessages, type EditionSettings } from '../src/email/edition-service.js';
 import { createSmtpTransport } from '../src/email/mail-transport.js';
 import { outboxDir } from '../src/email/outbox-dir.js';
+import { SocialPoster } from '../src/social/post-delivery.js';
+import { NetworkRateGate } from '../src/social/rate-gate.js';
+import { startSocialDispatch } from '../src/social/start-social.js';
+import { startDigestWorker } from './digest-worker.js';
 import { startDispatchWorker } from './dispatch-worker.js';
 import { startEmailBatchWorker } from './email-batch-worker.js';
+import { startFeedWorker } from './feed-worker.js';
+import { startSocialWorker } from './social-worker.js';
 
 export interface RunningWorkers {
   workers: Worker[];
@@ -49,9 +55,14 @@ export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> 
   );
   const editions = new EditionMessages(ctx.db, editionSettings);
 
-  const dispatch = startDispatchWorker(ctx, { editionSettings });
-  const emailBatch = startEmailBatchWorker(ctx, { sender, editions });
-  const workers = [dispatch.worker, emailBatch];
+  const dispatch = startDispatchWorker(ctx, { editionSettings, startSocial: startSocialDispatch, transport });
+  const emailBatch = startEmailBatchWorker(ctx, { sender, editions, transport });
+  const digest = await startDigestWorker(ctx);
+  const social = startSocialWorker(ctx, {
+    poster: new SocialPoster(ctx.db, ctx.social, ctx.log.child({ component: 'social-poster' }), ctx.metrics),
+    gate: new NetworkRateGate(ctx.redis, config.HERALD_QUEUE_PREFIX),
+  });
+  const workers = [dispatch.worker, emailBatch, digest, social, await startFeedWorker(ctx)];
 
   return {
     workers,

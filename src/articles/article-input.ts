@@ -1,5 +1,7 @@
 // What a CMS may send as an article, validated and cleaned before it touches the database.
 import { z } from 'zod';
+import { socialTextsInput } from '../social/social-texts.js';
+import { isTimeZone } from '../dispatch/schedule.js';
 import { cleanLine, sanitizeArticleHtml, stripTags } from './sanitize.js';
 
 const MAX_HTML_BYTES = 2 * 1024 * 1024;
@@ -30,18 +32,9 @@ const httpUrl = z
 export const channelNames = ['email', 'x', 'facebook', 'mastodon', 'bluesky'] as const;
 export type ChannelName = (typeof channelNames)[number];
 
-const isTimezone = (tz: string) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 export const scheduleInput = z.object({
   at: z.string().datetime({ offset: true, local: true, message: 'must be an ISO-8601 date-time' }),
-  timezone: z.string().refine(isTimezone, { message: 'must be an IANA time zone such as Europe/Berlin' }).optional(),
+  timezone: z.string().refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' }).optional(),
 });
 
 export const articleInput = z.object({
@@ -69,6 +62,8 @@ export const articleInput = z.object({
   publishedAt: z.string().datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).optional(),
   schedule: scheduleInput.optional(),
   channels: z.array(z.enum(channelNames)).min(1).max(channelNames.length).optional(),
+  /** The editor's own post per network, instead of the composed one (lengths checked by the route). */
+  socialTexts: socialTextsInput.optional(),
 });
 
 export type ArticleInput = z.infer<typeof articleInput>;

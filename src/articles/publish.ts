@@ -58,7 +58,7 @@ export async function publishArticle(
         status: scheduledAt && scheduledAt > now ? 'scheduled' : 'pending',
         scheduledAt,
         timezone: input.schedule?.timezone ?? null,
-        socialTexts: JSON.stringify({}),
+        socialTexts: JSON.stringify(input.socialTexts ?? {}),
         updatedAt: sql<Date>`now()`,
       })
       .returningAll()

@@ -5,6 +5,7 @@ import { migrate, openDatabase, pgliteDataDir } from '../db/database.js';
 import { startHerald, type Herald } from '../herald.js';
 import { apiBaseUrl, CliError, createApiClient, resolveToken } from './api-client.js';
 import { exportCsv, importCsv, publishFile } from './commands.js';
+import { addDispatchCommands } from './dispatch-commands.js';
 
 function config(): Config {
   return loadConfig();
@@ -92,6 +93,7 @@ export function buildCli(): Command {
     subscribers.command('export').description('export every subscriber as CSV').option('-o, --output <file>', 'write to a file'),
   ).action(async (options: ApiOptions & { output?: string }) => exportCsv(api(options), options.output, process.stdout));
 
+  addDispatchCommands(program, withApi, api);
   return program;
 }
 

@@ -1,5 +1,6 @@
 // Herald's configuration: read from the environment once, validated by one zod schema. Nothing else reads process.env.
 import { z } from 'zod';
+import { isTimeZone } from '../dispatch/schedule.js';
 
 const optionalString = z
   .string()
@@ -12,21 +13,22 @@ const url = (example: string) =>
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-const isTimeZone = (zone: string) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   /** Base of every link Herald puts in mail and pages; defaults to http://HOST:PORT. */
   PUBLIC_URL: url('https://news.example.org').optional(),
   HERALD_DATA_DIR: z.string().trim().min(1).default('./data'),
+  /**
+   * Whether to believe X-Forwarded-For (client IPs for rate limits): `false` (default), `true`, a hop count, or a
+   * comma-separated list of proxy addresses. Only trust a proxy you run, or clients can pick their own IP.
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .default('false')
+    .transform((v): boolean | number | string[] =>
+      v === 'true' ? true : v === 'false' || v === '' ? false : /^\d+$/.test(v) ? Number(v) : v.split(',').map((s) => s.trim())),
   REDIS_URL: url('redis://127.0.0.1:6379').optional(),
   /** Unset: embedded PGlite in HERALD_DATA_DIR/pg. */
   DATABASE_URL: url('postgres://user@host:5432/db').optional(),
@@ -42,6 +44,22 @@ const schema = z.object({
   HERALD_RELAY_INTERVAL_MS: positiveInt(3000),
   /** A job of a worker that died is taken over after about this long. */
   HERALD_JOB_LOCK_MS: positiveInt(30_000),
+
+  // Editors: dispatch control, the dashboard, publishing from outside (see docs/EDITORS.md)
+  /** A dispatch whose time passed longer ago than this (Herald was down) is `held` for an editor instead of sent. */
+  HERALD_MAX_LATENESS_MINUTES: positiveInt(60),
+  /** How long a dashboard sign-in lasts. */
+  HERALD_SESSION_HOURS: positiveInt(12),
+  /** RSS or Atom feeds whose new items are published, comma-separated. Unset: no feed watcher. */
+  HERALD_FEEDS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((u) => u.trim()).filter(Boolean))
+    .pipe(z.array(url('https://news.example.org/feed.xml').refine((u) => /^https?:/i.test(u), 'must be http(s)'))),
+  /** How often each feed in HERALD_FEEDS is fetched. */
+  HERALD_FEED_INTERVAL_SECONDS: positiveInt(300),
+  /** HMAC-SHA256 key for POST /webhooks/cms (signature of the raw body); unset disables that endpoint. */
+  CMS_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
 
   // Email
   /** Unset: the built-in capture inbox (an SMTP server on loopback writing .eml files to the data dir). */
@@ -88,6 +106,31 @@ const schema = z.object({
   SNS_TOPIC_ARNS: optionalString,
   /** Bearer token for POST /webhooks/generic; unset disables that endpoint. */
   HERALD_WEBHOOK_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+
+  // Social networks (src/social, mapped in src/social/settings.ts; see docs/SOCIAL.md). A network without
+  // credentials is in preview mode: its posts are composed and stored, never sent.
+  /** X, OAuth 1.0a user context: all four from the app's "Keys and tokens" page. Unset: X in preview mode. */
+  X_API_KEY: optionalString,
+  X_API_SECRET: optionalString,
+  X_ACCESS_TOKEN: optionalString,
+  X_ACCESS_SECRET: optionalString,
+  /** X, instead of the four above: an OAuth 2.0 user-context token (tweet.write, users.read, media.write). */
+  X_BEARER_TOKEN: optionalString,
+  /** Unset: X itself. An https:// origin every X API call goes to instead (a proxy, a test stand-in). */
+  X_API_BASE_URL: url('https://api.x.com').refine((u) => u.startsWith('https://'), 'must be an https:// URL').optional(),
+  /** The Facebook Page posted to, with a Page access token (pages_manage_posts). Unset: preview mode. */
+  FACEBOOK_PAGE_ID: optionalString,
+  FACEBOOK_PAGE_TOKEN: optionalString,
+  FACEBOOK_GRAPH_URL: url('https://graph.facebook.com').default('https://graph.facebook.com'),
+  /** The Mastodon instance, e.g. https://mastodon.social, with a write:statuses token. Unset: preview mode. */
+  MASTODON_URL: url('https://mastodon.social').optional(),
+  MASTODON_TOKEN: optionalString,
+  /** Bluesky: the PDS to log in to, the account's handle and an app password (never the account password). */
+  BLUESKY_SERVICE: url('https://bsky.social').default('https://bsky.social'),
+  BLUESKY_HANDLE: optionalString,
+  BLUESKY_APP_PASSWORD: optionalString,
+  /** Per request to a network; a post whose request times out is held as `uncertain`, never re-posted blindly. */
+  SOCIAL_TIMEOUT_MS: positiveInt(30_000),
 });
 
 export type Env = z.infer<typeof schema>;

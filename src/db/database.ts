@@ -37,6 +37,9 @@ function postgresDialect(url: string, poolSize: number): Dialect {
         oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection that breaks (PostgreSQL restarted, a failover) is dropped by the pool and the next query
+  // reconnects; without a listener the 'error' event would end the process.
+  pool.on('error', () => {});
   return new PostgresDialect({ pool });
 }
 

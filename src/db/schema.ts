@@ -7,7 +7,15 @@ type Json<T> = ColumnType<T, string, string>;
 
 export type SubscriberStatus = 'pending' | 'confirmed' | 'unsubscribed' | 'bounced' | 'complained';
 export type Cadence = 'instant' | 'daily' | 'weekly';
-export type DispatchStatus = 'scheduled' | 'pending' | 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
+export type DispatchStatus =
+  | 'scheduled'
+  | 'pending'
+  | 'held' // its time passed more than HERALD_MAX_LATENESS_MINUTES ago (Herald was down): waits for an editor
+  | 'running'
+  | 'paused'
+  | 'completed'
+  | 'cancelled'
+  | 'failed';
 export type DeliveryStatus =
   | 'pending' // waiting for its turn
   | 'sending' // handed to the transport; if found so after a crash, the outcome is unknown
@@ -179,6 +187,28 @@ export interface Database {
   subscriberConfirmations: SubscriberConfirmationsTable;
   digestRuns: DigestRunsTable;
   digestEditions: DigestEditionsTable;
+  feeds: FeedsTable;
+  feedItems: FeedItemsTable;
+}
+
+export interface FeedsTable {
+  url: string;
+  firstPolledAt: Date | null;
+  lastPolledAt: Date | null;
+  lastError: string | null;
+  etag: string | null;
+  lastModified: string | null;
+  createdAt: CreatedAt;
+}
+
+export interface FeedItemsTable {
+  feedUrl: string;
+  /** The item's RSS guid or Atom id (its link when it has neither). */
+  itemId: string;
+  status: 'baseline' | 'published' | 'invalid';
+  articleId: number | null;
+  detail: string | null;
+  seenAt: CreatedAt;
 }
 
 export type ArticleRow = Selectable<ArticlesTable>;

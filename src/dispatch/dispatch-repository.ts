@@ -98,7 +98,7 @@ export async function transitionDispatch(
 
 /** Cancels a dispatch that has not finished; deliveries not yet handed to a transport stay unsent. */
 export async function cancelDispatch(db: Kysely<Database>, id: number, cause: string): Promise<DispatchRow | undefined> {
-  const row = await transitionDispatch(db, id, ['scheduled', 'pending', 'running', 'paused'], 'cancelled', cause);
+  const row = await transitionDispatch(db, id, ['scheduled', 'pending', 'held', 'running', 'paused'], 'cancelled', cause);
   if (row) {
     await db
       .updateTable('deliveries')

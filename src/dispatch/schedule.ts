@@ -1,5 +1,15 @@
 // Turns an editor's "at 09:00 in Europe/Berlin" into the instant it means.
 
+/** Whether `zone` is an IANA time zone this runtime knows (e.g. Europe/Berlin). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Offset of `timeZone` from UTC at `instant`, in milliseconds. */
 function zoneOffset(instant: number, timeZone: string): number {
   const parts = new Intl.DateTimeFormat('en-US', {

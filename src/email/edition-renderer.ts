@@ -1,12 +1,11 @@
 // Renders an article into an edition email (subject, preheader, HTML, text) once per edition; no I/O but the template.
-import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { compile as compileHtmlToText } from 'html-to-text';
 import type { Article } from '../articles/article.js';
 import { cleanLine, stripTags } from '../articles/sanitize.js';
+import { templatesDir } from '../runtime/templates-dir.js';
 
 /**
  * Per-recipient markers left in `html` and `text`, filled by `personalise` (mime-template.ts).
@@ -250,15 +249,7 @@ export async function precompileDefaultTemplate(): Promise<string> {
   return compiledTemplatePath(templatePath);
 }
 
-let repositoryTemplatePath: string | undefined;
-
-/** templates/email/edition.mjml beside the nearest package.json, so it resolves from src/ and from dist/. */
+/** templates/email/edition.mjml. */
 function defaultTemplatePath(): string {
-  if (repositoryTemplatePath) return repositoryTemplatePath;
-  let directory = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(directory, 'package.json')) && path.dirname(directory) !== directory) {
-    directory = path.dirname(directory);
-  }
-  repositoryTemplatePath = path.join(directory, 'templates', 'email', 'edition.mjml');
-  return repositoryTemplatePath;
+  return path.join(templatesDir(), 'email', 'edition.mjml');
 }

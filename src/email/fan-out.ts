@@ -1,8 +1,9 @@
 // Fan-out: pages through the matching confirmed subscribers by keyset, freezes them as delivery rows, and queues one
 // batch job per page. Resumable at any point: the cursor moves in the same transaction as the rows it covers.
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { articleTopics } from '../articles/article.js';
 import type { Database } from '../db/schema.js';
+import { digestAudience } from '../digest/digest-audience.js';
 
 export interface FanOutOptions {
   batchSize: number;
@@ -22,7 +23,7 @@ export interface FanOutResult {
 async function freezeNextPage(
   db: Kysely<Database>,
   dispatchId: number,
-  topics: string[],
+  audience: RawBuilder<boolean>,
   batchSize: number,
 ): Promise<{ batchNo: number; recipients: number } | null> {
   return db.transaction().execute(async (tx) => {
@@ -34,12 +35,11 @@ async function freezeNextPage(
       .executeTakeFirstOrThrow();
     if (dispatch.emailFannedOutAt || dispatch.status === 'cancelled') return null;
     const batchNo = dispatch.emailBatches + 1;
-    // The audience: confirmed, not paused, instant cadence, and either no topic choice or a shared topic.
+    // The audience: confirmed, not paused, and either the article's (instantAudience) or a digest's subscribers.
     const page = await sql<{ n: number; last: number | null }>`
       with page as (
         select id from subscribers
-        where id > ${dispatch.emailCursor} and status = 'confirmed' and not paused and cadence = 'instant'
-          and (cardinality(topics) = 0 or topics && array(select jsonb_array_elements_text(${JSON.stringify(topics)}::jsonb)))
+        where id > ${dispatch.emailCursor} and status = 'confirmed' and not paused and ${audience}
         order by id
         limit ${batchSize}
       ), frozen as (
@@ -68,6 +68,12 @@ async function freezeNextPage(
   });
 }
 
+/** An article edition: instant cadence, and either no topic choice or a topic shared with the article. */
+function instantAudience(topics: string[]): RawBuilder<boolean> {
+  return sql<boolean>`cadence = 'instant'
+    and (cardinality(topics) = 0 or topics && array(select jsonb_array_elements_text(${JSON.stringify(topics)}::jsonb)))`;
+}
+
 export async function fanOutEdition(
   db: Kysely<Database>,
   dispatchId: number,
@@ -79,7 +85,7 @@ export async function fanOutEdition(
     .select(['articles.section', 'articles.tags'])
     .where('dispatches.id', '=', dispatchId)
     .executeTakeFirstOrThrow();
-  const topics = articleTopics(article);
+  const audience = (await digestAudience(db, dispatchId)) ?? instantAudience(articleTopics(article));
 
   // A fan-out resumed after a crash re-queues the batches it had frozen but maybe not queued; job ids dedupe.
   const unfinished = await db
@@ -93,7 +99,7 @@ export async function fanOutEdition(
 
   const result: FanOutResult = { batches: 0, recipients: 0 };
   for (;;) {
-    const page = await freezeNextPage(db, dispatchId, topics, options.batchSize);
+    const page = await freezeNextPage(db, dispatchId, audience, options.batchSize);
     if (!page) break;
     await options.enqueueBatch(page.batchNo);
     result.batches++;

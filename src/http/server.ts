@@ -2,34 +2,52 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { HeraldContext } from '../context.js';
-import { bearerAuth } from './auth.js';
+import { sessionOrBearerAuth } from './dashboard/auth-hooks.js';
+import { registerDashboard } from './dashboard/register.js';
 import { handleError } from './errors.js';
 import { articleRoutes } from './routes/articles.js';
+import { cmsWebhookRoutes } from './routes/cms-webhook.js';
+import { dispatchControlRoutes } from './routes/dispatch-control.js';
+import { dispatchEditRoutes } from './routes/dispatch-edits.js';
 import { dispatchRoutes } from './routes/dispatches.js';
 import { editionRoutes } from './routes/editions.js';
 import { healthRoutes } from './routes/health.js';
+import { publicRoutes } from './routes/public.js';
 import { outboxRoutes } from './routes/outbox.js';
+import { socialRoutes } from './routes/social.js';
 import { subscriberRoutes } from './routes/subscribers.js';
+import { tokenRoutes } from './routes/tokens.js';
 
 export async function buildHttpServer(ctx: HeraldContext): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.log.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: ctx.config.HERALD_BODY_LIMIT,
-    trustProxy: true,
+    trustProxy:
+      typeof ctx.config.TRUST_PROXY === 'number'
+        ? ((hops: number) => (_address: string, hop: number) => hop < hops)(ctx.config.TRUST_PROXY)
+        : ctx.config.TRUST_PROXY,
   });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route for ${request.method} ${request.url.split('?')[0]}` }));
   await app.register(formbody);
 
   healthRoutes(app, ctx);
+  await app.register(publicRoutes(ctx));
   editionRoutes(app, ctx);
+  await app.register(cmsWebhookRoutes(ctx));
+  // The dashboard at / (signed-in pages, bull-board at /admin/queues); its session also opens the API below.
+  const sessions = await registerDashboard(app, ctx);
 
   await app.register(async (api) => {
-    api.addHook('onRequest', bearerAuth(ctx.db));
+    api.addHook('onRequest', sessionOrBearerAuth(ctx.db, sessions));
     articleRoutes(api, ctx);
     subscriberRoutes(api, ctx);
     dispatchRoutes(api, ctx);
+    dispatchEditRoutes(api, ctx);
+    socialRoutes(api, ctx);
     outboxRoutes(api, ctx);
+    dispatchControlRoutes(api, ctx);
+    tokenRoutes(api, ctx);
   });
   return app;
 }

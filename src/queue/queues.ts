@@ -10,6 +10,8 @@ export const QUEUE_NAMES = {
   social: 'social',
   /** Daily and weekly digest runs, fired by two job schedulers (src/digest/digest-scheduler.ts). */
   digest: 'digest',
+  /** One job scheduler per watched RSS/Atom feed (src/feeds/feed-scheduler.ts). */
+  feed: 'feed',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
@@ -27,6 +29,7 @@ export interface Queues {
   emailBatch: Queue;
   social: Queue;
   digest: Queue;
+  feed: Queue;
   all(): Queue[];
   close(): Promise<void>;
 }
@@ -38,6 +41,7 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
     emailBatch: make(QUEUE_NAMES.emailBatch),
     social: make(QUEUE_NAMES.social),
     digest: make(QUEUE_NAMES.digest),
+    feed: make(QUEUE_NAMES.feed),
   };
   return {
     ...queues,

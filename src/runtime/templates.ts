@@ -1,8 +1,8 @@
 // Loads HTML templates from the repository's templates/ folder (once per process) and fills their placeholders.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { escapeHtml } from '../email/edition-renderer.js';
+import { templatesDir } from './templates-dir.js';
 
 /** `{{key}}` is HTML-escaped, `{{{key}}}` is inserted as is (callers build that HTML from escaped parts). */
 export type TemplateValues = Record<string, string | number>;
@@ -17,19 +17,6 @@ export function fillTemplate(template: string, values: TemplateValues): string {
     const value = String(values[key]);
     return rawKey ? value : escapeHtml(value);
   });
-}
-
-let templatesRoot: string | undefined;
-
-/** templates/ beside the nearest package.json, so it resolves from src/ and from dist/. */
-function templatesDir(): string {
-  if (templatesRoot) return templatesRoot;
-  let directory = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(directory, 'package.json')) && path.dirname(directory) !== directory) {
-    directory = path.dirname(directory);
-  }
-  templatesRoot = path.join(directory, 'templates');
-  return templatesRoot;
 }
 
 const cache = new Map<string, string>();

@@ -1,10 +1,10 @@
 // Article → one network's post: fill the network's template, then shorten until the network's own count fits.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import twitterText from 'twitter-text';
 import type { Article } from '../articles/article.js';
 import { cleanLine, stripTags } from '../articles/sanitize.js';
+import { templatesDir } from '../runtime/templates-dir.js';
 import type { Network, SocialPost } from './channel.js';
 import { graphemes, measure } from './length.js';
 
@@ -84,29 +84,16 @@ function upperFirst(word: string): string {
   return first.toUpperCase() + rest.join('');
 }
 
-let templatesDir: string | undefined;
 const templateCache = new Map<Network, string>();
 
 /** The network's template from `templates/social/<network>.txt`, read once per process. */
 export function socialTemplate(network: Network): string {
   let template = templateCache.get(network);
   if (template === undefined) {
-    templatesDir ??= findTemplatesDir();
-    template = readFileSync(join(templatesDir, `${network}.txt`), 'utf8');
+    template = readFileSync(join(templatesDir(), 'social', `${network}.txt`), 'utf8');
     templateCache.set(network, template);
   }
   return template;
-}
-
-// The nearest folder with a package.json is the project root, whether running from src/ or the built dist/src/.
-function findTemplatesDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('templates/social not found: no package.json above src/social');
-    dir = parent;
-  }
-  return join(dir, 'templates', 'social');
 }
 
 /** Rejects templates that name unknown fields or leave out the article URL. */

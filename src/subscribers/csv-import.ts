@@ -4,6 +4,7 @@ import { parse } from 'csv-parse';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { emailAddress, topicList } from './subscriber-input.js';
+import { suppressionHash } from './suppression.js';
 
 export interface ImportReport {
   imported: number;
@@ -16,6 +17,8 @@ export class CsvHeaderError extends Error {}
 
 interface ImportRow {
   email: string;
+  /** The suppression-list key of the address: an erased address is skipped, never re-added. */
+  emailHash: string;
   name: string | null;
   status: 'pending' | 'confirmed';
   topics: string[];
@@ -25,7 +28,7 @@ const CHUNK = 1000;
 /** Errors are reported individually up to this many; beyond that only counted, so a garbage file stays cheap. */
 const MAX_REPORTED_ERRORS = 1000;
 
-function parseRow(record: Record<string, string>, defaultStatus: ImportRow['status']): ImportRow | string {
+function parseRow(record: Record<string, string>, defaultStatus: ImportRow['status'], secret: string): ImportRow | string {
   const email = emailAddress.safeParse(record.email ?? '');
   if (!email.success) return `email: ${email.error.issues[0].message}`;
   const status = (record.status ?? '').trim().toLowerCase() || defaultStatus;
@@ -33,18 +36,20 @@ function parseRow(record: Record<string, string>, defaultStatus: ImportRow['stat
   const topics = topicList.safeParse((record.topics ?? '').split('|'));
   if (!topics.success) return `topics: ${topics.error.issues[0].message}`;
   const name = (record.name ?? '').replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 200);
-  return { email: email.data, name: name || null, status, topics: topics.data };
+  return { email: email.data, emailHash: suppressionHash(secret, email.data), name: name || null, status, topics: topics.data };
 }
 
 /**
  * Inserts new addresses and updates known ones; an unsubscribed, bounced or complained address is never
- * re-activated by an import (it is counted as skipped), and neither is a row that changes nothing.
+ * re-activated by an import (it is counted as skipped), nor is an erased one on the suppression list re-added,
+ * and neither is a row that changes nothing.
  */
 async function upsertChunk(db: Kysely<Database>, rows: ImportRow[]): Promise<{ inserted: number; updated: number }> {
   const result = await sql<{ inserted: boolean }>`
     with input as (
       select r.email, r.name, r.status, array(select jsonb_array_elements_text(r.topics)) as topics
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(email text, name text, status text, topics jsonb)
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(email text, "emailHash" text, name text, status text, topics jsonb)
+      where not exists (select 1 from suppressions x where x.email_hash = r."emailHash")
     ), upserted as (
       insert into subscribers (email, name, status, topics, source, confirmed_at)
       select email, name, status, topics, 'import', case when status = 'confirmed' then now() end from input
@@ -73,7 +78,7 @@ async function upsertChunk(db: Kysely<Database>, rows: ImportRow[]): Promise<{ i
 export async function importSubscribersCsv(
   db: Kysely<Database>,
   input: Readable,
-  options: { defaultStatus?: ImportRow['status'] } = {},
+  options: { secret: string; defaultStatus?: ImportRow['status'] },
 ): Promise<ImportReport> {
   const report: ImportReport = { imported: 0, updated: 0, skipped: 0, errors: [] };
   const parser = input.pipe(
@@ -102,7 +107,7 @@ export async function importSubscribersCsv(
         sawHeader = true;
         if (!('email' in record)) throw new CsvHeaderError('the first row must be a header with an "email" column');
       }
-      const row = parseRow(record, options.defaultStatus ?? 'confirmed');
+      const row = parseRow(record, options.defaultStatus ?? 'confirmed', options.secret);
       if (typeof row === 'string') {
         addError(info.lines, row);
         continue;

@@ -1,7 +1,7 @@
 // The suppression list: addresses that must never be mailed or re-added without a fresh confirmation, kept as a
 // keyed hash only, so an erased subscriber leaves nothing readable behind.
 import { createHmac } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, SuppressionsTable } from '../db/schema.js';
 import { normaliseEmail } from './subscriber-input.js';
 
@@ -30,7 +30,7 @@ export async function addSuppression(
   await db
     .insertInto('suppressions')
     .values({ emailHash, reason })
-    .onConflict((oc) => oc.column('emailHash').doUpdateSet({ reason, createdAt: sql<Date>`now()` }))
+    .onConflict((oc) => oc.column('emailHash').doUpdateSet({ reason }))
     .execute();
 }
 

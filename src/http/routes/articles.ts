@@ -6,6 +6,7 @@ import { findArticle, listArticles } from '../../articles/article-repository.js'
 import { publishArticle } from '../../articles/publish.js';
 import type { HeraldContext } from '../../context.js';
 import { notFound, parseInput } from '../errors.js';
+import { checkSocialTexts } from './social.js';
 
 export const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
 const pageQuery = z.object({
@@ -16,6 +17,7 @@ const pageQuery = z.object({
 export function articleRoutes(app: FastifyInstance, ctx: HeraldContext) {
   app.post('/api/articles', async (request, reply) => {
     const input = parseInput(articleInput, request.body);
+    await checkSocialTexts(ctx, input.socialTexts);
     const result = await publishArticle(ctx.db, input, { cause: `editor:${request.editor?.name ?? 'api'}` });
     if (result.created) {
       ctx.metrics.published.inc();

@@ -3,7 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { HeraldContext } from '../../context.js';
 import { cancelDispatch, listDispatches, viewDispatch } from '../../dispatch/dispatch-repository.js';
+import { cancelReport } from '../../dispatch/pause-resume.js';
 import { jobIds } from '../../queue/queues.js';
+import { listSocialPosts } from '../../social/social-deliveries.js';
 import { HttpError, notFound, parseInput } from '../errors.js';
 import { idParams } from './articles.js';
 
@@ -22,7 +24,7 @@ export function dispatchRoutes(app: FastifyInstance, ctx: HeraldContext) {
     const { id } = parseInput(idParams, request.params, 'path');
     const dispatch = await viewDispatch(ctx.db, id);
     if (!dispatch) throw notFound('dispatch');
-    return dispatch;
+    return { ...dispatch, posts: await listSocialPosts(ctx.db, id) };
   });
 
   app.post('/api/dispatches/:id/cancel', async (request) => {
@@ -35,6 +37,7 @@ export function dispatchRoutes(app: FastifyInstance, ctx: HeraldContext) {
     }
     // The row is the source of truth; removing a still-delayed start job just saves a wake-up.
     await ctx.queues.dispatch.remove(jobIds.dispatchStart(id)).catch(() => 0);
-    return viewDispatch(ctx.db, id);
+    // With `sent`/`unsent`: what went out before the cancel took hold (in-flight deliveries awaited).
+    return cancelReport(ctx.db, id);
   });
 }

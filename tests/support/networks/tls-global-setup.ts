@@ -22,6 +22,30 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Vitest runs a global setup once per project, in the same main process: every project must get the same
+  // certificate, or the workers of one would trust only the other's.
+  // The state lives on globalThis because each project may load this module afresh.
+  const state = ((globalThis as { __heraldStandInTls?: SharedState }).__heraldStandInTls ??= {
+    previousExtraCaCerts: process.env.NODE_EXTRA_CA_CERTS,
+    tls: createTrustedCertificate(),
+    users: 0,
+  });
+  project.provide('standInTls', await state.tls);
+  state.users++;
+  return async () => {
+    if (--state.users > 0) return;
+    if (state.previousExtraCaCerts === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
+    else process.env.NODE_EXTRA_CA_CERTS = state.previousExtraCaCerts;
+  };
+}
+
+interface SharedState {
+  previousExtraCaCerts: string | undefined;
+  tls: Promise<StandInTls>;
+  users: number;
+}
+
+async function createTrustedCertificate(): Promise<StandInTls> {
   const now = new Date();
   const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
     keySize: 2048,
@@ -51,12 +75,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const inherited = previous ? await readFile(previous, 'utf8').catch(() => '') : '';
   await writeFile(bundle, `${inherited.trim()}\n${pems.cert}`.trimStart());
   process.env.NODE_EXTRA_CA_CERTS = bundle;
-  project.provide('standInTls', { key: pems.private, cert: pems.cert });
-
-  return async () => {
-    if (previous === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
-    else process.env.NODE_EXTRA_CA_CERTS = previous;
-  };
+  return { key: pems.private, cert: pems.cert };
 }
 
 const DIR_PREFIX = 'herald-stand-in-tls-';

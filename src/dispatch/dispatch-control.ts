@@ -1,0 +1,57 @@
+// An editor's change to a dispatch (reschedule, release, pause, resume): one locked status check and update, with
+// its event, answering why it could not be made.
+import { sql, type Kysely, type UpdateObject } from 'kysely';
+import type { Database, DispatchRow, DispatchStatus } from '../db/schema.js';
+import { recordEvent } from '../events/event-log.js';
+
+export type ControlOutcome =
+  | { kind: 'done'; dispatch: DispatchRow; before: Pick<DispatchRow, 'status' | 'scheduledAt'> }
+  | { kind: 'not-found' }
+  /** The dispatch is in a status this change does not apply to. */
+  | { kind: 'wrong-status'; status: DispatchStatus };
+
+export interface DispatchChange {
+  from: readonly DispatchStatus[];
+  /** The new status; a function of the row when it depends on it (a reschedule into the past is `pending`). */
+  to: DispatchStatus | ((row: Pick<DispatchRow, 'status' | 'scheduledAt'>) => DispatchStatus);
+  cause: string;
+  /** Event name; `dispatch.status` by default. */
+  event?: string;
+  set?: Omit<UpdateObject<Database, 'dispatches'>, 'status' | 'updatedAt'>;
+  detail?: Record<string, unknown>;
+}
+
+export async function changeDispatch(db: Kysely<Database>, id: number, change: DispatchChange): Promise<ControlOutcome> {
+  return db.transaction().execute(async (tx) => {
+    const before = await tx
+      .selectFrom('dispatches')
+      .select(['status', 'scheduledAt'])
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!before) return { kind: 'not-found' } as const;
+    if (!change.from.includes(before.status)) return { kind: 'wrong-status', status: before.status } as const;
+    const to = typeof change.to === 'function' ? change.to(before) : change.to;
+    const dispatch = await tx
+      .updateTable('dispatches')
+      .set({
+        ...change.set,
+        status: to,
+        updatedAt: sql<Date>`now()`,
+        ...(to === 'running' ? { startedAt: sql<Date>`coalesce(started_at, now())` } : {}),
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordEvent(tx, {
+      subjectType: 'dispatch',
+      subjectId: id,
+      event: change.event ?? 'dispatch.status',
+      fromStatus: before.status,
+      toStatus: to,
+      cause: change.cause,
+      ...(change.detail ? { detail: change.detail } : {}),
+    });
+    return { kind: 'done', dispatch, before } as const;
+  });
+}

@@ -1,0 +1,50 @@
+// An edition as an editor sees it before (or after) it goes out: the stored one once the dispatch has rendered it,
+// otherwise rendered now and not stored, so changes made before the start still reach the real edition.
+import type { Kysely } from 'kysely';
+import { findArticle } from '../articles/article-repository.js';
+import type { Database } from '../db/schema.js';
+import { RECIPIENT_MARKERS, renderEdition } from './edition-renderer.js';
+import { editionUrl, type EditionSettings } from './edition-service.js';
+
+export interface EditionPreview {
+  subject: string;
+  preheader: string;
+  /** HTML and text with the per-reader parts filled with neutral stand-ins. */
+  html: string;
+  text: string;
+  /** True once the dispatch rendered it: this is exactly what subscribers get. */
+  stored: boolean;
+}
+
+/** Undefined when the dispatch does not exist; throws EditionRenderError when the article cannot be an edition. */
+export async function previewEdition(
+  db: Kysely<Database>,
+  dispatchId: number,
+  settings: Pick<EditionSettings, 'publicUrl' | 'listName' | 'postalAddress'>,
+): Promise<EditionPreview | undefined> {
+  const stand = (text: string) => fillRecipientMarkers(text, settings.publicUrl);
+  const stored = await db.selectFrom('editions').selectAll().where('dispatchId', '=', dispatchId).executeTakeFirst();
+  if (stored) return { subject: stored.subject, preheader: stored.preheader, html: stand(stored.html), text: stand(stored.text), stored: true };
+
+  const dispatch = await db.selectFrom('dispatches').selectAll().where('id', '=', dispatchId).executeTakeFirst();
+  if (!dispatch) return undefined;
+  const article = await findArticle(db, dispatch.articleId);
+  if (!article) return undefined;
+  const edition = await renderEdition(article, {
+    listName: settings.listName,
+    postalAddress: settings.postalAddress,
+    viewInBrowserUrl: editionUrl(settings.publicUrl, dispatchId),
+    subject: dispatch.subject ?? undefined,
+    preheader: dispatch.preheader ?? undefined,
+  });
+  return { subject: edition.subject, preheader: edition.preheader, html: stand(edition.html), text: stand(edition.text), stored: false };
+}
+
+/** The reader's name becomes "there"; unsubscribe and preferences links go to the subscribe page (as in the web copy). */
+export function fillRecipientMarkers(text: string, publicUrl: string): string {
+  const subscribePage = `${publicUrl}/subscribe`;
+  return text
+    .replaceAll(RECIPIENT_MARKERS.name, 'there')
+    .replaceAll(RECIPIENT_MARKERS.unsubscribeUrl, subscribePage)
+    .replaceAll(RECIPIENT_MARKERS.preferencesUrl, subscribePage);
+}

@@ -1,0 +1,38 @@
+// A feed item as the payload POST /api/articles takes, so it goes through the same validation and sanitising.
+import { createHash } from 'node:crypto';
+import { cleanLine, stripTags } from '../articles/sanitize.js';
+import type { FeedItem } from './feed-parser.js';
+
+/** articleInput's limits, kept to here so a long feed field shortens instead of failing the item. */
+const MAX_EXTERNAL_ID = 200;
+const MAX_EXCERPT = 600;
+const MAX_TAGS = 50;
+
+/** The item's id as an article's externalId: as it is when it fits, else a hash of feed and id. */
+export function feedItemExternalId(feedUrl: string, itemId: string): string {
+  const id = itemId.trim();
+  return id.length <= MAX_EXTERNAL_ID ? id : `feed:${createHash('sha256').update(`${feedUrl}\n${id}`).digest('hex')}`;
+}
+
+export function feedItemArticle(item: FeedItem, feedUrl: string): Record<string, unknown> {
+  const excerpt = shorten(cleanLine(stripTags(item.summary || item.html)), MAX_EXCERPT);
+  return {
+    externalId: feedItemExternalId(feedUrl, item.id),
+    title: item.title || shorten(excerpt, 120),
+    url: item.url ?? '',
+    excerpt,
+    html: item.html,
+    ...(item.author ? { author: { name: item.author.slice(0, 300) } } : {}),
+    tags: item.tags.slice(0, MAX_TAGS).map((t) => t.slice(0, 200)),
+    ...(item.imageUrl ? { image: { url: item.imageUrl, alt: '' } } : {}),
+    ...(item.publishedAt ? { publishedAt: item.publishedAt } : {}),
+  };
+}
+
+function shorten(text: string, max: number): string {
+  const characters = Array.from(text);
+  if (characters.length <= max) return text;
+  const cut = characters.slice(0, max - 1).join('');
+  const space = cut.lastIndexOf(' ');
+  return `${space > cut.length * 0.8 ? cut.slice(0, space) : cut}…`;
+}

@@ -1,0 +1,71 @@
+// The parts of the dispatch page that dispatch.js redraws every second from GET /api/dispatches/:id/live,
+// rendered the same way here so the page is complete without the script.
+import type { LiveProgress } from '../../../dispatch/live-progress.js';
+import { count, statusBadge, statusLabel, time } from '../format.js';
+import { html, type SafeHtml } from '../html.js';
+import { networkName } from './publish-form.js';
+
+const FINAL_STATUSES = new Set(['completed', 'cancelled', 'failed']);
+export const isFinal = (status: string) => FINAL_STATUSES.has(status);
+
+export function formatEta(seconds: number | null): string {
+  if (seconds === null) return '—';
+  if (seconds < 60) return `about ${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 90 ? `about ${minutes} min` : `about ${Math.round(minutes / 60)} h`;
+}
+
+const NOT_STARTED = new Set(['scheduled', 'pending', 'held']);
+
+/** What the channel's line says besides its counts: not started, still preparing recipients, or how far it got. */
+export function channelSummary(channel: LiveProgress['channels'][number], status: string, fannedOut: boolean | null): string {
+  if (channel.total === 0 && NOT_STARTED.has(status)) return 'not started';
+  const done = channel.total - channel.pending;
+  const preparing = channel.channel === 'email' && fannedOut === false && (status === 'running' || status === 'paused');
+  return `${count(done)} of ${count(channel.total)} done${preparing ? ' · preparing recipients…' : ''}`;
+}
+
+export function channelBlock(channel: LiveProgress['channels'][number], status: string, fannedOut: boolean | null): SafeHtml {
+  const done = channel.total - channel.pending;
+  const others = Object.entries(channel.counts).filter(([s]) => !['sent', 'failed', 'pending', 'sending'].includes(s));
+  return html`<div class="channel" data-channel="${channel.channel}">
+  <div class="channel-head"><h3>${networkName(channel.channel)}</h3>
+    <span class="muted small" data-summary>${channelSummary(channel, status, fannedOut)}</span></div>
+  <progress max="${Math.max(channel.total, 1)}" value="${done}" aria-label="${networkName(channel.channel)}: ${count(done)} of ${count(channel.total)} done"></progress>
+  <ul class="counts">
+    <li><span class="dot sent" aria-hidden="true"></span>Sent <strong data-count="sent">${count(channel.sent)}</strong></li>
+    <li><span class="dot failed" aria-hidden="true"></span>Failed <strong data-count="failed">${count(channel.failed)}</strong></li>
+    <li><span class="dot pending" aria-hidden="true"></span>Pending <strong data-count="pending">${count(channel.pending)}</strong></li>
+    ${others.map(([status, n]) => html`<li><span class="dot other" aria-hidden="true"></span>${statusLabel(status)} <strong>${count(n)}</strong></li>`)}
+  </ul>
+</div>`;
+}
+
+export function failuresTable(failures: LiveProgress['failures']): SafeHtml {
+  if (failures.length === 0) return html`<p class="muted" data-no-failures>No failures.</p>`;
+  return html`<div class="table-wrap"><table class="compact">
+  <caption class="visually-hidden">Failures by reason</caption>
+  <thead><tr><th scope="col">Channel</th><th scope="col">Status</th><th scope="col">Reason</th><th scope="col" class="num">Count</th><th scope="col">For example</th></tr></thead>
+  <tbody>${failures.map((f) => html`<tr><td>${networkName(f.channel)}</td><td>${statusBadge(f.status === 'retrying' ? 'pending' : f.status)}${f.status === 'retrying' ? html` <span class="small muted">retrying</span>` : ''}</td><td class="reason">${f.reason}</td><td class="num">${count(f.count)}</td><td class="small">${f.examples.join(', ')}</td></tr>`)}</tbody>
+</table></div>`;
+}
+
+export function postsList(posts: LiveProgress['posts']): SafeHtml {
+  if (posts.length === 0) return html`<p class="muted">Composed when the dispatch starts.</p>`;
+  return html`<ul class="posts">${posts.map((p) => html`<li>
+  <div class="post-head"><strong>${networkName(p.channel)}</strong> ${statusBadge(p.status)}</div>
+  ${p.content ? html`<p class="post-text">${p.content}</p>` : ''}
+  ${p.remoteUrl ? html`<a href="${p.remoteUrl}" rel="noopener noreferrer">View the post</a>` : ''}
+  ${p.lastResponse && p.status !== 'sent' ? html`<p class="small muted">${p.lastResponse}</p>` : ''}
+</li>`)}</ul>`;
+}
+
+export function factsList(live: LiveProgress): SafeHtml {
+  return html`<dl class="facts">
+  <div><dt>Scheduled</dt><dd data-fact="scheduledAt">${time(live.scheduledAt, 'immediately')}</dd></div>
+  <div><dt>Started</dt><dd data-fact="startedAt">${time(live.startedAt)}</dd></div>
+  <div><dt>Finished</dt><dd data-fact="completedAt">${time(live.completedAt)}</dd></div>
+  <div><dt>Rate</dt><dd data-fact="rate">${live.rate ? `${live.rate}/s` : '—'}</dd></div>
+  <div><dt>Time left</dt><dd data-fact="eta">${formatEta(live.etaSeconds)}</dd></div>
+</dl>`;
+}

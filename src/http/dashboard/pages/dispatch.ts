@@ -1,0 +1,122 @@
+// The dispatch page: live progress per channel, failures with their reasons, and the controls (pause, resume,
+// cancel, reschedule, release, test send) as plain forms that work with or without the page script.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { findArticle } from '../../../articles/article-repository.js';
+import type { HeraldContext } from '../../../context.js';
+import type { ControlOutcome } from '../../../dispatch/dispatch-control.js';
+import { cancelDispatch } from '../../../dispatch/dispatch-repository.js';
+import { liveProgress } from '../../../dispatch/live-progress.js';
+import { cancelReport, pauseDispatch, resumeDispatch } from '../../../dispatch/pause-resume.js';
+import { releaseDispatch, rescheduleDispatch, rescheduleInput } from '../../../dispatch/reschedule.js';
+import { jobIds } from '../../../queue/queues.js';
+import { emailAddress } from '../../../subscribers/subscriber-input.js';
+import { HttpError, notFound, zodIssues } from '../../errors.js';
+import { idParams } from '../../routes/articles.js';
+import { requestTestSend } from '../../routes/dispatch-control.js';
+import { redirectWithFlash, takeFlash, type Flash } from '../flash.js';
+import { statusBadge, timeZoneOptions } from '../format.js';
+import { html } from '../html.js';
+import { csrfField, layout, sendDashboardPage } from '../layout.js';
+import { channelBlock, factsList, failuresTable, isFinal, postsList } from './dispatch-view.js';
+
+const ACTIONS = ['pause', 'resume', 'cancel', 'release', 'reschedule', 'test-send'] as const;
+const actionParams = idParams.extend({ action: z.enum(ACTIONS) });
+
+export function dispatchPages(app: FastifyInstance, ctx: HeraldContext) {
+  app.get('/dispatches/:id', async (request, reply) => {
+    const { id } = idParams.parse(request.params);
+    const live = await liveProgress(ctx.db, id);
+    if (!live) throw notFound('dispatch');
+    const article = await findArticle(ctx.db, live.articleId);
+    const dispatch = await ctx.db.selectFrom('dispatches').select(['timezone']).where('id', '=', id).executeTakeFirstOrThrow();
+    const form = (action: string, label: string, when: string, body = html``, style = 'secondary', confirm?: string) => html`<form method="post" action="/dispatches/${id}/${action}" class="action-form" data-when="${when}"${when.split(' ').includes(live.status) ? '' : html` hidden`}${confirm ? html` data-confirm="${confirm}"` : ''}>
+      ${csrfField(request)}${body}<button class="button ${style}" type="submit">${label}</button></form>`;
+    const content = html`<div class="page-head">
+  <div><p class="eyebrow">Dispatch #${id}</p><h1>${article?.title ?? `Article ${live.articleId}`}</h1>
+    ${article ? html`<p class="muted small"><a href="${article.url}" rel="noopener noreferrer">${article.url}</a></p>` : ''}</div>
+  <div class="status-box" aria-live="polite"><span class="visually-hidden">Status: </span>${statusBadge(live.status, { field: 'status' })}</div>
+</div>
+<div class="flash warn" role="status" data-error${live.error ? '' : html` hidden`}>${live.error ?? ''}</div>
+<div class="dispatch-grid" data-dispatch="${id}" data-final="${isFinal(live.status) ? 'true' : 'false'}">
+  <section class="card" aria-labelledby="progress-heading">
+    <h2 id="progress-heading">Progress</h2>
+    <div data-facts>${factsList(live)}</div>
+    <div class="channels" data-channels>${live.channels.map((c) => channelBlock(c, live.status, live.emailFannedOut))}</div>
+    <h3>Failures</h3>
+    <div data-failures>${failuresTable(live.failures)}</div>
+  </section>
+  <div class="side">
+    <section class="card" aria-labelledby="actions-heading">
+      <h2 id="actions-heading">Actions</h2>
+      <div class="action-row">
+        ${form('pause', 'Pause', 'running')}
+        ${form('resume', 'Resume', 'paused', html``, 'primary')}
+        ${form('release', 'Send now', 'held', html``, 'primary', 'Send this held dispatch now?')}
+        ${form('cancel', 'Cancel dispatch', 'scheduled pending held running paused', html``, 'danger', 'Cancel this dispatch? Whatever has not gone out yet stays unsent.')}
+      </div>
+      ${form('reschedule', 'Reschedule', 'scheduled pending held', html`<fieldset><legend>Reschedule</legend>
+        <div class="field"><label for="r-at">New date and time</label><input id="r-at" name="at" type="datetime-local" step="1" required></div>
+        <div class="field"><label for="r-tz">Time zone</label><select id="r-tz" name="timezone" data-timezone>${timeZoneOptions(dispatch.timezone ?? 'UTC')}</select></div></fieldset>`)}
+      <p class="muted small" data-when="completed cancelled failed"${isFinal(live.status) ? '' : html` hidden`}>This dispatch is finished; nothing more can change.</p>
+    </section>
+    <section class="card" aria-labelledby="edition-heading">
+      <h2 id="edition-heading">Edition</h2>
+      <p><a class="button secondary" href="/dispatches/${id}/preview">Preview edition and posts</a></p>
+      ${form('test-send', 'Send test', 'scheduled pending held running paused completed cancelled failed', html`<div class="field"><label for="t-email">Send a test to</label>
+        <input id="t-email" name="email" type="email" autocomplete="email" required value="${request.editor?.name.includes('@') ? request.editor.name : ''}"></div>`)}
+    </section>
+    <section class="card" aria-labelledby="posts-heading">
+      <h2 id="posts-heading">Social posts</h2>
+      <div data-posts>${postsList(live.posts)}</div>
+    </section>
+  </div>
+</div>`;
+    return sendDashboardPage(reply, 200, layout({ title: `Dispatch #${id}`, request, page: 'dispatch', scripts: ['dispatch.js'], flash: takeFlash(request, reply) }, content));
+  });
+
+  app.post('/dispatches/:id/:action', async (request, reply) => {
+    const { id, action } = actionParams.parse(request.params);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const cause = `editor:${request.editor?.name ?? 'dashboard'}`;
+    const back = `/dispatches/${id}`;
+    const answer = (outcome: ControlOutcome, ok: string): FastifyReply => {
+      if (outcome.kind === 'not-found') throw notFound('dispatch');
+      const flash: Flash = outcome.kind === 'done' ? { kind: 'ok', message: ok } : { kind: 'error', message: `Not possible: the dispatch is ${outcome.status}.` };
+      return redirectWithFlash(reply, back, flash);
+    };
+    switch (action) {
+      case 'pause':
+        return answer(await pauseDispatch(ctx.db, id, cause), 'Paused. Batches already in flight finish; nothing else goes out until you resume.');
+      case 'resume':
+        return answer(await resumeDispatch(ctx.db, ctx.queues, id, cause), 'Resumed where it stopped.');
+      case 'release':
+        return answer(await releaseDispatch(ctx.db, ctx.queues.dispatch, id, cause), 'Released: sending now.');
+      case 'reschedule': {
+        const input = rescheduleInput.safeParse({ at: body.at, timezone: body.timezone || undefined });
+        if (!input.success) return redirectWithFlash(reply, back, { kind: 'error', message: `Not rescheduled: ${zodIssues(input.error).map((i) => `${i.path} ${i.message}`).join('; ')}` });
+        return answer(await rescheduleDispatch(ctx.db, ctx.queues.dispatch, id, input.data, cause), 'Rescheduled.');
+      }
+      case 'cancel': {
+        const cancelled = await cancelDispatch(ctx.db, id, cause);
+        if (!cancelled) return redirectWithFlash(reply, back, { kind: 'error', message: 'This dispatch has finished and can no longer be cancelled.' });
+        await ctx.queues.dispatch.remove(jobIds.dispatchStart(id)).catch(() => 0);
+        const report = await cancelReport(ctx.db, id);
+        return redirectWithFlash(reply, back, { kind: 'ok', message: `Cancelled. ${report?.sent ?? 0} went out before the cancel; ${report?.unsent ?? 0} will not be sent.` });
+      }
+      case 'test-send': {
+        const email = emailAddress.safeParse(body.email ?? '');
+        if (!email.success) return redirectWithFlash(reply, back, { kind: 'error', message: 'Enter a valid email address for the test.' });
+        try {
+          const result = await requestTestSend(ctx, id, email.data);
+          return redirectWithFlash(reply, back, result.sent
+            ? { kind: 'ok', message: `Test edition sent to ${email.data}.` }
+            : { kind: 'ok', message: `Test edition queued for ${email.data}; a worker will send it.` });
+        } catch (error) {
+          if (error instanceof HttpError && error.statusCode !== 404) return redirectWithFlash(reply, back, { kind: 'error', message: error.message });
+          throw error;
+        }
+      }
+    }
+  });
+}

@@ -1,0 +1,34 @@
+// Herald dashboard, preview page: live counts for each network's post and saving the editor's own texts
+// (PATCH /api/dispatches/:id) until the dispatch starts.
+'use strict';
+(function () {
+  var h = window.herald;
+  var editor = document.querySelector('[data-post-editor]');
+  if (!editor || !editor.querySelector('[data-override]')) return;
+  var dispatchId = Number(editor.getAttribute('data-dispatch'));
+  var articleId = Number(editor.getAttribute('data-article'));
+  var status = editor.querySelector('[data-save-status]');
+
+  var refresh = h.debounce(function () {
+    h.api('/api/social/preview', { method: 'POST', body: { articleId: articleId, socialTexts: h.overrides(editor) } }).then(function (answer) {
+      if (answer.ok) h.showPostPreviews(editor, answer.body.posts);
+    });
+  }, 250);
+
+  editor.addEventListener('input', function () { if (status) status.textContent = 'Unsaved changes'; refresh(); });
+  var save = editor.querySelector('[data-save-posts]');
+  if (save) save.addEventListener('click', function () {
+    var texts = {};
+    editor.querySelectorAll('[data-network]').forEach(function (block) {
+      var text = block.querySelector('[data-override]').value;
+      texts[block.getAttribute('data-network')] = text.trim() === '' ? null : text;
+    });
+    status.textContent = 'Saving…';
+    h.api('/api/dispatches/' + dispatchId, { method: 'PATCH', body: { socialTexts: texts } }).then(function (answer) {
+      if (answer.ok) { status.textContent = 'Saved.'; return; }
+      var issues = (answer.body && answer.body.issues) || [];
+      status.textContent = 'Not saved: ' + (issues.map(function (i) { return i.message; }).join(' ') || (answer.body && answer.body.error) || answer.status);
+    });
+  });
+  refresh();
+})();
