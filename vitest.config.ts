@@ -7,6 +7,8 @@ const multiProcess = 'tests/**/*.multiprocess.test.ts';
 export default defineConfig({
   test: {
     testTimeout: 60_000,
+    // CI also writes a JSON report, from which .ci/run prints a plain "N passed, N failed" closing line.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: 'tests/artifacts/results.json' }]] : ['default'],
     hookTimeout: 60_000,
     // The forks pool, so the X stand-in's certificate (NODE_EXTRA_CA_CERTS, set by the global setup) reaches workers.
     pool: 'forks',

@@ -47,3 +47,12 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 export function cleanLine(text: string): string {
   return text.replace(CONTROL_CHARACTERS, ' ').replace(/\s{2,}/g, ' ').trim();
 }
+
+/** At most `maxChars` characters (code points), cut at a word boundary when one is near, with an ellipsis. */
+export function truncateText(text: string, maxChars: number): string {
+  const characters = Array.from(text);
+  if (characters.length <= maxChars) return text;
+  const cut = characters.slice(0, maxChars - 1).join('');
+  const lastSpace = cut.lastIndexOf(' ');
+  return `${lastSpace > cut.length * 0.8 ? cut.slice(0, lastSpace) : cut}…`;
+}

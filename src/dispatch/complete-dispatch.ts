@@ -2,7 +2,7 @@
 // and no delivery still waiting or in flight.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { transitionDispatch } from './dispatch-repository.js';
+import { transitionDispatch } from './dispatch-control.js';
 
 export async function completeDispatchIfDone(db: Kysely<Database>, dispatchId: number): Promise<boolean> {
   const dispatch = await db

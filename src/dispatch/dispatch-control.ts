@@ -1,5 +1,5 @@
-// An editor's change to a dispatch (reschedule, release, pause, resume): one locked status check and update, with
-// its event, answering why it could not be made.
+// Every status change of a dispatch (start, completion, an editor's reschedule, release, pause, resume, cancel):
+// one locked status check and update, with its event, answering why it could not be made.
 import { sql, type Kysely, type UpdateObject } from 'kysely';
 import type { Database, DispatchRow, DispatchStatus } from '../db/schema.js';
 import { recordEvent } from '../events/event-log.js';
@@ -21,6 +21,23 @@ export interface DispatchChange {
   detail?: Record<string, unknown>;
 }
 
+const FINAL_DISPATCH_STATUSES: readonly DispatchStatus[] = ['completed', 'cancelled', 'failed'];
+
+/**
+ * Moves a dispatch from one of `from` to `to` under a row lock; returns the row when this caller won the change, so
+ * two workers (or a worker and an editor) can never both act on the same transition.
+ */
+export async function transitionDispatch(
+  db: Kysely<Database>,
+  id: number,
+  from: readonly DispatchStatus[],
+  to: DispatchStatus,
+  cause: string,
+): Promise<DispatchRow | undefined> {
+  const outcome = await changeDispatch(db, id, { from, to, cause });
+  return outcome.kind === 'done' ? outcome.dispatch : undefined;
+}
+
 export async function changeDispatch(db: Kysely<Database>, id: number, change: DispatchChange): Promise<ControlOutcome> {
   return db.transaction().execute(async (tx) => {
     const before = await tx
@@ -39,6 +56,7 @@ export async function changeDispatch(db: Kysely<Database>, id: number, change: D
         status: to,
         updatedAt: sql<Date>`now()`,
         ...(to === 'running' ? { startedAt: sql<Date>`coalesce(started_at, now())` } : {}),
+        ...(FINAL_DISPATCH_STATUSES.includes(to) ? { completedAt: sql<Date>`now()` } : {}),
       })
       .where('id', '=', id)
       .returningAll()

@@ -1,10 +1,7 @@
 // Reading dispatches and their progress; status changes that editors trigger.
 import { sql, type Kysely } from 'kysely';
-import type { Database, DispatchRow, DispatchStatus } from '../db/schema.js';
-import { recordEvent } from '../events/event-log.js';
-
-/** Delivery statuses that will not change any more without an editor. */
-export const FINAL_DELIVERY_STATUSES = ['sent', 'failed', 'skipped', 'uncertain', 'preview', 'cancelled'] as const;
+import type { Database, DispatchRow } from '../db/schema.js';
+import { transitionDispatch } from './dispatch-control.js';
 
 export interface ChannelProgress {
   channel: string;
@@ -49,51 +46,6 @@ export async function listDispatches(
   let query = db.selectFrom('dispatches').selectAll().orderBy('id', 'desc').limit(filter.limit);
   if (filter.articleId) query = query.where('articleId', '=', filter.articleId);
   return query.execute();
-}
-
-/**
- * Moves a dispatch from one of `from` to `to`; returns the row when this caller won the change, so two
- * workers (or a worker and an editor) can never both act on the same transition.
- */
-export async function transitionDispatch(
-  db: Kysely<Database>,
-  id: number,
-  from: DispatchStatus[],
-  to: DispatchStatus,
-  cause: string,
-  extra: { error?: string | null } = {},
-): Promise<DispatchRow | undefined> {
-  return db.transaction().execute(async (tx) => {
-    const before = await tx
-      .selectFrom('dispatches')
-      .select('status')
-      .where('id', '=', id)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!before || !from.includes(before.status)) return undefined;
-    const row = await tx
-      .updateTable('dispatches')
-      .set({
-        status: to,
-        updatedAt: sql<Date>`now()`,
-        ...(to === 'running' ? { startedAt: sql<Date>`coalesce(started_at, now())` } : {}),
-        ...(['completed', 'cancelled', 'failed'].includes(to) ? { completedAt: sql<Date>`now()` } : {}),
-        ...(extra.error !== undefined ? { error: extra.error } : {}),
-      })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await recordEvent(tx, {
-      subjectType: 'dispatch',
-      subjectId: id,
-      event: 'dispatch.status',
-      fromStatus: before.status,
-      toStatus: to,
-      cause,
-      ...(extra.error ? { detail: { error: extra.error } } : {}),
-    });
-    return row;
-  });
 }
 
 /** Cancels a dispatch that has not finished; deliveries not yet handed to a transport stay unsent. */

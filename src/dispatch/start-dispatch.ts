@@ -3,7 +3,8 @@ import type { HeraldContext } from '../context.js';
 import { DEFAULT_JOB_OPTIONS, jobIds, QUEUE_NAMES } from '../queue/queues.js';
 import { completeDispatchIfDone } from './complete-dispatch.js';
 import type { FlowProducer } from 'bullmq';
-import { findDispatch, transitionDispatch } from './dispatch-repository.js';
+import { transitionDispatch } from './dispatch-control.js';
+import { findDispatch } from './dispatch-repository.js';
 
 /** Starts the social side of a dispatch; provided by src/social once it exists. */
 export type SocialStarter = (ctx: HeraldContext, dispatchId: number, channels: string[]) => Promise<void>;

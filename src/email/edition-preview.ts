@@ -1,10 +1,9 @@
 // An edition as an editor sees it before (or after) it goes out: the stored one once the dispatch has rendered it,
 // otherwise rendered now and not stored, so changes made before the start still reach the real edition.
 import type { Kysely } from 'kysely';
-import { findArticle } from '../articles/article-repository.js';
 import type { Database } from '../db/schema.js';
-import { RECIPIENT_MARKERS, renderEdition } from './edition-renderer.js';
-import { editionUrl, type EditionSettings } from './edition-service.js';
+import { RECIPIENT_MARKERS } from './edition-renderer.js';
+import { renderDispatchEdition, type EditionSettings } from './edition-service.js';
 
 export interface EditionPreview {
   subject: string;
@@ -26,17 +25,8 @@ export async function previewEdition(
   const stored = await db.selectFrom('editions').selectAll().where('dispatchId', '=', dispatchId).executeTakeFirst();
   if (stored) return { subject: stored.subject, preheader: stored.preheader, html: stand(stored.html), text: stand(stored.text), stored: true };
 
-  const dispatch = await db.selectFrom('dispatches').selectAll().where('id', '=', dispatchId).executeTakeFirst();
-  if (!dispatch) return undefined;
-  const article = await findArticle(db, dispatch.articleId);
-  if (!article) return undefined;
-  const edition = await renderEdition(article, {
-    listName: settings.listName,
-    postalAddress: settings.postalAddress,
-    viewInBrowserUrl: editionUrl(settings.publicUrl, dispatchId),
-    subject: dispatch.subject ?? undefined,
-    preheader: dispatch.preheader ?? undefined,
-  });
+  const edition = await renderDispatchEdition(db, dispatchId, settings);
+  if (!edition) return undefined;
   return { subject: edition.subject, preheader: edition.preheader, html: stand(edition.html), text: stand(edition.text), stored: false };
 }
 

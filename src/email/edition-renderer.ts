@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compile as compileHtmlToText } from 'html-to-text';
 import type { Article } from '../articles/article.js';
-import { cleanLine, stripTags } from '../articles/sanitize.js';
+import { cleanLine, stripTags, truncateText } from '../articles/sanitize.js';
 import { templatesDir } from '../runtime/templates-dir.js';
 
 /**
@@ -150,15 +150,6 @@ function fillTemplate(template: string, values: TemplateValues): string {
  */
 function defuseRecipientMarkers(text: string): string {
   return text.replace(/%%recipient\./g, '%\u2060%recipient.');
-}
-
-/** At most `maxChars` characters (code points), cut at a word boundary when one is near, with an ellipsis. */
-function truncateText(text: string, maxChars: number): string {
-  const characters = Array.from(text);
-  if (characters.length <= maxChars) return text;
-  const cut = characters.slice(0, maxChars - 1).join('');
-  const lastSpace = cut.lastIndexOf(' ');
-  return `${lastSpace > cut.length * 0.8 ? cut.slice(0, lastSpace) : cut}…`;
 }
 
 function optionalHttpUrl(url: string | null): string {

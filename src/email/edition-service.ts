@@ -6,7 +6,7 @@ import { findArticle } from '../articles/article-repository.js';
 import type { Database } from '../db/schema.js';
 import { signLinkToken } from '../subscribers/link-tokens.js';
 import type { EditionMessage, Recipient } from './batch-sender.js';
-import { renderEdition } from './edition-renderer.js';
+import { renderEdition, type RenderedEdition } from './edition-renderer.js';
 import { compileMimeMessage, personalise } from './mime-template.js';
 
 export interface EditionSettings {
@@ -20,20 +20,30 @@ export interface EditionSettings {
 
 export const editionUrl = (publicUrl: string, dispatchId: number) => `${publicUrl}/editions/${dispatchId}`;
 
-/** Renders the dispatch's edition unless it already exists; a repeated render job changes nothing. */
-export async function renderAndStoreEdition(db: Kysely<Database>, dispatchId: number, settings: EditionSettings): Promise<void> {
-  const existing = await db.selectFrom('editions').select('dispatchId').where('dispatchId', '=', dispatchId).executeTakeFirst();
-  if (existing) return;
-  const dispatch = await db.selectFrom('dispatches').selectAll().where('id', '=', dispatchId).executeTakeFirstOrThrow();
-  const article = await findArticle(db, dispatch.articleId);
-  if (!article) throw new Error(`article ${dispatch.articleId} of dispatch ${dispatchId} is missing`);
-  const edition = await renderEdition(article, {
+/** Renders a dispatch's edition from its article and the editor's edits; undefined when either is missing. */
+export async function renderDispatchEdition(
+  db: Kysely<Database>,
+  dispatchId: number,
+  settings: Pick<EditionSettings, 'publicUrl' | 'listName' | 'postalAddress'>,
+): Promise<RenderedEdition | undefined> {
+  const dispatch = await db.selectFrom('dispatches').selectAll().where('id', '=', dispatchId).executeTakeFirst();
+  const article = dispatch && (await findArticle(db, dispatch.articleId));
+  if (!dispatch || !article) return undefined;
+  return renderEdition(article, {
     listName: settings.listName,
     postalAddress: settings.postalAddress,
     viewInBrowserUrl: editionUrl(settings.publicUrl, dispatchId),
     subject: dispatch.subject ?? undefined,
     preheader: dispatch.preheader ?? undefined,
   });
+}
+
+/** Renders the dispatch's edition unless it already exists; a repeated render job changes nothing. */
+export async function renderAndStoreEdition(db: Kysely<Database>, dispatchId: number, settings: EditionSettings): Promise<void> {
+  const existing = await db.selectFrom('editions').select('dispatchId').where('dispatchId', '=', dispatchId).executeTakeFirst();
+  if (existing) return;
+  const edition = await renderDispatchEdition(db, dispatchId, settings);
+  if (!edition) throw new Error(`dispatch ${dispatchId} or its article is missing`);
   await db
     .insertInto('editions')
     .values({ dispatchId, subject: edition.subject, preheader: edition.preheader, html: edition.html, text: edition.text })

@@ -1,6 +1,6 @@
 // A feed item as the payload POST /api/articles takes, so it goes through the same validation and sanitising.
 import { createHash } from 'node:crypto';
-import { cleanLine, stripTags } from '../articles/sanitize.js';
+import { cleanLine, stripTags, truncateText } from '../articles/sanitize.js';
 import type { FeedItem } from './feed-parser.js';
 
 /** articleInput's limits, kept to here so a long feed field shortens instead of failing the item. */
@@ -15,10 +15,10 @@ export function feedItemExternalId(feedUrl: string, itemId: string): string {
 }
 
 export function feedItemArticle(item: FeedItem, feedUrl: string): Record<string, unknown> {
-  const excerpt = shorten(cleanLine(stripTags(item.summary || item.html)), MAX_EXCERPT);
+  const excerpt = truncateText(cleanLine(stripTags(item.summary || item.html)), MAX_EXCERPT);
   return {
     externalId: feedItemExternalId(feedUrl, item.id),
-    title: item.title || shorten(excerpt, 120),
+    title: item.title || truncateText(excerpt, 120),
     url: item.url ?? '',
     excerpt,
     html: item.html,
@@ -29,10 +29,3 @@ export function feedItemArticle(item: FeedItem, feedUrl: string): Record<string,
   };
 }
 
-function shorten(text: string, max: number): string {
-  const characters = Array.from(text);
-  if (characters.length <= max) return text;
-  const cut = characters.slice(0, max - 1).join('');
-  const space = cut.lastIndexOf(' ');
-  return `${space > cut.length * 0.8 ? cut.slice(0, space) : cut}…`;
-}
