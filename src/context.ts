@@ -15,6 +15,8 @@ export interface HeraldContext {
   secret: string;
   db: Kysely<Database>;
   redis: Redis;
+  /** HERALD_QUEUE_PREFIX plus this database's installation id: every Redis key Herald writes starts with it. */
+  redisPrefix: string;
   queues: Queues;
   relay: OutboxRelay;
   metrics: Metrics;

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { ConfigError, type Config } from './config/config.js';
 import type { HeraldContext } from './context.js';
 import { migrate, openDatabase, pgliteDataDir, type DatabaseHandle } from './db/database.js';
+import { readInstallationId, redisNamespace } from './db/installation.js';
 import { OutboxRelay } from './dispatch/outbox-relay.js';
 import { createMetrics } from './http/metrics.js';
 import { createQueues } from './queue/queues.js';
@@ -75,7 +76,8 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
 
     const redis = await startRedis({ url: config.REDIS_URL, dataDir: config.HERALD_DATA_DIR, log });
     closers.push(() => redis.close());
-    const queues = createQueues(redis.connection, config.HERALD_QUEUE_PREFIX);
+    const redisPrefix = redisNamespace(config.HERALD_QUEUE_PREFIX, await readInstallationId(database.db));
+    const queues = createQueues(redis.connection, redisPrefix);
     closers.push(() => queues.close());
 
     const relay = new OutboxRelay(database.db, queues, { intervalMs: config.HERALD_RELAY_INTERVAL_MS });
@@ -85,6 +87,7 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
       secret,
       db: database.db,
       redis: redis.connection,
+      redisPrefix,
       queues,
       relay,
       metrics: createMetrics(queues),

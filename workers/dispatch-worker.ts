@@ -17,7 +17,7 @@ export function startDispatchWorker(
   ctx: HeraldContext,
   deps: { editionSettings: EditionSettings; startSocial?: SocialStarter; transport?: MailTransport },
 ): { worker: Worker; flows: FlowProducer } {
-  const flows = new FlowProducer({ connection: ctx.redis, prefix: ctx.config.HERALD_QUEUE_PREFIX });
+  const flows = new FlowProducer({ connection: ctx.redis, prefix: ctx.redisPrefix });
   const log = ctx.log.child({ component: 'dispatch-worker' });
 
   const testSender = deps.transport && new TransactionalSender(deps.transport, ctx.config.MAIL_FROM);

@@ -60,7 +60,7 @@ export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> 
   const digest = await startDigestWorker(ctx);
   const social = startSocialWorker(ctx, {
     poster: new SocialPoster(ctx.db, ctx.social, ctx.log.child({ component: 'social-poster' }), ctx.metrics),
-    gate: new NetworkRateGate(ctx.redis, config.HERALD_QUEUE_PREFIX),
+    gate: new NetworkRateGate(ctx.redis, ctx.redisPrefix),
   });
   const workers = [dispatch.worker, emailBatch, digest, social, await startFeedWorker(ctx)];
 

@@ -5,7 +5,7 @@ import type { HeraldContext } from '../src/context.js';
 export function workerOptions(ctx: HeraldContext, concurrency: number): WorkerOptions {
   return {
     connection: ctx.redis,
-    prefix: ctx.config.HERALD_QUEUE_PREFIX,
+    prefix: ctx.redisPrefix,
     concurrency,
     // A killed worker's job is taken over once its lock expires; the step itself re-reads its rows.
     lockDuration: ctx.config.HERALD_JOB_LOCK_MS,

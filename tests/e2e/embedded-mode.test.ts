@@ -13,7 +13,7 @@ import { clearQueuePrefix, eventually, randomPrefix, startTestHerald, type TestH
 
 const dataDir = mkdtempSync(join(tmpdir(), 'herald-embedded-'));
 const prefix = randomPrefix();
-const start = () => startTestHerald({ embedded: true, dataDir, env: { HERALD_QUEUE_PREFIX: prefix } });
+const start = () => startTestHerald({ embedded: true, dataDir, keepQueues: true, env: { HERALD_QUEUE_PREFIX: prefix } });
 
 afterAll(async () => {
   await clearQueuePrefix(prefix);
@@ -66,6 +66,27 @@ describe('embedded mode', () => {
     } finally {
       await herald.stop();
     }
+  });
+
+  it('sends the dispatches of a fresh database even though Redis still holds the old one’s jobs', async () => {
+    // Same Redis, same prefix, a new data dir each time: dispatch ids start at 1 again, while the completed jobs of
+    // the first database's dispatch 1 are still kept in Redis under their deterministic ids.
+    const sharedPrefix = randomPrefix();
+    for (const round of [1, 2]) {
+      const dir = mkdtempSync(join(tmpdir(), `herald-fresh-${round}-`));
+      const herald = await startTestHerald({ embedded: true, dataDir: dir, keepQueues: true, env: { HERALD_QUEUE_PREFIX: sharedPrefix } });
+      try {
+        await herald.api('/api/subscribers', { body: { email: `reader-${round}@example.com` } });
+        const published = await (await herald.api('/api/articles', { body: { ...articlePayload(), channels: ['email'] } })).json();
+        expect(published.dispatch.id).toBe(1);
+        const view = await completed(herald, published.dispatch.id);
+        expect(view.progress).toEqual([{ channel: 'email', total: 1, counts: { sent: 1 } }]);
+      } finally {
+        await herald.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    await clearQueuePrefix(sharedPrefix);
   });
 
   it('sends a dispatch that was committed while Herald was down', async () => {

@@ -63,6 +63,8 @@ export interface TestHeraldOptions {
   embedded?: boolean;
   /** Reuse a data dir (restart tests); it is then left in place. */
   dataDir?: string;
+  /** Leave this Herald's Redis keys in place on stop (the test clears its prefix itself). */
+  keepQueues?: boolean;
 }
 
 export async function startTestHerald(options: TestHeraldOptions = {}): Promise<TestHerald> {
@@ -108,7 +110,7 @@ export async function startTestHerald(options: TestHeraldOptions = {}): Promise<
     async stop() {
       await herald.close();
       if (database && !options.database) await database.drop();
-      await clearQueuePrefix(env.HERALD_QUEUE_PREFIX);
+      if (!options.keepQueues) await clearQueuePrefix(env.HERALD_QUEUE_PREFIX);
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

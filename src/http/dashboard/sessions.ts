@@ -91,9 +91,9 @@ export class SessionStore {
   }
 }
 
-export function sessionStore(ctx: { redis: Redis; db: Kysely<Database>; config: { HERALD_QUEUE_PREFIX: string; HERALD_SESSION_HOURS: number; PUBLIC_URL: string } }): SessionStore {
+export function sessionStore(ctx: { redis: Redis; redisPrefix: string; db: Kysely<Database>; config: { HERALD_SESSION_HOURS: number; PUBLIC_URL: string } }): SessionStore {
   return new SessionStore(ctx.redis, ctx.db, {
-    keyPrefix: `${ctx.config.HERALD_QUEUE_PREFIX}:dashboard`,
+    keyPrefix: `${ctx.redisPrefix}:dashboard`,
     ttlSeconds: ctx.config.HERALD_SESSION_HOURS * 3600,
     secureCookie: ctx.config.PUBLIC_URL.startsWith('https://'),
   });

@@ -34,7 +34,7 @@ export function preferencesRoutes(app: FastifyInstance, ctx: HeraldContext) {
   const links = { publicUrl: ctx.config.PUBLIC_URL, secret: ctx.secret };
   // A new address gets a confirmation mail: limited like sign-ups, so the page cannot be used to flood a mailbox.
   const byAddress = new FixedWindowLimiter(ctx.redis, {
-    prefix: `${ctx.config.HERALD_QUEUE_PREFIX}:rate:subscribe-address`,
+    prefix: `${ctx.redisPrefix}:rate:subscribe-address`,
     limit: ctx.config.SUBSCRIBE_RATE_PER_ADDRESS,
     windowSeconds: ctx.config.SUBSCRIBE_RATE_WINDOW_SECONDS,
   });

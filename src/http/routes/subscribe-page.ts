@@ -24,10 +24,10 @@ export function subscribeRoutes(app: FastifyInstance, ctx: HeraldContext) {
   const settings = pageSettings(ctx);
   const { config } = ctx;
   const byIp = new FixedWindowLimiter(ctx.redis, {
-    prefix: `${config.HERALD_QUEUE_PREFIX}:rate:subscribe-ip`, limit: config.SUBSCRIBE_RATE_PER_IP, windowSeconds: config.SUBSCRIBE_RATE_WINDOW_SECONDS,
+    prefix: `${ctx.redisPrefix}:rate:subscribe-ip`, limit: config.SUBSCRIBE_RATE_PER_IP, windowSeconds: config.SUBSCRIBE_RATE_WINDOW_SECONDS,
   });
   const byAddress = new FixedWindowLimiter(ctx.redis, {
-    prefix: `${config.HERALD_QUEUE_PREFIX}:rate:subscribe-address`, limit: config.SUBSCRIBE_RATE_PER_ADDRESS, windowSeconds: config.SUBSCRIBE_RATE_WINDOW_SECONDS,
+    prefix: `${ctx.redisPrefix}:rate:subscribe-address`, limit: config.SUBSCRIBE_RATE_PER_ADDRESS, windowSeconds: config.SUBSCRIBE_RATE_WINDOW_SECONDS,
   });
 
   const showForm = async (reply: FastifyReply, status: number, state: FormState) => {

@@ -108,7 +108,7 @@ export function adminPages(app: FastifyInstance, ctx: HeraldContext) {
   ${row('List name', c.LIST_NAME)}
   ${row('Database', c.DATABASE_URL ? `PostgreSQL ${withoutSecrets(c.DATABASE_URL)}` : 'embedded PGlite in the data dir')}
   ${row('Redis', withoutSecrets(c.REDIS_URL) || 'redis://127.0.0.1:6379 (default)')}
-  ${row('Queue prefix', c.HERALD_QUEUE_PREFIX)}
+  ${row('Redis key prefix', ctx.redisPrefix)}
   ${row('Data dir', c.HERALD_DATA_DIR)}
   ${row('HERALD_SECRET', setOrNot(c.HERALD_SECRET))}
 </dl></section>

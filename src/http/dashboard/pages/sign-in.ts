@@ -41,7 +41,7 @@ function loginPage(request: FastifyRequest, reply: FastifyReply, status: number,
 }
 
 export function signInRoutes(app: FastifyInstance, ctx: HeraldContext, sessions: SessionStore) {
-  const limiter = new FixedWindowLimiter(ctx.redis, { prefix: `${ctx.config.HERALD_QUEUE_PREFIX}:rate:login`, limit: 20, windowSeconds: 600 });
+  const limiter = new FixedWindowLimiter(ctx.redis, { prefix: `${ctx.redisPrefix}:rate:login`, limit: 20, windowSeconds: 600 });
 
   app.get('/login', async (request, reply) => {
     if (await sessions.resolve(request)) return reply.redirect(safeNext((request.query as Record<string, unknown>).next), 303);
