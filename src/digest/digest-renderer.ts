@@ -2,7 +2,8 @@
 // personalises and unsubscribes exactly like any other edition. No I/O but the template.
 import type { Article } from '../articles/article.js';
 import { cleanLine } from '../articles/sanitize.js';
-import { escapeHtml, renderEdition, type RenderedEdition } from '../email/edition-renderer.js';
+import { escapeHtml } from '../runtime/escape-html.js';
+import { renderEdition, type RenderedEdition } from '../email/edition-renderer.js';
 
 export interface DigestRenderOptions {
   cadence: 'daily' | 'weekly';

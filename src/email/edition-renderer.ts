@@ -5,6 +5,7 @@ import path from 'node:path';
 import { compile as compileHtmlToText } from 'html-to-text';
 import type { Article } from '../articles/article.js';
 import { cleanLine, stripTags, truncateText } from '../articles/sanitize.js';
+import { escapeHtml } from '../runtime/escape-html.js';
 import { templatesDir } from '../runtime/templates-dir.js';
 
 /**
@@ -66,12 +67,6 @@ const MAX_EXCERPT_CHARS = 600;
 // Inbox previews show ~100–150 characters; the rest is wasted bytes.
 const MAX_PREHEADER_CHARS = 200;
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Text made safe for HTML element content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => HTML_ESCAPES[character]);
-}
 
 /** Renders the edition once; per recipient only the markers are replaced (see `personalise`). */
 export async function renderEdition(article: Article, options: EditionRenderOptions): Promise<RenderedEdition> {

@@ -6,7 +6,8 @@ import { encodeWords, foldLines } from 'nodemailer/lib/mime-funcs';
 import { encode as encodeQuotedPrintable, wrap as wrapQuotedPrintable } from 'nodemailer/lib/qp';
 import { cleanLine } from '../articles/sanitize.js';
 import { PermanentFailure } from '../delivery/failure.js';
-import { escapeHtml, RECIPIENT_MARKERS, type RecipientField, type RenderedEdition } from './edition-renderer.js';
+import { escapeHtml } from '../runtime/escape-html.js';
+import { RECIPIENT_MARKERS, type RecipientField, type RenderedEdition } from './edition-renderer.js';
 
 export interface MessageHeaders {
   /** Sender in MAIL_FROM style: `"Herald Daily" <news@herald.example>`. */

@@ -1,7 +1,7 @@
 // Loads HTML templates from the repository's templates/ folder (once per process) and fills their placeholders.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { escapeHtml } from '../email/edition-renderer.js';
+import { escapeHtml } from './escape-html.js';
 import { templatesDir } from './templates-dir.js';
 
 /** `{{key}}` is HTML-escaped, `{{{key}}}` is inserted as is (callers build that HTML from escaped parts). */

@@ -3,7 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Queues } from '../queue/queues.js';
-import { escapeHtml } from '../email/edition-renderer.js';
+import { escapeHtml } from '../runtime/escape-html.js';
 import { fillTemplate, loadTemplate } from '../runtime/templates.js';
 import { changeEmailUrl, confirmUrl, preferencesUrl, type LinkSettings } from './subscriber-links.js';
 

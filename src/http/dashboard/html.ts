@@ -1,5 +1,5 @@
 // HTML built from template literals that escape every value unless it is already HTML (built the same way).
-import { escapeHtml } from '../../email/edition-renderer.js';
+import { escapeHtml } from '../../runtime/escape-html.js';
 
 export class SafeHtml {
   constructor(readonly value: string) {}

@@ -1,7 +1,7 @@
 // Renders the public pages into the shared layout and sends them with headers that keep tokens in their URLs private.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HeraldContext } from '../../context.js';
-import { escapeHtml } from '../../email/edition-renderer.js';
+import { escapeHtml } from '../../runtime/escape-html.js';
 import { fillTemplate, loadTemplate, type TemplateValues } from '../../runtime/templates.js';
 import type { LinkProblem } from '../../subscribers/subscriber-links.js';
 

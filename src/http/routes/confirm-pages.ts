@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { HeraldContext } from '../../context.js';
-import { escapeHtml } from '../../email/edition-renderer.js';
+import { escapeHtml } from '../../runtime/escape-html.js';
 import { checkConfirmation, confirmEmailChange, confirmSubscription } from '../../subscribers/confirmation.js';
 import { changeEmailClaims, checkLink, preferencesUrl, type LinkProblem } from '../../subscribers/subscriber-links.js';
 import { linkProblemPage, noticePage, pageSettings, renderPage, sendPage } from '../pages/page.js';

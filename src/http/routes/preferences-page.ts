@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { HeraldContext } from '../../context.js';
 import type { SubscriberRow } from '../../db/schema.js';
-import { escapeHtml } from '../../email/edition-renderer.js';
+import { escapeHtml } from '../../runtime/escape-html.js';
 import { preferencesInput, updatePreferences } from '../../subscribers/preferences.js';
 import { checkLink, unsubscribeUrl } from '../../subscribers/subscriber-links.js';
 import { queueSubscriberMail } from '../../subscribers/subscriber-mail.js';

@@ -2,7 +2,7 @@
 // token is the credential); GET shows a page whose button makes that same POST. A GET never changes anything.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { HeraldContext } from '../../context.js';
-import { escapeHtml } from '../../email/edition-renderer.js';
+import { escapeHtml } from '../../runtime/escape-html.js';
 import { unsubscribe } from '../../subscribers/status-changes.js';
 import { checkLink, preferencesUrl } from '../../subscribers/subscriber-links.js';
 import { findSubscriber } from '../../subscribers/subscriber-repository.js';
