@@ -1,6 +1,24 @@
 // Herald dashboard, preview page: live counts for each network's post and saving the editor's own texts
 // (PATCH /api/dispatches/:id) until the dispatch starts.
 'use strict';
+// The edition's subject line and preheader: saved, then the page reloads so the preview shows them.
+(function () {
+  var h = window.herald;
+  var form = document.querySelector('[data-edition-editor]');
+  if (!form) return;
+  var status = form.querySelector('[data-edition-status]');
+  form.addEventListener('submit', function (event) {
+    event.preventDefault();
+    status.textContent = 'Saving…';
+    var body = { subject: form.elements.subject.value.trim() || null, preheader: form.elements.preheader.value.trim() || null };
+    h.api('/api/dispatches/' + form.getAttribute('data-dispatch'), { method: 'PATCH', body: body }).then(function (answer) {
+      if (answer.ok) { window.location.reload(); return; }
+      var issues = (answer.body && answer.body.issues) || [];
+      status.textContent = 'Not saved: ' + (issues.map(function (i) { return i.path + ': ' + i.message; }).join(' ') || (answer.body && answer.body.error) || answer.status);
+    });
+  });
+})();
+
 (function () {
   var h = window.herald;
   var editor = document.querySelector('[data-post-editor]');

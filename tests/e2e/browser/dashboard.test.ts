@@ -147,6 +147,11 @@ describe('the dashboard', () => {
     const { dispatch } = await (await herald.api('/api/articles', { body: { ...fixturePayload('unicode-article'), schedule: { at: '2099-01-01T09:00:00', timezone: 'Europe/Berlin' } } })).json();
     await page.goto(`${herald.baseUrl}/dispatches/${dispatch.id}/preview`);
     await page.locator('.frame.mobile iframe').waitFor();
+    await page.getByLabel('Subject line').fill('Climate summit: what Tokyo decided');
+    await page.getByRole('button', { name: 'Save subject and preheader' }).click();
+    await page.locator('.facts dd', { hasText: 'Climate summit: what Tokyo decided' }).waitFor();
+    const saved = await herald.ctx.db.selectFrom('dispatches').select(['subject', 'preheader']).where('id', '=', dispatch.id).executeTakeFirstOrThrow();
+    expect(saved).toEqual({ subject: 'Climate summit: what Tokyo decided', preheader: null });
     await page.waitForTimeout(500);
     await shot(page, '06-preview');
 

@@ -44,6 +44,13 @@ ${dispatch.channels.includes('email') ? html`<section class="card" aria-labelled
     <div><dt>Subject</dt><dd>${edition.subject}</dd></div>
     <div><dt>Preheader</dt><dd>${edition.preheader || '—'}</dd></div>
   </dl>
+  ${editable ? html`<form class="edition-editor" data-edition-editor data-dispatch="${id}">
+    <label for="edition-subject">Subject line <span class="optional">(empty: the headline)</span></label>
+    <input id="edition-subject" type="text" name="subject" maxlength="300" value="${dispatch.subject ?? ''}">
+    <label for="edition-preheader">Preheader <span class="optional">(empty: the excerpt)</span></label>
+    <input id="edition-preheader" type="text" name="preheader" maxlength="500" value="${dispatch.preheader ?? ''}">
+    <div class="actions"><button class="button primary" type="submit">Save subject and preheader</button> <span class="small" data-edition-status role="status"></span></div>
+  </form>` : ''}
   <p class="muted small">${edition.stored ? 'This is the edition as rendered for sending.' : 'Rendered for this preview; the edition is rendered for good when the dispatch starts, with any changes made until then.'} The reader’s name and personal links are shown with stand-ins.</p>
   <div class="frames">
     <figure class="frame desktop"><figcaption>Desktop</figcaption>
