@@ -1,21 +1,8 @@
-// The article as Herald stores it: already sanitised, ready for every renderer.
+// The article as Herald stores it: already sanitised (see article-input.ts), ready for every renderer.
+import type { ArticleRow } from '../db/schema.js';
 
-export interface Article {
-  id: number;
-  externalId: string;
-  title: string;
-  url: string;
-  excerpt: string;
-  /** Sanitised HTML (allowlist), safe to embed in an email or page. */
-  html: string;
-  authorName: string | null;
-  section: string | null;
-  tags: string[];
-  imageUrl: string | null;
-  imageAlt: string | null;
-  publishedAt: Date;
-  createdAt: Date;
-}
+/** One row of `articles`; its `html` is allowlist-sanitised, safe to embed in an email or page. */
+export type Article = ArticleRow;
 
 /** Topics an article belongs to, as subscribers choose them: its section and its tags, lower-cased. */
 export function articleTopics(article: Pick<Article, 'section' | 'tags'>): string[] {

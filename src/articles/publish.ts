@@ -5,7 +5,6 @@ import { resolveScheduledTime } from '../dispatch/schedule.js';
 import { recordEvents } from '../events/event-log.js';
 import type { Article } from './article.js';
 import { channelNames, type ArticleInput } from './article-input.js';
-import { toArticle } from './article-repository.js';
 
 export interface PublishResult {
   article: Article;
@@ -46,7 +45,7 @@ export async function publishArticle(
         .selectAll()
         .where('externalId', '=', input.externalId)
         .executeTakeFirstOrThrow();
-      return { article: toArticle(existing), dispatch: null, created: false };
+      return { article: existing, dispatch: null, created: false };
     }
 
     const scheduledAt = input.schedule ? resolveScheduledTime(input.schedule.at, input.schedule.timezone) : null;
@@ -75,6 +74,6 @@ export async function publishArticle(
         detail: { channels: dispatch.channels, scheduledAt: scheduledAt?.toISOString() ?? null },
       },
     ]);
-    return { article: toArticle(inserted), dispatch, created: true };
+    return { article: inserted, dispatch, created: true };
   });
 }

@@ -2,7 +2,6 @@
 // grouped by which of them match their topics, and one digest edition (an email-only dispatch) per group. The
 // dispatches then travel the ordinary pipeline: outbox relay → render (already done) → fan-out → batch sender.
 import { sql, type Kysely } from 'kysely';
-import { toArticle } from '../articles/article-repository.js';
 import type { Database } from '../db/schema.js';
 import { editionUrl } from '../email/edition-service.js';
 import { recordEvent } from '../events/event-log.js';
@@ -69,8 +68,7 @@ export async function runDigest(
     if (!run) return { status: 'already-ran', articles: 0, editions: [] };
 
     // "Went out in the period": an article whose own email dispatch started then (not scheduled, not cancelled).
-    const period = (
-      await tx
+    const period = await tx
         .selectFrom('articles as a')
         .selectAll('a')
         .where(({ exists, selectFrom }) =>
@@ -90,8 +88,7 @@ export async function runDigest(
         .orderBy('a.publishedAt', 'desc')
         .orderBy('a.id', 'desc')
         .limit(MAX_PERIOD_ARTICLES)
-        .execute()
-    ).map(toArticle);
+        .execute();
     const result: DigestRunResult = { status: 'nothing-new', periodStart, periodEnd: at, articles: period.length, editions: [] };
     if (period.length === 0) return result;
 
