@@ -21,6 +21,14 @@ export interface DispatchChange {
   detail?: Record<string, unknown>;
 }
 
+/**
+ * Reads a dispatch and locks its row until the transaction ends: every status change and edit goes through this,
+ * so they are serialised and each decides on the row as it is.
+ */
+export function lockDispatch(tx: Kysely<Database>, id: number): Promise<DispatchRow | undefined> {
+  return tx.selectFrom('dispatches').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
 const FINAL_DISPATCH_STATUSES: readonly DispatchStatus[] = ['completed', 'cancelled', 'failed'];
 
 /**
@@ -40,12 +48,7 @@ export async function transitionDispatch(
 
 export async function changeDispatch(db: Kysely<Database>, id: number, change: DispatchChange): Promise<ControlOutcome> {
   return db.transaction().execute(async (tx) => {
-    const before = await tx
-      .selectFrom('dispatches')
-      .select(['status', 'scheduledAt'])
-      .where('id', '=', id)
-      .forUpdate()
-      .executeTakeFirst();
+    const before = await lockDispatch(tx, id);
     if (!before) return { kind: 'not-found' } as const;
     if (!change.from.includes(before.status)) return { kind: 'wrong-status', status: before.status } as const;
     const to = typeof change.to === 'function' ? change.to(before) : change.to;

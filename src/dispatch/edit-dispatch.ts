@@ -5,6 +5,7 @@ import { cleanLine } from '../articles/sanitize.js';
 import type { Database, DispatchRow, DispatchStatus } from '../db/schema.js';
 import { recordEvent } from '../events/event-log.js';
 import { socialTextsEdit } from '../social/social-texts.js';
+import { lockDispatch } from './dispatch-control.js';
 
 /**
  * Statuses in which nothing has been composed or sent yet, so an edit still reaches every channel; a held dispatch
@@ -35,12 +36,7 @@ export type EditOutcome =
 /** Applies the edits under the same row lock the start of a dispatch takes, so an edit lands wholly before it or not at all. */
 export async function editDispatch(db: Kysely<Database>, id: number, edits: DispatchEdits, cause: string): Promise<EditOutcome> {
   return db.transaction().execute(async (tx) => {
-    const before = await tx
-      .selectFrom('dispatches')
-      .select(['status', 'socialTexts'])
-      .where('id', '=', id)
-      .forUpdate()
-      .executeTakeFirst();
+    const before = await lockDispatch(tx, id);
     if (!before) return { kind: 'not-found' };
     if (!EDITABLE_STATUSES.includes(before.status)) return { kind: 'too-late', status: before.status };
 

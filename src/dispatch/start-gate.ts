@@ -3,6 +3,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, DispatchRow, DispatchStatus } from '../db/schema.js';
 import { recordEvent } from '../events/event-log.js';
+import { lockDispatch } from './dispatch-control.js';
 
 /** A delayed job may wake a little before its time (clocks of Redis and Node differ); that still counts as due. */
 export const EARLY_TOLERANCE_MS = 1000;
@@ -27,12 +28,7 @@ export async function claimDueDispatch(
 ): Promise<StartGate> {
   const now = options.now.getTime();
   return db.transaction().execute(async (tx) => {
-    const row = await tx
-      .selectFrom('dispatches')
-      .select(['status', 'scheduledAt', 'createdAt'])
-      .where('id', '=', id)
-      .forUpdate()
-      .executeTakeFirst();
+    const row = await lockDispatch(tx, id);
     if (!row) return { kind: 'not-claimable', status: 'missing' } as const;
     if (row.status !== 'scheduled' && row.status !== 'pending') return { kind: 'not-claimable', status: row.status } as const;
     if (row.scheduledAt && row.scheduledAt.getTime() - now > EARLY_TOLERANCE_MS) return { kind: 'early', at: row.scheduledAt } as const;
