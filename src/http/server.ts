@@ -9,6 +9,7 @@ import { articleRoutes } from './routes/articles.js';
 import { cmsWebhookRoutes } from './routes/cms-webhook.js';
 import { dispatchControlRoutes } from './routes/dispatch-control.js';
 import { dispatchEditRoutes } from './routes/dispatch-edits.js';
+import { deliveryRoutes } from './routes/deliveries.js';
 import { dispatchRoutes } from './routes/dispatches.js';
 import { editionRoutes } from './routes/editions.js';
 import { healthRoutes } from './routes/health.js';
@@ -43,6 +44,7 @@ export async function buildHttpServer(ctx: HeraldContext): Promise<FastifyInstan
     articleRoutes(api, ctx);
     subscriberRoutes(api, ctx);
     dispatchRoutes(api, ctx);
+    deliveryRoutes(api, ctx);
     dispatchEditRoutes(api, ctx);
     socialRoutes(api, ctx);
     outboxRoutes(api, ctx);

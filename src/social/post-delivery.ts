@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { findArticle } from '../articles/article-repository.js';
 import type { Database, DeliveryRow, DeliveryStatus } from '../db/schema.js';
+import { findDelivery, moveDelivery } from '../delivery/delivery-repository.js';
 import { DeliveryFailure, RateLimited, UncertainOutcome } from '../delivery/failure.js';
 import { completeDispatchIfDone } from '../dispatch/complete-dispatch.js';
 import { findDispatch } from '../dispatch/dispatch-repository.js';
@@ -10,7 +11,6 @@ import type { Metrics } from '../http/metrics.js';
 import type { Network } from './channel.js';
 import { PostCompositionError } from './compose.js';
 import { socialPostFor } from './delivery-post.js';
-import { findDelivery, moveDelivery } from './social-deliveries.js';
 import type { SocialAccounts } from './social-accounts.js';
 
 /** What the worker does next; mapped onto BullMQ in workers/social-worker.ts. */

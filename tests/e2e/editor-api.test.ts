@@ -204,3 +204,33 @@ describe('dispatches', () => {
     expect(events.map((e) => e.toStatus)).toEqual(['scheduled', 'cancelled']);
   });
 });
+
+describe('resolving an uncertain delivery', () => {
+  it('records the editor’s finding once, and refuses anything but an uncertain delivery', async () => {
+    const { dispatch } = await (await herald.api('/api/articles', { body: articlePayload({ channels: ['mastodon'] }) })).json();
+    const { id } = await herald.ctx.db
+      .insertInto('deliveries')
+      .values({ dispatchId: dispatch.id, channel: 'mastodon', recipient: 'herald@mastodon.example', status: 'uncertain', lastResponse: 'network_timeout' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+
+    const invalid = await herald.api(`/api/deliveries/${id}/resolve`, { body: { status: 'pending' } });
+    expect(invalid.status).toBe(400);
+    expect((await invalid.json()).issues[0].path).toBe('status');
+
+    const resolved = await herald.api(`/api/deliveries/${id}/resolve`, {
+      body: { status: 'sent', note: 'found it on the account', remoteUrl: 'https://mastodon.example/@herald/1' },
+    });
+    expect(resolved.status).toBe(200);
+    expect(await resolved.json()).toMatchObject({
+      status: 'sent', remoteUrl: 'https://mastodon.example/@herald/1', lastResponse: 'resolved by an editor: found it on the account',
+    });
+    const event = await herald.ctx.db.selectFrom('events').select(['fromStatus', 'toStatus', 'cause'])
+      .where('subjectType', '=', 'delivery').where('subjectId', '=', String(id)).executeTakeFirstOrThrow();
+    expect(event).toEqual({ fromStatus: 'uncertain', toStatus: 'sent', cause: 'editor:admin (HERALD_ADMIN_TOKEN)' });
+
+    const again = await herald.api(`/api/deliveries/${id}/resolve`, { body: { status: 'failed' } });
+    expect(again.status).toBe(409);
+    expect((await herald.api('/api/deliveries/999999/resolve', { body: { status: 'failed' } })).status).toBe(404);
+  });
+});

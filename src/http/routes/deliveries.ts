@@ -1,0 +1,36 @@
+// Editor API: settle a delivery whose outcome is unknown (a post that timed out after sending, an email held by
+// UNCERTAIN_DELIVERY_POLICY=hold) once the editor has checked the account or mailbox.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { HeraldContext } from '../../context.js';
+import { findDelivery, moveDelivery } from '../../delivery/delivery-repository.js';
+import { HttpError, notFound, parseInput } from '../errors.js';
+import { idParams } from './articles.js';
+
+const resolution = z.object({
+  /** `sent`: it did arrive (optionally with the post's id or URL); `failed`: it did not, and will not be repeated. */
+  status: z.enum(['sent', 'failed']),
+  note: z.string().trim().max(500).optional(),
+  remoteUrl: z.string().trim().url().max(2048).optional(),
+});
+
+export function deliveryRoutes(app: FastifyInstance, ctx: HeraldContext) {
+  app.post('/api/deliveries/:id/resolve', async (request) => {
+    const { id } = parseInput(idParams, request.params, 'path');
+    const body = parseInput(resolution, request.body);
+    const resolved = await moveDelivery(ctx.db, id, {
+      from: ['uncertain'],
+      to: body.status,
+      cause: `editor:${request.editor?.name ?? 'api'}`,
+      set: {
+        lastResponse: `resolved by an editor${body.note ? `: ${body.note}` : ''}`,
+        ...(body.remoteUrl ? { remoteUrl: body.remoteUrl } : {}),
+      },
+      detail: { resolution: body.status },
+    });
+    if (resolved) return resolved;
+    const delivery = await findDelivery(ctx.db, id);
+    if (!delivery) throw notFound('delivery');
+    throw new HttpError(409, `delivery is ${delivery.status}; only an uncertain delivery can be resolved`);
+  });
+}
