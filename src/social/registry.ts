@@ -1,9 +1,10 @@
 // Builds one channel per configured network; a network without credentials is absent, and the caller previews it.
-import { type BlueskySettings, BlueskyChannel } from './bluesky.js';
-import type { SocialChannel } from './channel.js';
+import type { BlueskySettings } from './bluesky.js';
+import type { Network, PostOptions, PostResult, SocialChannel, SocialPost } from './channel.js';
 import { type FacebookSettings, FacebookPageChannel } from './facebook.js';
 import { type MastodonSettings, MastodonChannel } from './mastodon.js';
-import { hasXCredentials, type XSettings, XChannel } from './x.js';
+import type { XSettings } from './x.js';
+import { hasXCredentials } from './x-credentials.js';
 
 export type { BlueskySettings, FacebookSettings, MastodonSettings, XSettings };
 
@@ -14,14 +15,38 @@ export interface SocialSettings {
   bluesky?: BlueskySettings;
 }
 
+/**
+ * A channel whose adapter module is imported on its first post. X's and Bluesky's client libraries weigh about
+ * 60 MB of RSS together: a process that never posts there (email-only workers, the API) never carries them.
+ */
+class LazyChannel implements SocialChannel {
+  private channel: Promise<SocialChannel> | undefined;
+
+  constructor(
+    readonly network: Network,
+    readonly account: string,
+    private readonly load: () => Promise<SocialChannel>,
+  ) {}
+
+  post(post: SocialPost, options: PostOptions): Promise<PostResult> {
+    this.channel ??= this.load().catch((error: unknown) => {
+      this.channel = undefined; // a failed import is retried by the next post
+      throw error;
+    });
+    return this.channel.then((channel) => channel.post(post, options));
+  }
+}
+
 /** Builds clients only: no request is made until a channel posts (Bluesky logs in on its first post). */
 export function createSocialChannels(settings: SocialSettings): SocialChannel[] {
   const { x, facebook, mastodon, bluesky } = settings;
   const channels: (SocialChannel | false | '' | undefined)[] = [
-    x && hasXCredentials(x) && new XChannel(x),
+    x && hasXCredentials(x) &&
+      new LazyChannel('x', x.account ?? 'x', async () => new (await import('./x.js')).XChannel(x)),
     facebook?.pageId && facebook.pageAccessToken && new FacebookPageChannel(facebook),
     mastodon?.url && mastodon.accessToken && new MastodonChannel(mastodon),
-    bluesky?.identifier && bluesky.appPassword && new BlueskyChannel(bluesky),
+    bluesky?.identifier && bluesky.appPassword &&
+      new LazyChannel('bluesky', bluesky.identifier, async () => new (await import('./bluesky.js')).BlueskyChannel(bluesky)),
   ];
   return channels.filter((c): c is SocialChannel => !!c);
 }

@@ -18,6 +18,7 @@ import {
   resetFromEpochSeconds,
 } from './http-failure.js';
 import { loadPostImage, type SocialLog } from './post-image.js';
+import { hasXCredentials } from './x-credentials.js';
 
 export interface XSettings {
   /** OAuth 1.0a user context: all four, from the app's "Keys and tokens" page. */
@@ -46,9 +47,6 @@ const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] as co
 const MAX_ALT_LENGTH = 1000;
 const X_HOSTS = new Set(['api.x.com', 'api.twitter.com', 'upload.x.com', 'upload.twitter.com']);
 
-export function hasXCredentials(s: XSettings): boolean {
-  return !!s.bearerToken || !!(s.apiKey && s.apiSecret && s.accessToken && s.accessSecret);
-}
 
 export class XChannel implements SocialChannel {
   readonly network = 'x' as const;
