@@ -3,6 +3,7 @@ import { Worker, type Job } from 'bullmq';
 import type { HeraldContext } from '../src/context.js';
 import { runDigest } from '../src/digest/digest-run.js';
 import { scheduleDigests, type DigestJobData } from '../src/digest/digest-scheduler.js';
+import { editionSettingsFrom } from '../src/email/edition-service.js';
 import { QUEUE_NAMES } from '../src/queue/queues.js';
 import { workerOptions } from './worker-options.js';
 
@@ -14,9 +15,7 @@ export async function startDigestWorker(ctx: HeraldContext): Promise<Worker> {
   const processor = async (job: Job<DigestJobData>) => {
     // A scheduled job knows when it was due (prevMillis); a late one still covers exactly its own period.
     const at = job.data.at ? new Date(job.data.at) : new Date(job.opts.prevMillis ?? job.timestamp);
-    const result = await runDigest(ctx.db, job.data.cadence, at, {
-      publicUrl: config.PUBLIC_URL, listName: config.LIST_NAME, postalAddress: config.POSTAL_ADDRESS,
-    });
+    const result = await runDigest(ctx.db, job.data.cadence, at, editionSettingsFrom(ctx));
     // The dispatches are in the outbox; the relay queues them now rather than on its next tick.
     if (result.editions.length > 0) ctx.relay.kick();
     log.info({ event: 'digest.run', cadence: job.data.cadence, status: result.status, articles: result.articles,

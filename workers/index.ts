@@ -3,7 +3,7 @@ import type { Worker } from 'bullmq';
 import type { HeraldContext } from '../src/context.js';
 import { BatchSender } from '../src/email/batch-sender.js';
 import { startCaptureInbox } from '../src/email/capture-inbox.js';
-import { EditionMessages, type EditionSettings } from '../src/email/edition-service.js';
+import { EditionMessages, editionSettingsFrom } from '../src/email/edition-service.js';
 import { createSmtpTransport } from '../src/email/mail-transport.js';
 import { outboxDir } from '../src/email/outbox-dir.js';
 import { SocialPoster } from '../src/social/post-delivery.js';
@@ -34,14 +34,7 @@ export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> 
       ? { domainName: config.DKIM_DOMAIN, keySelector: config.DKIM_SELECTOR!, privateKey: config.DKIM_PRIVATE_KEY! }
       : undefined,
   });
-  const editionSettings: EditionSettings = {
-    publicUrl: config.PUBLIC_URL,
-    secret: ctx.secret,
-    mailFrom: config.MAIL_FROM,
-    listName: config.LIST_NAME,
-    postalAddress: config.POSTAL_ADDRESS,
-    unsubscribeMailto: config.UNSUBSCRIBE_MAILTO,
-  };
+  const editionSettings = editionSettingsFrom(ctx);
   const sender = new BatchSender(
     ctx.db,
     transport,

@@ -3,6 +3,7 @@
 import { RateLimitError, UnrecoverableError, type Job } from 'bullmq';
 import type { HeraldContext } from '../src/context.js';
 import { RateLimited } from '../src/delivery/failure.js';
+import { editionSettingsFrom } from '../src/email/edition-service.js';
 import { classifySmtpError } from '../src/email/smtp-failure.js';
 import type { TransactionalSender } from '../src/email/transactional-sender.js';
 import { composeSubscriberMail, type SubscriberMailJob } from '../src/subscribers/subscriber-mail.js';
@@ -13,11 +14,7 @@ export async function runSubscriberMailJob(
   job: Job<SubscriberMailJob>,
 ): Promise<string> {
   const { config } = ctx;
-  const message = await composeSubscriberMail(
-    ctx.db,
-    { publicUrl: config.PUBLIC_URL, secret: ctx.secret, listName: config.LIST_NAME, postalAddress: config.POSTAL_ADDRESS },
-    job.data,
-  );
+  const message = await composeSubscriberMail(ctx.db, editionSettingsFrom(ctx), job.data);
   // The confirmation was used or replaced, or the subscriber erased, since the job was queued.
   if (!message) return 'nothing to send';
   try {

@@ -1,9 +1,9 @@
 // The `herald` command: serve, worker, migrate, and API-backed editor commands.
 import { Command } from 'commander';
-import { ConfigError, loadConfig, type Config } from '../config/config.js';
+import { loadConfig, type Config } from '../config/config.js';
 import { migrate, openDatabase, pgliteDataDir } from '../db/database.js';
 import { startHerald, type Herald } from '../herald.js';
-import { apiBaseUrl, CliError, createApiClient, resolveToken } from './api-client.js';
+import { apiBaseUrl, createApiClient, resolveToken } from './api-client.js';
 import { exportCsv, importCsv, publishFile } from './commands.js';
 import { addDispatchCommands } from './dispatch-commands.js';
 
@@ -101,8 +101,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (error) {
-    // One clear line for what a user can fix; the stack only where it is a bug of ours.
-    const expected = error instanceof CliError || error instanceof ConfigError;
+    // One clear line, whatever went wrong: a user acts on the message, not on a stack trace.
     process.stderr.write(`herald: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
   }

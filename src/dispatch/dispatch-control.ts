@@ -46,33 +46,47 @@ export async function transitionDispatch(
   return outcome.kind === 'done' ? outcome.dispatch : undefined;
 }
 
+/**
+ * Writes a status change to a row the caller has locked (lockDispatch), with its timestamps and its event.
+ * The one place a dispatch's status is written, whether an editor, a worker or the start gate decided it.
+ */
+export async function setDispatchStatus(
+  tx: Kysely<Database>,
+  before: DispatchRow,
+  to: DispatchStatus,
+  change: Pick<DispatchChange, 'cause' | 'event' | 'set' | 'detail'>,
+): Promise<DispatchRow> {
+  const dispatch = await tx
+    .updateTable('dispatches')
+    .set({
+      ...change.set,
+      status: to,
+      updatedAt: sql<Date>`now()`,
+      ...(to === 'running' ? { startedAt: sql<Date>`coalesce(started_at, now())` } : {}),
+      ...(FINAL_DISPATCH_STATUSES.includes(to) ? { completedAt: sql<Date>`now()` } : {}),
+    })
+    .where('id', '=', before.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordEvent(tx, {
+    subjectType: 'dispatch',
+    subjectId: before.id,
+    event: change.event ?? 'dispatch.status',
+    fromStatus: before.status,
+    toStatus: to,
+    cause: change.cause,
+    ...(change.detail ? { detail: change.detail } : {}),
+  });
+  return dispatch;
+}
+
 export async function changeDispatch(db: Kysely<Database>, id: number, change: DispatchChange): Promise<ControlOutcome> {
   return db.transaction().execute(async (tx) => {
     const before = await lockDispatch(tx, id);
     if (!before) return { kind: 'not-found' } as const;
     if (!change.from.includes(before.status)) return { kind: 'wrong-status', status: before.status } as const;
     const to = typeof change.to === 'function' ? change.to(before) : change.to;
-    const dispatch = await tx
-      .updateTable('dispatches')
-      .set({
-        ...change.set,
-        status: to,
-        updatedAt: sql<Date>`now()`,
-        ...(to === 'running' ? { startedAt: sql<Date>`coalesce(started_at, now())` } : {}),
-        ...(FINAL_DISPATCH_STATUSES.includes(to) ? { completedAt: sql<Date>`now()` } : {}),
-      })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await recordEvent(tx, {
-      subjectType: 'dispatch',
-      subjectId: id,
-      event: change.event ?? 'dispatch.status',
-      fromStatus: before.status,
-      toStatus: to,
-      cause: change.cause,
-      ...(change.detail ? { detail: change.detail } : {}),
-    });
+    const dispatch = await setDispatchStatus(tx, before, to, change);
     return { kind: 'done', dispatch, before } as const;
   });
 }

@@ -1,9 +1,8 @@
 // The moment a start job fires, decided against the row: too early (the row was rescheduled), too late (Herald was
 // down longer than HERALD_MAX_LATENESS_MINUTES: held for an editor), or due, in which case the row is claimed.
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, DispatchRow, DispatchStatus } from '../db/schema.js';
-import { recordEvent } from '../events/event-log.js';
-import { lockDispatch } from './dispatch-control.js';
+import { lockDispatch, setDispatchStatus } from './dispatch-control.js';
 
 /** A delayed job may wake a little before its time (clocks of Redis and Node differ); that still counts as due. */
 export const EARLY_TOLERANCE_MS = 1000;
@@ -42,24 +41,9 @@ export async function claimDueDispatch(
     const error = held
       ? `due at ${dueAt.toISOString()} but Herald only got to it ${lateMinutes} minutes later; held for an editor to release, reschedule or cancel`
       : null;
-    const dispatch = await tx
-      .updateTable('dispatches')
-      .set({
-        status: to,
-        updatedAt: sql<Date>`now()`,
-        ...(held ? { error } : { startedAt: sql<Date>`coalesce(started_at, now())` }),
-      })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await recordEvent(tx, {
-      subjectType: 'dispatch',
-      subjectId: id,
-      event: 'dispatch.status',
-      fromStatus: row.status,
-      toStatus: to,
+    const dispatch = await setDispatchStatus(tx, row, to, {
       cause: 'scheduler',
-      ...(held ? { detail: { dueAt: dueAt.toISOString(), lateMinutes } } : {}),
+      ...(held ? { set: { error }, detail: { dueAt: dueAt.toISOString(), lateMinutes } } : {}),
     });
     return held ? ({ kind: 'held', dueAt, lateMinutes } as const) : ({ kind: 'claimed', dispatch } as const);
   });

@@ -42,6 +42,15 @@ export type BatchOutcome =
   /** The dispatch was paused or cancelled: stop here. */
   | { kind: 'stopped'; status: string };
 
+/** A delivery as the claim hands it over: its attempts already include the one about to be made. */
+interface ClaimedDelivery {
+  id: number;
+  attempts: number;
+  subscriberId: number;
+  email: string;
+  name: string | null;
+}
+
 interface DeliveryResult {
   id: number;
   status: 'sent' | 'failed' | 'pending' | 'uncertain';
@@ -149,7 +158,7 @@ export class BatchSender {
    * anyone who unsubscribed, bounced or paused since the fan-out is skipped, right up to the moment of sending.
    */
   private async claim(dispatchId: number, batchNo: number, exclude: number[]) {
-    const result = await sql<{ id: number; status: string; subscriberId: number; email: string; name: string | null }>`
+    const result = await sql<ClaimedDelivery & { status: string }>`
       with next as (
         select d.id, d.subscriber_id from deliveries d
         where d.dispatch_id = ${dispatchId} and d.batch_no = ${batchNo} and d.status = 'pending'
@@ -166,26 +175,23 @@ export class BatchSender {
         updated_at = now()
       from next left join subscribers s on s.id = next.subscriber_id
       where d.id = next.id
-      returning d.id, d.status, next.subscriber_id, s.email, s.name
+      returning d.id, d.status, d.attempts, next.subscriber_id, s.email, s.name
     `.execute(this.db);
     return result.rows.map((r) => ({ ...r, id: Number(r.id) }));
   }
 
-  private async deliver(
-    edition: EditionMessage,
-    r: { id: number; subscriberId: number; email: string; name: string | null },
-  ): Promise<DeliveryResult> {
+  private async deliver(edition: EditionMessage, r: ClaimedDelivery): Promise<DeliveryResult> {
     const attempt = { deliveryId: r.id, subscriberId: r.subscriberId, email: r.email, name: r.name };
     try {
       const { raw, messageId } = edition.personalise(attempt);
       const response = await this.transport.send(raw, { from: edition.envelopeFrom, to: r.email });
       return { id: r.id, status: 'sent', response, messageId };
     } catch (error) {
-      return this.onFailure(r.id, classifySmtpError(error));
+      return this.onFailure(r, classifySmtpError(error));
     }
   }
 
-  private async onFailure(id: number, failure: DeliveryFailure): Promise<DeliveryResult> {
+  private onFailure({ id, attempts }: ClaimedDelivery, failure: DeliveryFailure): DeliveryResult {
     const response = `${failure.code}: ${failure.response ?? failure.message}`.slice(0, 1000);
     switch (failure.kind) {
       case 'permanent':
@@ -194,15 +200,15 @@ export class BatchSender {
         return { id, status: 'pending', response, refund: true };
       case 'uncertain':
         if (this.options.uncertainPolicy === 'hold') return { id, status: 'uncertain', response };
-        return this.retryOrFail(id, response);
+        return this.retryOrFail(id, attempts, response);
       default:
-        return this.retryOrFail(id, response);
+        return this.retryOrFail(id, attempts, response);
     }
   }
 
-  private async retryOrFail(id: number, response: string): Promise<DeliveryResult> {
-    const row = await this.db.selectFrom('deliveries').select('attempts').where('id', '=', id).executeTakeFirst();
-    return { id, status: (row?.attempts ?? 0) >= this.options.maxAttempts ? 'failed' : 'pending', response };
+  /** `attempts` already counts this one (the claim added it). */
+  private retryOrFail(id: number, attempts: number, response: string): DeliveryResult {
+    return { id, status: attempts >= this.options.maxAttempts ? 'failed' : 'pending', response };
   }
 
   /** Writes every outcome of a chunk in one statement; permanent failures also mark the subscriber bounced. */

@@ -3,6 +3,7 @@
 import addressparser from 'nodemailer/lib/addressparser';
 import type { Kysely } from 'kysely';
 import { findArticle } from '../articles/article-repository.js';
+import type { Config } from '../config/config.js';
 import type { Database } from '../db/schema.js';
 import { signLinkToken } from '../subscribers/link-tokens.js';
 import type { EditionMessage, Recipient } from './batch-sender.js';
@@ -16,6 +17,19 @@ export interface EditionSettings {
   listName: string;
   postalAddress: string;
   unsubscribeMailto?: string;
+}
+
+/** The settings every edition, notice and page is made with, from the one config. */
+export function editionSettingsFrom(ctx: { config: Config; secret: string }): EditionSettings {
+  const { config } = ctx;
+  return {
+    publicUrl: config.PUBLIC_URL,
+    secret: ctx.secret,
+    mailFrom: config.MAIL_FROM,
+    listName: config.LIST_NAME,
+    postalAddress: config.POSTAL_ADDRESS,
+    unsubscribeMailto: config.UNSUBSCRIBE_MAILTO,
+  };
 }
 
 export const editionUrl = (publicUrl: string, dispatchId: number) => `${publicUrl}/editions/${dispatchId}`;

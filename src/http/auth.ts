@@ -29,3 +29,7 @@ export function bearerAuth(db: Kysely<Database>) {
     request.editor = result.owner;
   };
 }
+
+/** Who did it, for the event log: `editor:<token name>`. */
+export const editorCause = (request: { editor?: { name: string } }, fallback = 'api') =>
+  `editor:${request.editor?.name ?? fallback}`;

@@ -1,6 +1,5 @@
 // A dispatch's social side: one delivery per network (composed now, stored with its text), one job per postable one.
 import { findArticle } from '../articles/article-repository.js';
-import type { HeraldContext } from '../context.js';
 import { findDispatch } from '../dispatch/dispatch-repository.js';
 import type { SocialStarter } from '../dispatch/start-dispatch.js';
 import { jobIds } from '../queue/queues.js';

@@ -72,6 +72,19 @@ ${content}
 }
 
 /** Dashboard pages: our own assets only; frames only of our own pages (edition previews). */
+/**
+ * An email's HTML (an edition, a captured message), shown in the dashboard's frames: no script can run, nothing
+ * loads but images, and only the dashboard itself may frame it.
+ */
+export function sendFramedEmail(reply: FastifyReply, body: string): FastifyReply {
+  return reply
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('x-frame-options', 'SAMEORIGIN')
+    .header('content-security-policy', "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; frame-ancestors 'self'; base-uri 'none'")
+    .send(body);
+}
+
 export function sendDashboardPage(reply: FastifyReply, status: number, body: string): FastifyReply {
   return reply
     .code(status)

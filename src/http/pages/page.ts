@@ -1,6 +1,7 @@
 // Renders the public pages into the shared layout and sends them with headers that keep tokens in their URLs private.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HeraldContext } from '../../context.js';
+import { editionSettingsFrom } from '../../email/edition-service.js';
 import { escapeHtml } from '../../runtime/escape-html.js';
 import { fillTemplate, loadTemplate, type TemplateValues } from '../../runtime/templates.js';
 import type { LinkProblem } from '../../subscribers/subscriber-links.js';
@@ -12,7 +13,7 @@ export interface PageSettings {
 }
 
 export function pageSettings(ctx: HeraldContext): PageSettings {
-  return { listName: ctx.config.LIST_NAME, postalAddress: ctx.config.POSTAL_ADDRESS, publicUrl: ctx.config.PUBLIC_URL };
+  return editionSettingsFrom(ctx);
 }
 
 /** A JSON client gets JSON answers (and errors); a browser posting a form gets pages. */

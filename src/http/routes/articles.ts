@@ -7,6 +7,7 @@ import { publishArticle } from '../../articles/publish.js';
 import type { HeraldContext } from '../../context.js';
 import { notFound, parseInput } from '../errors.js';
 import { checkSocialTexts } from './social.js';
+import { editorCause } from '../auth.js';
 
 export const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
 const pageQuery = z.object({
@@ -18,7 +19,7 @@ export function articleRoutes(app: FastifyInstance, ctx: HeraldContext) {
   app.post('/api/articles', async (request, reply) => {
     const input = parseInput(articleInput, request.body);
     await checkSocialTexts(ctx, input.socialTexts);
-    const result = await publishArticle(ctx.db, input, { cause: `editor:${request.editor?.name ?? 'api'}` });
+    const result = await publishArticle(ctx.db, input, { cause: editorCause(request) });
     if (result.created) {
       ctx.metrics.published.inc();
       ctx.relay.kick();

@@ -6,6 +6,7 @@ import type { HeraldContext } from '../../context.js';
 import { findDelivery, moveDelivery } from '../../delivery/delivery-repository.js';
 import { HttpError, notFound, parseInput } from '../errors.js';
 import { idParams } from './articles.js';
+import { editorCause } from '../auth.js';
 
 const resolution = z.object({
   /** `sent`: it did arrive (optionally with the post's id or URL); `failed`: it did not, and will not be repeated. */
@@ -21,7 +22,7 @@ export function deliveryRoutes(app: FastifyInstance, ctx: HeraldContext) {
     const resolved = await moveDelivery(ctx.db, id, {
       from: ['uncertain'],
       to: body.status,
-      cause: `editor:${request.editor?.name ?? 'api'}`,
+      cause: editorCause(request),
       set: {
         lastResponse: `resolved by an editor${body.note ? `: ${body.note}` : ''}`,
         ...(body.remoteUrl ? { remoteUrl: body.remoteUrl } : {}),

@@ -12,8 +12,10 @@ import { pauseDispatch, resumeDispatch } from '../../dispatch/pause-resume.js';
 import { releaseDispatch, rescheduleDispatch, rescheduleInput, RESCHEDULABLE } from '../../dispatch/reschedule.js';
 import { previewEdition } from '../../email/edition-preview.js';
 import { EditionRenderError } from '../../email/edition-renderer.js';
+import { editionSettingsFrom } from '../../email/edition-service.js';
 import { TEST_SEND_JOB, type TestSendJob } from '../../email/test-send.js';
 import { emailAddress } from '../../subscribers/subscriber-input.js';
+import { editorCause } from '../auth.js';
 import { HttpError, notFound, parseInput } from '../errors.js';
 import { idParams } from './articles.js';
 
@@ -22,12 +24,6 @@ const testSendInput = z.object({ email: emailAddress });
 /** How long POST …/test-send waits for the worker before answering 202 (queued). */
 const TEST_SEND_WAIT_MS = 20_000;
 
-/** The editor's name for the event log. */
-export const editorCause = (request: { editor?: { name: string } }) => `editor:${request.editor?.name ?? 'api'}`;
-
-export function editionSettingsOf(ctx: HeraldContext) {
-  return { publicUrl: ctx.config.PUBLIC_URL, listName: ctx.config.LIST_NAME, postalAddress: ctx.config.POSTAL_ADDRESS };
-}
 
 /** The dispatch after the change, or the 404/409 that says why it was not made. */
 export async function answerControl(ctx: HeraldContext, outcome: ControlOutcome, id: number, what: string, allowed: readonly string[]) {
@@ -85,7 +81,7 @@ export function dispatchControlRoutes(app: FastifyInstance, ctx: HeraldContext) 
  */
 export async function requestTestSend(ctx: HeraldContext, id: number, email: string) {
   try {
-    if (!(await previewEdition(ctx.db, id, editionSettingsOf(ctx)))) throw notFound('dispatch');
+    if (!(await previewEdition(ctx.db, id, editionSettingsFrom(ctx)))) throw notFound('dispatch');
   } catch (error) {
     if (error instanceof EditionRenderError) throw new HttpError(422, error.message, [{ path: error.code, message: error.message }]);
     throw error;

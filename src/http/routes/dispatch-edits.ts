@@ -7,13 +7,14 @@ import { listSocialPosts } from '../../social/social-deliveries.js';
 import { HttpError, notFound, parseInput } from '../errors.js';
 import { idParams } from './articles.js';
 import { checkSocialTexts } from './social.js';
+import { editorCause } from '../auth.js';
 
 export function dispatchEditRoutes(app: FastifyInstance, ctx: HeraldContext) {
   app.patch('/api/dispatches/:id', async (request) => {
     const { id } = parseInput(idParams, request.params, 'path');
     const edits = parseInput(dispatchEdits, request.body);
     await checkSocialTexts(ctx, edits.socialTexts);
-    const outcome = await editDispatch(ctx.db, id, edits, `editor:${request.editor?.name ?? 'api'}`);
+    const outcome = await editDispatch(ctx.db, id, edits, editorCause(request));
     if (outcome.kind === 'not-found') throw notFound('dispatch');
     if (outcome.kind === 'too-late') {
       throw new HttpError(409, `dispatch is ${outcome.status}; only a ${EDITABLE_STATUSES.join(' or ')} dispatch can be changed`);

@@ -8,6 +8,7 @@ import { jobIds } from '../../queue/queues.js';
 import { listSocialPosts } from '../../social/social-deliveries.js';
 import { HttpError, notFound, parseInput } from '../errors.js';
 import { idParams } from './articles.js';
+import { editorCause } from '../auth.js';
 
 const listQuery = z.object({
   article: z.coerce.number().int().positive().optional(),
@@ -29,7 +30,7 @@ export function dispatchRoutes(app: FastifyInstance, ctx: HeraldContext) {
 
   app.post('/api/dispatches/:id/cancel', async (request) => {
     const { id } = parseInput(idParams, request.params, 'path');
-    const cancelled = await cancelDispatch(ctx.db, id, `editor:${request.editor?.name ?? 'api'}`);
+    const cancelled = await cancelDispatch(ctx.db, id, editorCause(request));
     if (!cancelled) {
       const current = await viewDispatch(ctx.db, id);
       if (!current) throw notFound('dispatch');

@@ -2,7 +2,7 @@
 import { createHash, generateKeyPairSync, verify } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { articlePayload } from '../../support/articles.js';
-import { eventually, startTestHerald, type TestHerald } from '../../support/herald.js';
+import { startTestHerald, type TestHerald } from '../../support/herald.js';
 import { startSmtpSink, type SmtpSink } from '../../support/smtp-sink.js';
 
 let smtp: SmtpSink;

@@ -19,6 +19,7 @@ import { statusBadge, timeZoneOptions } from '../format.js';
 import { html } from '../html.js';
 import { csrfField, layout, sendDashboardPage } from '../layout.js';
 import { channelBlock, factsList, failuresTable, isFinal, postsList } from './dispatch-view.js';
+import { editorCause } from '../../auth.js';
 
 const ACTIONS = ['pause', 'resume', 'cancel', 'release', 'reschedule', 'test-send'] as const;
 const actionParams = idParams.extend({ action: z.enum(ACTIONS) });
@@ -78,7 +79,7 @@ export function dispatchPages(app: FastifyInstance, ctx: HeraldContext) {
   app.post('/dispatches/:id/:action', async (request, reply) => {
     const { id, action } = actionParams.parse(request.params);
     const body = (request.body ?? {}) as Record<string, unknown>;
-    const cause = `editor:${request.editor?.name ?? 'dashboard'}`;
+    const cause = editorCause(request, 'dashboard');
     const back = `/dispatches/${id}`;
     const answer = (outcome: ControlOutcome, ok: string): FastifyReply => {
       if (outcome.kind === 'not-found') throw notFound('dispatch');

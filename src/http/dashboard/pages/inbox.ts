@@ -11,7 +11,7 @@ import { notFound } from '../../errors.js';
 import { takeFlash } from '../flash.js';
 import { count, time } from '../format.js';
 import { html } from '../html.js';
-import { layout, sendDashboardPage } from '../layout.js';
+import { layout, sendDashboardPage, sendFramedEmail } from '../layout.js';
 
 const fileParams = z.object({ file: z.string().regex(/^[\w.-]+\.eml$/) });
 
@@ -64,11 +64,6 @@ ${capture
     const { file } = fileParams.parse(request.params);
     const message = await readMessage(file);
     if (!message.html) throw notFound('HTML part');
-    return reply
-      .header('content-type', 'text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header('x-frame-options', 'SAMEORIGIN')
-      .header('content-security-policy', "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; frame-ancestors 'self'; base-uri 'none'")
-      .send(message.html);
+    return sendFramedEmail(reply, message.html);
   });
 }

@@ -7,10 +7,10 @@ import { EditionRenderError } from '../../../email/edition-renderer.js';
 import { listSocialPosts } from '../../../social/social-deliveries.js';
 import { notFound } from '../../errors.js';
 import { idParams } from '../../routes/articles.js';
-import { editionSettingsOf } from '../../routes/dispatch-control.js';
+import { editionSettingsFrom } from '../../../email/edition-service.js';
 import { takeFlash } from '../flash.js';
 import { html } from '../html.js';
-import { layout, sendDashboardPage } from '../layout.js';
+import { layout, sendDashboardPage, sendFramedEmail } from '../layout.js';
 import { postsList } from './dispatch-view.js';
 import { networkName, SOCIAL_NETWORKS } from './publish-form.js';
 
@@ -24,7 +24,7 @@ export function previewPages(app: FastifyInstance, ctx: HeraldContext) {
     let edition: EditionPreview | undefined;
     let problem: string | undefined;
     try {
-      edition = await previewEdition(ctx.db, id, editionSettingsOf(ctx));
+      edition = await previewEdition(ctx.db, id, editionSettingsFrom(ctx));
     } catch (error) {
       if (!(error instanceof EditionRenderError)) throw error;
       problem = error.message;
@@ -79,16 +79,11 @@ ${social.length ? html`<section class="card" aria-labelledby="posts-heading" dat
   // The edition itself, for the preview frames: same-origin framing only, no script, the edition's own styles.
   app.get('/dispatches/:id/edition.html', async (request, reply) => {
     const { id } = idParams.parse(request.params);
-    const edition = await previewEdition(ctx.db, id, editionSettingsOf(ctx)).catch((error) => {
+    const edition = await previewEdition(ctx.db, id, editionSettingsFrom(ctx)).catch((error) => {
       if (error instanceof EditionRenderError) return undefined;
       throw error;
     });
     if (!edition) throw notFound('edition');
-    return reply
-      .header('content-type', 'text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header('x-frame-options', 'SAMEORIGIN')
-      .header('content-security-policy', "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; frame-ancestors 'self'; base-uri 'none'")
-      .send(edition.html);
+    return sendFramedEmail(reply, edition.html);
   });
 }

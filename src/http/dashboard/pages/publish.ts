@@ -10,6 +10,7 @@ import { redirectWithFlash, takeFlash } from '../flash.js';
 import { html } from '../html.js';
 import { layout, sendDashboardPage } from '../layout.js';
 import { publishForms, SOCIAL_NETWORKS, type FormProblem, type PublishValues } from './publish-form.js';
+import { editorCause } from '../../auth.js';
 
 const text = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '');
 const optional = (v: unknown) => text(v).trim() || undefined;
@@ -75,7 +76,7 @@ export function publishPages(app: FastifyInstance, ctx: HeraldContext) {
       if (error instanceof HttpError && error.issues) return show(request, reply, 400, form, error.issues);
       throw error;
     }
-    const result = await publishArticle(ctx.db, parsed.data, { cause: `editor:${request.editor?.name ?? 'dashboard'}` });
+    const result = await publishArticle(ctx.db, parsed.data, { cause: editorCause(request, 'dashboard') });
     if (!result.created) {
       const existing = await ctx.db.selectFrom('dispatches').select('id').where('articleId', '=', result.article.id).orderBy('id', 'desc').executeTakeFirst();
       return redirectWithFlash(reply, existing ? `/dispatches/${existing.id}` : '/', {
