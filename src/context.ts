@@ -6,13 +6,18 @@ import type { Config } from './config/config.js';
 import type { Database } from './db/schema.js';
 import type { OutboxRelay } from './dispatch/outbox-relay.js';
 import type { Metrics } from './http/metrics.js';
+import type { OutboundFetcher } from './net/outbound-fetch.js';
 import type { Queues } from './queue/queues.js';
 import type { SocialAccounts } from './social/social-accounts.js';
 
 export interface HeraldContext {
   config: Config;
-  /** HMAC key for links in mail (unsubscribe, confirm, preferences). */
+  /** HMAC key for links in mail (unsubscribe, confirm, preferences): the only one anything is signed with. */
   secret: string;
+  /** Keys a link may be signed with: the secret, then HERALD_SECRET_PREVIOUS (verifies, never signs). */
+  linkSecrets: readonly string[];
+  /** The guarded fetcher every URL from content goes through (src/net/outbound-fetch.ts). */
+  fetcher: OutboundFetcher;
   db: Kysely<Database>;
   redis: Redis;
   /** HERALD_QUEUE_PREFIX plus this database's installation id: every Redis key Herald writes starts with it. */

@@ -7,6 +7,7 @@ import { migrate, openDatabase, pgliteDataDir, type DatabaseHandle } from './db/
 import { readInstallationId, redisNamespace } from './db/installation.js';
 import { OutboxRelay } from './dispatch/outbox-relay.js';
 import { createMetrics } from './http/metrics.js';
+import { outboundFetcher } from './net/outbound-fetch.js';
 import { createQueues } from './queue/queues.js';
 import { bootstrapAdminToken } from './runtime/bootstrap-admin.js';
 import { ensureDataDir, loadOrCreateSecret } from './runtime/data-dir.js';
@@ -85,6 +86,8 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
     const ctx: HeraldContext = {
       config,
       secret,
+      linkSecrets: [secret, ...(config.HERALD_SECRET_PREVIOUS ? [config.HERALD_SECRET_PREVIOUS] : [])],
+      fetcher: outboundFetcher(config),
       db: database.db,
       redis: redis.connection,
       redisPrefix,

@@ -20,6 +20,7 @@ export async function startFeedWorker(ctx: HeraldContext): Promise<Worker> {
       timeoutMs: FEED_TIMEOUT_MS,
       maxBytes: FEED_MAX_BYTES,
       log,
+      fetcher: ctx.fetcher,
       onPublished: (count) => {
         ctx.metrics.published.inc(count);
         ctx.relay.kick();

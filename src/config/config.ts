@@ -1,6 +1,8 @@
 // Herald's configuration: read from the environment once, validated by one zod schema. Nothing else reads process.env.
 import { z } from 'zod';
 import { isTimeZone } from '../dispatch/schedule.js';
+import { SNS_REGIONAL_HOST } from '../feedback/sns-hosts.js';
+import { allowEntryProblem } from '../net/address-policy.js';
 
 const optionalString = z
   .string()
@@ -10,6 +12,20 @@ const optionalString = z
 
 const url = (example: string) =>
   z.string().trim().url({ message: `must be a URL like ${example}` });
+
+/**
+ * Values copied from .env.example or the docs would be known to anyone who read them: with a known HERALD_SECRET
+ * anyone can forge every subscriber's unsubscribe and preferences links.
+ */
+const PLACEHOLDER_SECRETS = [/^change-?me/i, /^replace-?me/i, /^your[-_ ]/i, /^(secret|password|token|admin|example)$/i];
+export const isPlaceholderSecret = (value: string) => PLACEHOLDER_SECRETS.some((pattern) => pattern.test(value.trim()));
+
+const secretValue = (minLength: number) =>
+  z
+    .string()
+    .min(minLength, `must be at least ${minLength} characters`)
+    .refine((v) => !isPlaceholderSecret(v), 'is a placeholder from the documentation; generate one with `openssl rand -hex 32`')
+    .optional();
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -32,8 +48,10 @@ const schema = z.object({
   REDIS_URL: url('redis://127.0.0.1:6379').optional(),
   /** Unset: embedded PGlite in HERALD_DATA_DIR/pg. */
   DATABASE_URL: url('postgres://user@host:5432/db').optional(),
-  HERALD_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
-  HERALD_ADMIN_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  HERALD_SECRET: optionalString.pipe(secretValue(32)),
+  /** The secret before a rotation: links signed with it still verify; nothing is signed with it. */
+  HERALD_SECRET_PREVIOUS: optionalString.pipe(secretValue(32)),
+  HERALD_ADMIN_TOKEN: optionalString.pipe(secretValue(16)),
   /** Token the `herald` CLI sends to the API (falls back to HERALD_ADMIN_TOKEN, then the generated one). */
   HERALD_TOKEN: optionalString,
   HERALD_QUEUE_PREFIX: z.string().trim().min(1).default('{herald}'),
@@ -56,6 +74,20 @@ const schema = z.object({
     .optional()
     .transform((v) => (v ?? '').split(',').map((u) => u.trim()).filter(Boolean))
     .pipe(z.array(url('https://news.example.org/feed.xml').refine((u) => /^https?:/i.test(u), 'must be http(s)'))),
+  /**
+   * Hosts, IP addresses and CIDR ranges content URLs may be fetched from although they are private or loopback
+   * (comma-separated). Dangerous: an article's image URL or a feed's redirect may then reach these hosts.
+   */
+  HERALD_FETCH_ALLOW_HOSTS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((h) => h.trim()).filter(Boolean))
+    .superRefine((entries, ctx) => {
+      for (const entry of entries) {
+        const problem = allowEntryProblem(entry);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }
+    }),
   /** How often each feed in HERALD_FEEDS is fetched. */
   HERALD_FEED_INTERVAL_SECONDS: positiveInt(300),
   /** HMAC-SHA256 key for POST /webhooks/cms (signature of the raw body); unset disables that endpoint. */
@@ -100,10 +132,16 @@ const schema = z.object({
   DIGEST_TIMEZONE: z.string().trim().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin').default('UTC'),
   /** The day weekly digests go out. */
   DIGEST_WEEKDAY: z.enum(['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday']).default('monday'),
-  /** Hosts Herald fetches SNS signing certificates and SubscribeURLs from (a regular expression). */
-  SNS_CERT_HOST_PATTERN: z.string().trim().min(1).default('^sns\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?$'),
-  /** Only notifications from these SNS topics count (comma-separated ARNs). Unset: any topic with a valid signature. */
-  SNS_TOPIC_ARNS: optionalString,
+  /**
+   * Hosts Herald fetches SNS signing certificates and SubscribeURLs from (a regular expression). Default: exactly the
+   * SNS regional hosts (sns.<region>.amazonaws.com[.cn]); widen it only for a test stand-in.
+   */
+  SNS_CERT_HOST_PATTERN: z.string().trim().min(1).default(SNS_REGIONAL_HOST.source),
+  /** The SNS topics whose notifications count (comma-separated ARNs). Unset: POST /webhooks/ses is off (404). */
+  SNS_TOPIC_ARNS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((t) => t.trim()).filter(Boolean)),
   /** Bearer token for POST /webhooks/generic; unset disables that endpoint. */
   HERALD_WEBHOOK_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
 

@@ -1,13 +1,17 @@
 // Checks that an SNS message really comes from Amazon: the signing certificate must come over HTTPS from an allowed
-// host, and its key must verify the signature. Certificates are cached per URL.
+// host (through the guarded outbound fetcher), be issued to SNS, and its key must verify the signature. Certificates
+// are cached per URL.
 import { verify, X509Certificate } from 'node:crypto';
+import { OutboundFetchError, type OutboundFetcher, type OutboundResponse } from '../net/outbound-fetch.js';
+import { commonNameOf, isSnsCertificateSubject } from './sns-hosts.js';
 import { snsSignatureAlgorithm, snsStringToSign, type SnsMessage } from './sns-message.js';
 
 export class SnsVerificationError extends Error {}
 
 export interface SnsVerifierOptions {
-  /** Hosts certificates and SubscribeURLs may come from; default `^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$`. */
+  /** Hosts certificates and SubscribeURLs may come from (SNS_CERT_HOST_PATTERN; default the SNS regional hosts). */
   hostPattern: RegExp;
+  fetcher: OutboundFetcher;
   /** Gives up on a certificate or SubscribeURL fetch after this long. Default 5000 ms. */
   timeoutMs?: number;
   /** Certificates kept in memory. Default 20 (SNS rotates them rarely). */
@@ -24,6 +28,9 @@ export class SnsVerifier {
   /** Throws SnsVerificationError unless the message is signed by a certificate from an allowed SNS host. */
   async verify(message: SnsMessage): Promise<void> {
     const certificate = await this.certificate(this.allowedUrl(message.SigningCertURL, 'SigningCertURL'));
+    if (!isSnsCertificateSubject(commonNameOf(certificate.subject))) {
+      throw new SnsVerificationError('the signing certificate was not issued to Amazon SNS');
+    }
     const now = Date.now();
     if (now < Date.parse(certificate.validFrom) || now > Date.parse(certificate.validTo)) {
       throw new SnsVerificationError('the signing certificate is not valid at this time');
@@ -41,8 +48,7 @@ export class SnsVerifier {
   async confirmSubscription(message: SnsMessage): Promise<void> {
     if (!message.SubscribeURL) throw new SnsVerificationError('SubscriptionConfirmation without SubscribeURL');
     const response = await this.fetch(this.allowedUrl(message.SubscribeURL, 'SubscribeURL'));
-    if (!response.ok) throw new Error(`SNS answered ${response.status} to the SubscribeURL`);
-    await response.body?.cancel();
+    if (response.status < 200 || response.status >= 300) throw new Error(`SNS answered ${response.status} to the SubscribeURL`);
   }
 
   private allowedUrl(raw: string, what: string): URL {
@@ -72,10 +78,15 @@ export class SnsVerifier {
   }
 
   private async download(url: URL): Promise<X509Certificate> {
-    const response = await this.fetch(url);
-    if (!response.ok) throw new SnsVerificationError(`fetching the signing certificate failed: HTTP ${response.status}`);
-    const pem = await response.text();
-    if (pem.length > MAX_CERTIFICATE_BYTES) throw new SnsVerificationError('the signing certificate is too large');
+    let response: OutboundResponse;
+    try {
+      response = await this.fetch(url);
+    } catch (error) {
+      if (error instanceof OutboundFetchError) throw new SnsVerificationError(`fetching the signing certificate failed: ${error.message}`);
+      throw error;
+    }
+    if (response.status !== 200) throw new SnsVerificationError(`fetching the signing certificate failed: HTTP ${response.status}`);
+    const pem = response.body.toString('utf8');
     try {
       return new X509Certificate(pem);
     } catch {
@@ -83,8 +94,13 @@ export class SnsVerifier {
     }
   }
 
-  private fetch(url: URL): Promise<Response> {
+  private fetch(url: URL): Promise<OutboundResponse> {
     // No redirects: a redirect could lead away from the allowed host.
-    return fetch(url, { redirect: 'error', signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000) });
+    return this.options.fetcher.fetch(url, {
+      httpsOnly: true,
+      maxRedirects: 0,
+      maxBytes: MAX_CERTIFICATE_BYTES,
+      timeoutMs: this.options.timeoutMs ?? 5000,
+    });
   }
 }

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { articleInput } from '../articles/article-input.js';
 import { publishArticle } from '../articles/publish.js';
 import type { Database } from '../db/schema.js';
+import { OutboundFetchError, type OutboundFetcher } from '../net/outbound-fetch.js';
 import { feedItemArticle } from './feed-article.js';
 import { parseFeed, type FeedItem } from './feed-parser.js';
 
@@ -17,7 +18,8 @@ export interface FeedWatcherOptions {
   log: Logger;
   /** Called after a poll that published something (the relay then queues it right away). */
   onPublished?: (count: number) => void;
-  fetch?: typeof fetch;
+  /** The guarded fetcher: the configured feed URL is trusted as typed, whatever it redirects to is checked. */
+  fetcher: OutboundFetcher;
 }
 
 export interface FeedPollResult {
@@ -34,22 +36,23 @@ export async function pollFeed(db: Kysely<Database>, url: string, options: FeedW
   await db.insertInto('feeds').values({ url }).onConflict((oc) => oc.column('url').doNothing()).execute();
   const feed = await db.selectFrom('feeds').selectAll().where('url', '=', url).executeTakeFirstOrThrow();
   try {
-    const response = await (options.fetch ?? fetch)(url, {
+    const response = await options.fetcher.fetch(url, {
       headers: {
         accept: 'application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1',
         'user-agent': 'Herald feed watcher',
         ...(feed.etag ? { 'if-none-match': feed.etag } : {}),
         ...(feed.lastModified ? { 'if-modified-since': feed.lastModified } : {}),
       },
-      signal: AbortSignal.timeout(options.timeoutMs),
-      redirect: 'follow',
+      timeoutMs: options.timeoutMs,
+      maxBytes: options.maxBytes,
+      trustFirstUrl: true,
     });
     if (response.status === 304) {
       await db.updateTable('feeds').set({ lastPolledAt: sql<Date>`now()`, lastError: null }).where('url', '=', url).execute();
       return { outcome: 'not-modified', items: 0, published: 0, invalid: 0 };
     }
-    if (!response.ok) throw new FeedFetchError(`HTTP ${response.status} ${response.statusText}`);
-    const parsed = parseFeed(await readLimited(response, options.maxBytes), url);
+    if (response.status < 200 || response.status >= 300) throw new FeedFetchError(`HTTP ${response.status}`);
+    const parsed = parseFeed(response.body.toString('utf8'), url);
     const baseline = !feed.firstPolledAt;
     const result = baseline ? await recordBaseline(db, url, parsed.items) : await publishNewItems(db, url, parsed.items, options);
     await db
@@ -58,15 +61,17 @@ export async function pollFeed(db: Kysely<Database>, url: string, options: FeedW
         firstPolledAt: sql<Date>`coalesce(first_polled_at, now())`,
         lastPolledAt: sql<Date>`now()`,
         lastError: null,
-        etag: response.headers.get('etag'),
-        lastModified: response.headers.get('last-modified'),
+        etag: response.headers.etag ?? null,
+        lastModified: response.headers['last-modified'] ?? null,
       })
       .where('url', '=', url)
       .execute();
     if (result.published > 0) options.onPublished?.(result.published);
     return { outcome: baseline ? 'baseline' : 'read', items: parsed.items.length, ...result };
   } catch (error) {
-    const message = (error as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : (error as Error).message;
+    const message = error instanceof OutboundFetchError && error.code === 'too_large'
+      ? `the feed is ${error.message}`
+      : (error as Error).message;
     await db.updateTable('feeds').set({ lastPolledAt: sql<Date>`now()`, lastError: message.slice(0, 500) }).where('url', '=', url).execute();
     throw error instanceof FeedFetchError ? error : new FeedFetchError(message);
   }
@@ -127,18 +132,4 @@ async function markItem(db: Kysely<Database>, feedUrl: string, itemId: string, s
     .values({ feedUrl, itemId, status, articleId, detail: detail?.slice(0, 1000) ?? null })
     .onConflict((oc) => oc.columns(['feedUrl', 'itemId']).doNothing())
     .execute();
-}
-
-/** The body as text, refusing more than `maxBytes` (a feed is a few hundred KB at most). */
-async function readLimited(response: Response, maxBytes: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? 0);
-  if (declared > maxBytes) throw new FeedFetchError(`the feed is ${declared} bytes; at most ${maxBytes} are read`);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > maxBytes) throw new FeedFetchError(`the feed is larger than ${maxBytes} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

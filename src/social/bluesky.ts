@@ -9,7 +9,8 @@ import {
   failureFromTransportError,
   resetFromEpochSeconds,
 } from './http-failure.js';
-import { loadPostImage, type SocialLog } from './post-image.js';
+import { OutboundFetcher } from '../net/outbound-fetch.js';
+import { isSkipped, loadPostImage, type SocialLog } from './post-image.js';
 
 export interface BlueskySettings {
   /** Handle or DID, e.g. `herald.bsky.social`. */
@@ -22,6 +23,8 @@ export interface BlueskySettings {
   langs?: string[];
   /** Per request; a post whose request times out is reported as UncertainOutcome. Default 30 000 ms. */
   timeoutMs?: number;
+  /** Fetches the article's image (guarded). Default: one that allows no private address. */
+  fetcher?: OutboundFetcher;
   log?: SocialLog;
 }
 
@@ -76,7 +79,8 @@ export class BlueskyChannel implements SocialChannel {
   // Bluesky honours no idempotency key, hence UncertainOutcome on a timeout: repeating is the worker's decision.
   async post(post: SocialPost, _options?: PostOptions): Promise<PostResult> {
     await this.ensureSession();
-    const thumb = post.image ? await this.uploadThumb(post.image) : undefined;
+    const uploaded = post.image ? await this.uploadThumb(post.image) : undefined;
+    const thumb = uploaded?.thumb;
     const facets = linkFacets(post.text, post.link);
     const record = {
       $type: 'app.bsky.feed.post',
@@ -104,7 +108,11 @@ export class BlueskyChannel implements SocialChannel {
     const rkey = new AtUri(created.data.uri).rkey;
     if (!rkey) throw new UncertainOutcome(`bluesky returned an odd uri ${created.data.uri}`, 'bluesky_invalid_response');
     const handle = this.agent.session?.handle ?? this.settings.identifier;
-    return { remoteId: created.data.uri, remoteUrl: `https://bsky.app/profile/${handle}/post/${rkey}` };
+    return {
+      remoteId: created.data.uri,
+      remoteUrl: `https://bsky.app/profile/${handle}/post/${rkey}`,
+      ...(uploaded?.skipped ? { imageSkipped: uploaded.skipped } : {}),
+    };
   }
 
   /** Logs in only when there is no session: createSession is rate limited hard (30 per 5 minutes per account). */
@@ -120,18 +128,19 @@ export class BlueskyChannel implements SocialChannel {
     }
   }
 
-  private async uploadThumb(image: { url: string; alt: string }): Promise<BlobRef | undefined> {
+  private async uploadThumb(image: { url: string; alt: string }): Promise<{ thumb?: BlobRef; skipped?: string }> {
     const loaded = await loadPostImage(image, {
       network: 'bluesky',
       maxBytes: MAX_THUMB_BYTES,
       accept: THUMB_TYPES,
       timeoutMs: this.timeoutMs,
+      fetcher: this.settings.fetcher ?? new OutboundFetcher(),
       log: this.settings.log,
     });
-    if (!loaded) return undefined;
+    if (isSkipped(loaded)) return loaded;
     try {
       const { data } = await this.agent.com.atproto.repo.uploadBlob(loaded.bytes, { encoding: loaded.mimeType });
-      return data.blob;
+      return { thumb: data.blob };
     } catch (error) {
       throw classify(error, false);
     }

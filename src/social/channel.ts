@@ -15,6 +15,8 @@ export interface SocialPost {
 export interface PostResult {
   remoteId: string;
   remoteUrl?: string;
+  /** Posted without its image, and why (kept on the delivery). */
+  imageSkipped?: string;
 }
 
 export interface PostOptions {

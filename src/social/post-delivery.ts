@@ -94,7 +94,11 @@ export class SocialPoster {
         from: ['sending', 'uncertain'],
         to: 'sent',
         cause: 'worker',
-        set: { remoteId: result.remoteId, remoteUrl: result.remoteUrl ?? null, lastResponse: null },
+        set: {
+          remoteId: result.remoteId,
+          remoteUrl: result.remoteUrl ?? null,
+          lastResponse: result.imageSkipped ? `posted without the image: ${result.imageSkipped}`.slice(0, 1000) : null,
+        },
       });
     } catch (error) {
       // The post is out; if this record is lost the row stays `sending` and the crash rule applies. Log what we know.

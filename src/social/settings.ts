@@ -1,5 +1,6 @@
 // Maps Herald's config onto the adapters' settings, and names the account of every network, configured or not.
 import type { Config } from '../config/config.js';
+import { outboundFetcher } from '../net/outbound-fetch.js';
 import type { Network } from './channel.js';
 import type { SocialLog } from './post-image.js';
 import type { SocialSettings } from './registry.js';
@@ -13,11 +14,13 @@ type SocialConfig = Pick<
   | 'MASTODON_URL' | 'MASTODON_TOKEN'
   | 'BLUESKY_SERVICE' | 'BLUESKY_HANDLE' | 'BLUESKY_APP_PASSWORD'
   | 'SOCIAL_TIMEOUT_MS'
->;
+> & Partial<Pick<Config, 'HERALD_FETCH_ALLOW_HOSTS'>>;
 
 /** Settings for every network whose credentials are complete; the registry builds a channel for exactly those. */
 export function socialSettingsFrom(config: SocialConfig, log?: SocialLog): SocialSettings {
   const timeoutMs = config.SOCIAL_TIMEOUT_MS;
+  // Article images are content URLs: fetched only through the guarded fetcher, with the operator's exceptions.
+  const fetcher = outboundFetcher({ HERALD_FETCH_ALLOW_HOSTS: config.HERALD_FETCH_ALLOW_HOSTS ?? [] });
   const settings: SocialSettings = {};
   if (missingCredentials(config, 'x').length === 0) {
     settings.x = {
@@ -28,6 +31,7 @@ export function socialSettingsFrom(config: SocialConfig, log?: SocialLog): Socia
       bearerToken: config.X_BEARER_TOKEN,
       baseUrl: config.X_API_BASE_URL,
       timeoutMs,
+      fetcher,
       log,
     };
   }
@@ -48,6 +52,7 @@ export function socialSettingsFrom(config: SocialConfig, log?: SocialLog): Socia
       appPassword: config.BLUESKY_APP_PASSWORD,
       service: config.BLUESKY_SERVICE,
       timeoutMs,
+      fetcher,
       log,
     };
   }

@@ -17,7 +17,8 @@ import {
   failureFromTransportError,
   resetFromEpochSeconds,
 } from './http-failure.js';
-import { loadPostImage, type SocialLog } from './post-image.js';
+import { OutboundFetcher } from '../net/outbound-fetch.js';
+import { isSkipped, loadPostImage, type SocialLog } from './post-image.js';
 import { hasXCredentials } from './x-credentials.js';
 
 export interface XSettings {
@@ -37,6 +38,8 @@ export interface XSettings {
   account?: string;
   /** Per request; a post whose request times out is reported as UncertainOutcome. Default 30 000 ms. */
   timeoutMs?: number;
+  /** Fetches the article's image (guarded). Default: one that allows no private address. */
+  fetcher?: OutboundFetcher;
   log?: SocialLog;
 }
 
@@ -75,11 +78,12 @@ export class XChannel implements SocialChannel {
 
   // X honours no idempotency key, hence UncertainOutcome on a timeout: repeating is the worker's decision.
   async post(post: SocialPost, _options?: PostOptions): Promise<PostResult> {
-    const mediaId = post.image ? await this.uploadImage(post.image) : undefined;
+    const uploaded = post.image ? await this.uploadImage(post.image) : undefined;
+    const mediaId = uploaded?.mediaId;
     const params: Partial<SendTweetV2Params> = mediaId ? { media: { media_ids: [mediaId] } } : {};
     try {
       const { data } = await this.client.v2.tweet(post.text, params);
-      return { remoteId: data.id, remoteUrl: `https://x.com/i/web/status/${data.id}` };
+      return { remoteId: data.id, remoteUrl: `https://x.com/i/web/status/${data.id}`, ...(uploaded?.skipped ? { imageSkipped: uploaded.skipped } : {}) };
     } catch (error) {
       throw classifyXError(error, true);
     }
@@ -90,16 +94,17 @@ export class XChannel implements SocialChannel {
    * (/2/media/upload/initialize, /{id}/append, /{id}/finalize) and `createMediaMetadata` /2/media/metadata;
    * the v1.1 upload.x.com endpoints are deprecated by X.
    */
-  private async uploadImage(image: { url: string; alt: string }): Promise<string | undefined> {
+  private async uploadImage(image: { url: string; alt: string }): Promise<{ mediaId?: string; skipped?: string }> {
     const { log } = this.settings;
     const loaded = await loadPostImage(image, {
       network: 'x',
       maxBytes: MAX_IMAGE_BYTES,
       accept: IMAGE_TYPES,
       timeoutMs: this.timeoutMs,
+      fetcher: this.settings.fetcher ?? new OutboundFetcher(),
       log,
     });
-    if (!loaded) return undefined;
+    if (isSkipped(loaded)) return loaded;
     try {
       const mediaId = await this.client.v2.uploadMedia(loaded.bytes, {
         media_type: loaded.mimeType as (typeof IMAGE_TYPES)[number],
@@ -108,13 +113,13 @@ export class XChannel implements SocialChannel {
       if (loaded.alt.trim()) {
         await this.client.v2.createMediaMetadata(mediaId, { alt_text: { text: loaded.alt.slice(0, MAX_ALT_LENGTH) } });
       }
-      return mediaId;
+      return { mediaId };
     } catch (error) {
       const failure = classifyXError(error, false);
       // X refusing this one image (format, size) must not cost the post; refused credentials or limits must.
       if (failure instanceof PermanentFailure && failure.code !== 'x_401' && failure.code !== 'x_403') {
         log?.warn({ event: 'social_image_skipped', network: 'x', url: image.url, reason: failure.message }, 'posting without the image');
-        return undefined;
+        return { skipped: `X refused the image: ${failure.message}` };
       }
       throw failure;
     }

@@ -28,8 +28,9 @@ export function signLinkToken(secret: string, claims: TokenClaims): string {
   return `${body}.${signature(secret, body)}`;
 }
 
+/** `secrets`: any of them may have signed the token (the current one, and HERALD_SECRET_PREVIOUS during a rotation). */
 export function verifyLinkToken(
-  secret: string,
+  secrets: string | readonly string[],
   token: string,
   expected: TokenPurpose,
   now: Date = new Date(),
@@ -43,9 +44,12 @@ export function verifyLinkToken(
   if (!purpose || !Number.isSafeInteger(subscriberId) || !Number.isSafeInteger(expiresAt)) {
     return { ok: false, reason: 'malformed' };
   }
-  const wanted = Buffer.from(signature(secret, parts.slice(0, 4).join('.')));
   const given = Buffer.from(sig);
-  if (wanted.length !== given.length || !timingSafeEqual(wanted, given)) return { ok: false, reason: 'forged' };
+  const signedBy = (secret: string) => {
+    const wanted = Buffer.from(signature(secret, parts.slice(0, 4).join('.')));
+    return wanted.length === given.length && timingSafeEqual(wanted, given);
+  };
+  if (!(typeof secrets === 'string' ? [secrets] : secrets).some(signedBy)) return { ok: false, reason: 'forged' };
   if (purpose !== expected) return { ok: false, reason: 'wrong-purpose' };
   if (expiresAt !== 0 && expiresAt * 1000 < now.getTime()) return { ok: false, reason: 'expired' };
   return {

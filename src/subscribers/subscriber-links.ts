@@ -42,8 +42,9 @@ export function changeEmailUrl(settings: LinkSettings, subscriberId: number, non
   return `${settings.publicUrl}/confirm-email/${token}`;
 }
 
-export function checkLink(secret: string, token: string, purpose: TokenPurpose): LinkCheck {
-  const verdict = verifyLinkToken(secret, token, purpose);
+/** `secrets`: the current one first, then a previous one still accepted after a rotation. */
+export function checkLink(secrets: string | readonly string[], token: string, purpose: TokenPurpose): LinkCheck {
+  const verdict = verifyLinkToken(secrets, token, purpose);
   if (verdict.ok) return verdict;
   return { ok: false, problem: verdict.reason === 'expired' ? 'expired' : 'invalid' };
 }

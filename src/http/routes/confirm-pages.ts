@@ -26,7 +26,7 @@ export function confirmRoutes(app: FastifyInstance, ctx: HeraldContext) {
 
   app.get('/confirm/:token', async (request, reply) => {
     const { token } = tokenParams.parse(request.params);
-    const link = checkLink(ctx.secret, token, 'confirm');
+    const link = checkLink(ctx.linkSecrets, token, 'confirm');
     if (!link.ok) return problem(reply, link.problem);
     const open = await checkConfirmation(ctx.db, link.claims.subscriberId, 'confirm', link.claims.extra ?? '');
     if (!open.ok) return problem(reply, open.problem);
@@ -36,7 +36,7 @@ export function confirmRoutes(app: FastifyInstance, ctx: HeraldContext) {
 
   app.post('/confirm/:token', async (request, reply) => {
     const { token } = tokenParams.parse(request.params);
-    const link = checkLink(ctx.secret, token, 'confirm');
+    const link = checkLink(ctx.linkSecrets, token, 'confirm');
     if (!link.ok) return problem(reply, link.problem);
     const result = await confirmSubscription(ctx.db, ctx.secret, link.claims.subscriberId, link.claims.extra ?? '');
     if (!result.ok) return problem(reply, result.problem);
@@ -47,7 +47,7 @@ export function confirmRoutes(app: FastifyInstance, ctx: HeraldContext) {
 
   app.get('/confirm-email/:token', async (request, reply) => {
     const { token } = tokenParams.parse(request.params);
-    const link = checkLink(ctx.secret, token, 'change-email');
+    const link = checkLink(ctx.linkSecrets, token, 'change-email');
     const claims = link.ok ? changeEmailClaims(link.claims.extra) : undefined;
     if (!link.ok || !claims) return problem(reply, link.ok ? 'invalid' : link.problem);
     const open = await checkConfirmation(ctx.db, link.claims.subscriberId, 'change-email', claims.nonce);
@@ -58,7 +58,7 @@ export function confirmRoutes(app: FastifyInstance, ctx: HeraldContext) {
 
   app.post('/confirm-email/:token', async (request, reply) => {
     const { token } = tokenParams.parse(request.params);
-    const link = checkLink(ctx.secret, token, 'change-email');
+    const link = checkLink(ctx.linkSecrets, token, 'change-email');
     const claims = link.ok ? changeEmailClaims(link.claims.extra) : undefined;
     if (!link.ok || !claims) return problem(reply, link.ok ? 'invalid' : link.problem);
     const result = await confirmEmailChange(ctx.db, ctx.secret, link.claims.subscriberId, claims.nonce, claims.newEmail);

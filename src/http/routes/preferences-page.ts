@@ -62,7 +62,7 @@ export function preferencesRoutes(app: FastifyInstance, ctx: HeraldContext) {
 
   /** The subscriber behind a preferences link, or the page that explains why there is none to manage. */
   const resolve = async (reply: FastifyReply, token: string): Promise<SubscriberRow | undefined> => {
-    const link = checkLink(ctx.secret, token, 'preferences');
+    const link = checkLink(ctx.linkSecrets, token, 'preferences');
     if (!link.ok) {
       const page = linkProblemPage(settings, 'invalid');
       sendPage(reply, page.status, page.html);

@@ -20,7 +20,7 @@ export function unsubscribeRoutes(app: FastifyInstance, ctx: HeraldContext) {
 
   app.get('/unsubscribe/:token', async (request, reply) => {
     const { token } = tokenParams.parse(request.params);
-    const link = checkLink(ctx.secret, token, 'unsubscribe');
+    const link = checkLink(ctx.linkSecrets, token, 'unsubscribe');
     if (!link.ok) return invalid(reply);
     const subscriber = await findSubscriber(ctx.db, link.claims.subscriberId);
     if (!subscriber || (subscriber.status !== 'confirmed' && subscriber.status !== 'pending')) {
@@ -40,7 +40,7 @@ export function unsubscribeRoutes(app: FastifyInstance, ctx: HeraldContext) {
 
   app.post('/unsubscribe/:token', async (request, reply) => {
     const { token } = tokenParams.parse(request.params);
-    const link = checkLink(ctx.secret, token, 'unsubscribe');
+    const link = checkLink(ctx.linkSecrets, token, 'unsubscribe');
     if (!link.ok) return invalid(reply);
     const body = (request.body ?? {}) as Record<string, unknown>;
     if (body['List-Unsubscribe'] !== 'One-Click') {

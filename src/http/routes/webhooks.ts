@@ -24,14 +24,21 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
+/** SNS retries for up to an hour; an older message is a replay. */
+const SNS_MAX_AGE_MS = 60 * 60_000;
+/** How long a MessageId is remembered: longer than a message may be old, so a replay inside the window is caught. */
+const SNS_SEEN_SECONDS = 2 * 60 * 60;
+
 export function webhookRoutes(app: FastifyInstance, ctx: HeraldContext) {
   const { config } = ctx;
-  const verifier = new SnsVerifier({ hostPattern: new RegExp(config.SNS_CERT_HOST_PATTERN) });
-  const topics = config.SNS_TOPIC_ARNS?.split(',').map((t) => t.trim()).filter(Boolean);
+  const verifier = new SnsVerifier({ hostPattern: new RegExp(config.SNS_CERT_HOST_PATTERN), fetcher: ctx.fetcher });
+  const topics = config.SNS_TOPIC_ARNS;
   const log = ctx.log.child({ component: 'webhooks' });
 
   // SNS posts JSON with Content-Type text/plain; Fastify hands that over as a string.
   app.post('/webhooks/ses', async (request) => {
+    // Off until the operator names the topics: otherwise anyone's own SNS topic could report bounces and complaints.
+    if (topics.length === 0) throw new HttpError(404, 'the SES webhook is off (set SNS_TOPIC_ARNS)');
     let body: unknown = request.body;
     if (typeof body === 'string') {
       try {
@@ -41,7 +48,7 @@ export function webhookRoutes(app: FastifyInstance, ctx: HeraldContext) {
       }
     }
     const message = parseInput(snsMessage, body);
-    if (topics && !topics.includes(message.TopicArn)) {
+    if (!topics.includes(message.TopicArn)) {
       log.warn({ event: 'webhook.ses.topic_refused', topicArn: message.TopicArn }, 'SNS message from a topic not in SNS_TOPIC_ARNS');
       throw new HttpError(403, 'this SNS topic is not accepted here (SNS_TOPIC_ARNS)');
     }
@@ -51,6 +58,11 @@ export function webhookRoutes(app: FastifyInstance, ctx: HeraldContext) {
       if (!(error instanceof SnsVerificationError)) throw error;
       log.warn({ event: 'webhook.ses.unverified', reason: error.message }, 'SNS message failed verification');
       throw new HttpError(403, `SNS signature not verified: ${error.message}`);
+    }
+    const sentAt = Date.parse(message.Timestamp);
+    if (!Number.isFinite(sentAt) || Math.abs(Date.now() - sentAt) > SNS_MAX_AGE_MS) {
+      log.warn({ event: 'webhook.ses.stale', messageId: message.MessageId, timestamp: message.Timestamp }, 'SNS message outside the hour');
+      throw new HttpError(403, 'this SNS message is more than an hour old (or from the future)');
     }
     if (message.Type === 'SubscriptionConfirmation') {
       await verifier.confirmSubscription(message);
@@ -64,12 +76,25 @@ export function webhookRoutes(app: FastifyInstance, ctx: HeraldContext) {
     } catch {
       return { status: 'ignored', reason: 'Message is not JSON' };
     }
-    const results: FeedbackResult[] = [];
-    for (const feedback of feedbackFromSes(payload)) {
-      results.push(await recordMailboxFeedback(ctx.db, { ...feedback, detail: { ...feedback.detail, snsMessageId: message.MessageId } }));
+    // SNS delivers at least once, and a captured message can be posted again: each MessageId is applied once.
+    const seenKey = `${ctx.redisPrefix}:sns-message:${createHash('sha256').update(message.MessageId).digest('hex')}`;
+    const first = await ctx.redis.set(seenKey, '1', 'EX', SNS_SEEN_SECONDS, 'NX');
+    if (first !== 'OK') {
+      log.info({ event: 'webhook.ses.repeated', messageId: message.MessageId }, 'SNS message already applied');
+      return { status: 'processed' };
     }
-    log.info({ event: 'webhook.ses.notification', results }, 'SES notification processed');
-    return { status: 'processed', results };
+    const results: FeedbackResult[] = [];
+    try {
+      for (const feedback of feedbackFromSes(payload)) {
+        results.push(await recordMailboxFeedback(ctx.db, { ...feedback, detail: { ...feedback.detail, snsMessageId: message.MessageId } }));
+      }
+    } catch (error) {
+      await ctx.redis.del(seenKey); // not applied (in full): SNS's retry must be able to apply it
+      throw error;
+    }
+    log.info({ event: 'webhook.ses.notification', messageId: message.MessageId, results }, 'SES notification processed');
+    // The same answer whatever the addresses: the reply must not tell a sender which addresses are subscribed.
+    return { status: 'processed' };
   });
 
   app.post('/webhooks/generic', async (request) => {

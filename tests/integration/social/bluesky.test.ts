@@ -2,6 +2,7 @@
 import { AtpAgent } from '@atproto/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentFailure, RateLimited, TransientFailure, UncertainOutcome } from '../../../src/delivery/failure.js';
+import { OutboundFetcher } from '../../../src/net/outbound-fetch.js';
 import { BlueskyChannel, type BlueskySettings } from '../../../src/social/bluesky.js';
 import type { SocialPost } from '../../../src/social/channel.js';
 import { BlueskyStandIn } from '../../support/networks/bluesky-server.js';
@@ -22,6 +23,8 @@ function channel(overrides: Partial<BlueskySettings> = {}): BlueskyChannel {
     appPassword: account.appPassword,
     service: bluesky.url,
     timeoutMs: 5_000,
+    // The stand-in serves the image on loopback, which only an explicit exception lets the guarded fetcher reach.
+    fetcher: new OutboundFetcher({ allow: ['127.0.0.1'] }),
     ...overrides,
   });
 }

@@ -2,6 +2,7 @@
 import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PermanentFailure, RateLimited, TransientFailure, UncertainOutcome } from '../../../src/delivery/failure.js';
+import { OutboundFetcher } from '../../../src/net/outbound-fetch.js';
 import type { SocialPost } from '../../../src/social/channel.js';
 import { XChannel, type XSettings } from '../../../src/social/x.js';
 import { TINY_PNG } from '../../support/networks/stand-in.js';
@@ -27,7 +28,8 @@ beforeAll(async () => {
 afterAll(() => x?.close());
 
 function channel(overrides: Partial<XSettings> = {}): XChannel {
-  return new XChannel({ ...credentials, baseUrl: x.url, timeoutMs: 5_000, ...overrides });
+  // The stand-in serves the image on loopback, which only an explicit exception lets the guarded fetcher reach.
+  return new XChannel({ ...credentials, baseUrl: x.url, timeoutMs: 5_000, fetcher: new OutboundFetcher({ allow: ['127.0.0.1'] }), ...overrides });
 }
 
 let n = 0;
