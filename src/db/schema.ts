@@ -85,6 +85,10 @@ export interface DispatchesTable {
 
 export interface EditionsTable {
   dispatchId: number;
+  /** The unguessable id in the edition's public "view in browser" URL (/editions/:publicId). */
+  publicId: string;
+  /** Key of the per-reader markers in html and text (see recipientMarkers); null: rendered with the old fixed ones. */
+  markerKey: string | null;
   subject: string;
   preheader: string;
   html: string;

@@ -3,7 +3,7 @@
 // dispatches then travel the ordinary pipeline: outbox relay → render (already done) → fan-out → batch sender.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { editionUrl } from '../email/edition-service.js';
+import { editionUrl, newEditionPublicId } from '../email/edition-service.js';
 import { recordEvent } from '../events/event-log.js';
 import { matchingArticleIds } from './digest-audience.js';
 import { renderDigest } from './digest-renderer.js';
@@ -114,10 +114,14 @@ export async function runDigest(
         .returning('id')
         .executeTakeFirstOrThrow();
       // Stored with the dispatch, in this transaction: the render step then finds the edition and leaves it alone.
-      const edition = await renderDigest(articles, { cadence, ...settings, viewInBrowserUrl: editionUrl(settings.publicUrl, dispatch.id) });
+      const publicId = newEditionPublicId();
+      const edition = await renderDigest(articles, { cadence, ...settings, viewInBrowserUrl: editionUrl(settings.publicUrl, publicId) });
       await tx
         .insertInto('editions')
-        .values({ dispatchId: dispatch.id, subject: edition.subject, preheader: edition.preheader, html: edition.html, text: edition.text })
+        .values({
+          dispatchId: dispatch.id, publicId, markerKey: edition.markerKey,
+          subject: edition.subject, preheader: edition.preheader, html: edition.html, text: edition.text,
+        })
         .execute();
       await tx
         .updateTable('dispatches')

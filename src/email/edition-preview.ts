@@ -2,7 +2,7 @@
 // otherwise rendered now and not stored, so changes made before the start still reach the real edition.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { RECIPIENT_MARKERS } from './edition-renderer.js';
+import { recipientMarkers } from './edition-renderer.js';
 import { renderDispatchEdition, type EditionSettings } from './edition-service.js';
 
 export interface EditionPreview {
@@ -21,20 +21,23 @@ export async function previewEdition(
   dispatchId: number,
   settings: Pick<EditionSettings, 'publicUrl' | 'listName' | 'postalAddress'>,
 ): Promise<EditionPreview | undefined> {
-  const stand = (text: string) => fillRecipientMarkers(text, settings.publicUrl);
   const stored = await db.selectFrom('editions').selectAll().where('dispatchId', '=', dispatchId).executeTakeFirst();
-  if (stored) return { subject: stored.subject, preheader: stored.preheader, html: stand(stored.html), text: stand(stored.text), stored: true };
-
-  const edition = await renderDispatchEdition(db, dispatchId, settings);
+  if (stored) {
+    const stand = (text: string) => fillRecipientMarkers(text, settings.publicUrl, stored.markerKey);
+    return { subject: stored.subject, preheader: stored.preheader, html: stand(stored.html), text: stand(stored.text), stored: true };
+  }
+  const edition = await renderDispatchEdition(db, dispatchId, settings, 'preview');
   if (!edition) return undefined;
+  const stand = (text: string) => fillRecipientMarkers(text, settings.publicUrl, edition.markerKey);
   return { subject: edition.subject, preheader: edition.preheader, html: stand(edition.html), text: stand(edition.text), stored: false };
 }
 
 /** The reader's name becomes "there"; unsubscribe and preferences links go to the subscribe page (as in the web copy). */
-export function fillRecipientMarkers(text: string, publicUrl: string): string {
+export function fillRecipientMarkers(text: string, publicUrl: string, markerKey: string | null): string {
   const subscribePage = `${publicUrl}/subscribe`;
+  const markers = recipientMarkers(markerKey);
   return text
-    .replaceAll(RECIPIENT_MARKERS.name, 'there')
-    .replaceAll(RECIPIENT_MARKERS.unsubscribeUrl, subscribePage)
-    .replaceAll(RECIPIENT_MARKERS.preferencesUrl, subscribePage);
+    .replaceAll(markers.name, 'there')
+    .replaceAll(markers.unsubscribeUrl, subscribePage)
+    .replaceAll(markers.preferencesUrl, subscribePage);
 }

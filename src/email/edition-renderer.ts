@@ -1,5 +1,5 @@
 // Renders an article into an edition email (subject, preheader, HTML, text) once per edition; no I/O but the template.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compile as compileHtmlToText } from 'html-to-text';
@@ -9,8 +9,9 @@ import { escapeHtml } from '../runtime/escape-html.js';
 import { templatesDir } from '../runtime/templates-dir.js';
 
 /**
- * Per-recipient markers left in `html` and `text`, filled by `personalise` (mime-template.ts).
- * Article content can never produce one: see `defuseRecipientMarkers`.
+ * The template's fixed per-recipient markers. Rendering swaps them (in the template only, never in content) for
+ * keyed ones (`recipientMarkers`), so text an article smuggles past sanitising and html-to-text, such as
+ * `%<span></span>%recipient.unsubscribeUrl%%`, is just text. Editions stored before keyed markers carry these.
  */
 export const RECIPIENT_MARKERS = {
   name: '%%recipient.name%%',
@@ -19,6 +20,17 @@ export const RECIPIENT_MARKERS = {
 } as const;
 
 export type RecipientField = keyof typeof RECIPIENT_MARKERS;
+
+/** A fresh, unguessable marker key (64 bits): content written before the render cannot know it. */
+export const newMarkerKey = (): string => randomBytes(8).toString('hex');
+
+/** The markers `personalise` fills in an edition rendered with `key` (null: an edition with the fixed markers). */
+export function recipientMarkers(key: string | null | undefined): Record<RecipientField, string> {
+  if (!key) return RECIPIENT_MARKERS;
+  if (!/^[0-9a-f]{16,64}$/.test(key)) throw new TypeError('a marker key is hex');
+  // Short, about as long as the fixed ones: html-to-text wraps the plain-text part around the marker, not the value.
+  return { name: `%%n.${key}%%`, unsubscribeUrl: `%%u.${key}%%`, preferencesUrl: `%%p.${key}%%` };
+}
 
 export interface EditionRenderOptions {
   /** Brand in the masthead and footer, e.g. "Herald Daily". */
@@ -39,6 +51,8 @@ export interface EditionRenderOptions {
   maxHtmlBytes?: number;
   /** The MJML template. Default: `templates/email/edition.mjml` in this repository. */
   templatePath?: string;
+  /** Key of the per-recipient markers. Default: a fresh random one. */
+  markerKey?: string;
 }
 
 export interface RenderedEdition {
@@ -51,6 +65,8 @@ export interface RenderedEdition {
   text: string;
   /** True when the body was replaced by the excerpt and a "Continue reading" button to stay under the size limit. */
   excerptOnly: boolean;
+  /** The key of the markers in html and text (see recipientMarkers); stored with the edition. */
+  markerKey: string;
 }
 
 /** The edition cannot be rendered as it stands; an editor has to change the article or the options. */
@@ -70,7 +86,8 @@ const MAX_PREHEADER_CHARS = 200;
 
 /** Renders the edition once; per recipient only the markers are replaced (see `personalise`). */
 export async function renderEdition(article: Article, options: EditionRenderOptions): Promise<RenderedEdition> {
-  const template = await loadCompiledTemplate(options.templatePath ?? defaultTemplatePath());
+  const markerKey = options.markerKey ?? newMarkerKey();
+  const template = keyMarkers(await loadCompiledTemplate(options.templatePath ?? defaultTemplatePath()), markerKey);
   const maxHtmlBytes = options.maxHtmlBytes ?? DEFAULT_MAX_HTML_BYTES;
   const headline = cleanLine(article.title);
   const subject = cleanLine(options.subject ?? '') || headline || cleanLine(options.listName);
@@ -105,7 +122,15 @@ export async function renderEdition(article: Article, options: EditionRenderOpti
   }
   // Layout tables leave runs of empty lines behind; one blank line separates blocks well enough.
   const text = htmlToText()(html).replace(/\n{3,}/g, '\n\n');
-  return { subject, preheader, html, text, excerptOnly };
+  return { subject, preheader, html, text, excerptOnly, markerKey };
+}
+
+/** The template's fixed markers become keyed ones before any content is filled in. */
+function keyMarkers(template: string, key: string): string {
+  const keyed = recipientMarkers(key);
+  let out = template;
+  for (const field of Object.keys(RECIPIENT_MARKERS) as RecipientField[]) out = out.replaceAll(RECIPIENT_MARKERS[field], keyed[field]);
+  return out;
 }
 
 /** "By Author · Section", or whichever of the two the article has. */

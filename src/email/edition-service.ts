@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { findArticle } from '../articles/article-repository.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/schema.js';
+import { randomBytes } from 'node:crypto';
 import { signLinkToken } from '../subscribers/link-tokens.js';
 import type { EditionMessage, Recipient } from './batch-sender.js';
 import { renderEdition, type RenderedEdition } from './edition-renderer.js';
@@ -32,13 +33,17 @@ export function editionSettingsFrom(ctx: { config: Config; secret: string }): Ed
   };
 }
 
-export const editionUrl = (publicUrl: string, dispatchId: number) => `${publicUrl}/editions/${dispatchId}`;
+/** The edition's public web copy; its id is random, so nobody can walk through every edition by counting. */
+export const editionUrl = (publicUrl: string, publicId: string) => `${publicUrl}/editions/${publicId}`;
+
+export const newEditionPublicId = (): string => randomBytes(16).toString('base64url');
 
 /** Renders a dispatch's edition from its article and the editor's edits; undefined when either is missing. */
 export async function renderDispatchEdition(
   db: Kysely<Database>,
   dispatchId: number,
   settings: Pick<EditionSettings, 'publicUrl' | 'listName' | 'postalAddress'>,
+  publicId: string,
 ): Promise<RenderedEdition | undefined> {
   const dispatch = await db.selectFrom('dispatches').selectAll().where('id', '=', dispatchId).executeTakeFirst();
   const article = dispatch && (await findArticle(db, dispatch.articleId));
@@ -46,7 +51,7 @@ export async function renderDispatchEdition(
   return renderEdition(article, {
     listName: settings.listName,
     postalAddress: settings.postalAddress,
-    viewInBrowserUrl: editionUrl(settings.publicUrl, dispatchId),
+    viewInBrowserUrl: editionUrl(settings.publicUrl, publicId),
     subject: dispatch.subject ?? undefined,
     preheader: dispatch.preheader ?? undefined,
   });
@@ -56,11 +61,15 @@ export async function renderDispatchEdition(
 export async function renderAndStoreEdition(db: Kysely<Database>, dispatchId: number, settings: EditionSettings): Promise<void> {
   const existing = await db.selectFrom('editions').select('dispatchId').where('dispatchId', '=', dispatchId).executeTakeFirst();
   if (existing) return;
-  const edition = await renderDispatchEdition(db, dispatchId, settings);
+  const publicId = newEditionPublicId();
+  const edition = await renderDispatchEdition(db, dispatchId, settings, publicId);
   if (!edition) throw new Error(`dispatch ${dispatchId} or its article is missing`);
   await db
     .insertInto('editions')
-    .values({ dispatchId, subject: edition.subject, preheader: edition.preheader, html: edition.html, text: edition.text })
+    .values({
+      dispatchId, publicId, markerKey: edition.markerKey,
+      subject: edition.subject, preheader: edition.preheader, html: edition.html, text: edition.text,
+    })
     .onConflict((oc) => oc.column('dispatchId').doNothing())
     .execute();
 }

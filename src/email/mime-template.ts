@@ -7,7 +7,7 @@ import { encode as encodeQuotedPrintable, wrap as wrapQuotedPrintable } from 'no
 import { cleanLine } from '../articles/sanitize.js';
 import { PermanentFailure } from '../delivery/failure.js';
 import { escapeHtml } from '../runtime/escape-html.js';
-import { RECIPIENT_MARKERS, type RecipientField, type RenderedEdition } from './edition-renderer.js';
+import { recipientMarkers, type RecipientField, type RenderedEdition } from './edition-renderer.js';
 
 export interface MessageHeaders {
   /** Sender in MAIL_FROM style: `"Herald Daily" <news@herald.example>`. */
@@ -51,20 +51,27 @@ const SOFT_BREAK = '=\r\n';
 const QP_LINE_LENGTH = 75;
 const HEADER_LINE_LENGTH = 76;
 
+/** The edition's own markers: keyed per edition, so content cannot write one (see recipientMarkers). */
+interface MarkerSet {
+  pattern: RegExp;
+  fieldOf: Map<string, RecipientField>;
+}
+
 // Markers are plain ASCII, so splitting the strings never cuts through a UTF-8 sequence or a CRLF.
-const MARKER_PATTERN = new RegExp(
-  Object.values(RECIPIENT_MARKERS).map((marker) => marker.replace(/[.%]/g, '\\$&')).join('|'),
-  'g',
-);
-const FIELD_BY_MARKER = new Map<string, RecipientField>(
-  Object.entries(RECIPIENT_MARKERS).map(([field, marker]) => [marker, field as RecipientField]),
-);
+function markerSet(markerKey: string | null | undefined): MarkerSet {
+  const markers = recipientMarkers(markerKey);
+  return {
+    pattern: new RegExp(Object.values(markers).map((marker) => marker.replace(/[.%]/g, '\\$&')).join('|'), 'g'),
+    fieldOf: new Map(Object.entries(markers).map(([field, marker]) => [marker, field as RecipientField])),
+  };
+}
 
 /** Encodes everything that is the same for every recipient, once per edition. */
 export function compileMimeMessage(
-  edition: Pick<RenderedEdition, 'subject' | 'html' | 'text'>,
+  edition: Pick<RenderedEdition, 'subject' | 'html' | 'text'> & { markerKey?: string | null },
   headers: MessageHeaders,
 ): CompiledMimeMessage {
+  const markers = markerSet(edition.markerKey);
   // "=_" never occurs in quoted-printable output, so no encoded line can ever look like the boundary.
   const boundary = `----=_Herald_${randomBytes(12).toString('hex')}`;
   const from = parseSender(headers.from);
@@ -88,9 +95,9 @@ export function compileMimeMessage(
     leadingHeaders: Buffer.from(leadingHeaders.join(CRLF) + CRLF),
     chunks: [
       Buffer.from(staticHeaders.join(CRLF) + CRLF + CRLF + partHeaders('text/plain')),
-      ...encodeBodyPart(edition.text, 'text'),
+      ...encodeBodyPart(edition.text, 'text', markers),
       Buffer.from(CRLF + partHeaders('text/html')),
-      ...encodeBodyPart(edition.html, 'html'),
+      ...encodeBodyPart(edition.html, 'html', markers),
       Buffer.from(`${CRLF}--${boundary}--${CRLF}`),
     ],
     unsubscribeMailto: unsubscribeMailto ? `mailto:${unsubscribeMailto}?subject=unsubscribe` : null,
@@ -136,13 +143,13 @@ export function personalise(compiled: CompiledMimeMessage, recipient: Recipient,
 }
 
 /** A body part as static quoted-printable segments joined by soft line breaks, with recipient slots between. */
-function encodeBodyPart(content: string, context: BodySlot['context']): Array<Buffer | BodySlot> {
+function encodeBodyPart(content: string, context: BodySlot['context'], markers: MarkerSet): Array<Buffer | BodySlot> {
   const normalised = content.replace(/\r\n|\r|\n/g, CRLF);
   const chunks: Array<Buffer | BodySlot> = [];
   let start = 0;
-  for (const match of normalised.matchAll(MARKER_PATTERN)) {
+  for (const match of normalised.matchAll(markers.pattern)) {
     chunks.push(Buffer.from(encodeSegment(normalised.slice(start, match.index)) + SOFT_BREAK));
-    chunks.push({ field: FIELD_BY_MARKER.get(match[0])!, context });
+    chunks.push({ field: markers.fieldOf.get(match[0])!, context });
     start = match.index + match[0].length;
   }
   chunks.push(Buffer.from(encodeSegment(normalised.slice(start))));

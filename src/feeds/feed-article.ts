@@ -8,10 +8,16 @@ const MAX_EXTERNAL_ID = 200;
 const MAX_EXCERPT = 600;
 const MAX_TAGS = 50;
 
-/** The item's id as an article's externalId: as it is when it fits, else a hash of feed and id. */
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * The item's id as an article's externalId, namespaced by its feed (`feed:<feed hash>:<guid>`): a feed item can then
+ * never take the externalId a CMS article or another feed's item will arrive with. Migration 0005 moved older ones.
+ */
 export function feedItemExternalId(feedUrl: string, itemId: string): string {
   const id = itemId.trim();
-  return id.length <= MAX_EXTERNAL_ID ? id : `feed:${createHash('sha256').update(`${feedUrl}\n${id}`).digest('hex')}`;
+  const source = `feed:${sha256(feedUrl).slice(0, 12)}`;
+  return id.length <= MAX_EXTERNAL_ID - 20 ? `${source}:${id}` : `${source}:h:${sha256(id)}`;
 }
 
 export function feedItemArticle(item: FeedItem, feedUrl: string): Record<string, unknown> {

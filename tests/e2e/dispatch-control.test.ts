@@ -5,6 +5,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { articleInput } from '../../src/articles/article-input.js';
 import { publishArticle } from '../../src/articles/publish.js';
+import { feedItemExternalId } from '../../src/feeds/feed-article.js';
 import { jobIds } from '../../src/queue/queues.js';
 import { articlePayload } from '../support/articles.js';
 import { startFeedServer, type FeedServer } from '../support/feed-server.js';
@@ -249,6 +250,8 @@ describe('test send', () => {
 describe('the feed watcher', () => {
   const articleCount = async (externalId: string) =>
     (await herald.ctx.db.selectFrom('articles').select('id').where('externalId', '=', externalId).execute()).length;
+  const rssId = (guid: string) => feedItemExternalId(feeds.rssUrl, guid);
+  const atomId = (guid: string) => feedItemExternalId(feeds.atomUrl, guid);
 
   it('publishes each new RSS and Atom item once, however often it polls, and not what was there before', async () => {
     // The first read records what the feeds already hold.
@@ -256,22 +259,22 @@ describe('the feed watcher', () => {
       const rows = await herald.ctx.db.selectFrom('feeds').select('firstPolledAt').where('firstPolledAt', 'is not', null).execute();
       return rows.length === 2;
     }, 20_000, 'both feeds read once');
-    expect(await articleCount('rss-old-1')).toBe(0);
-    expect(await articleCount('urn:atom:old-1')).toBe(0);
+    expect(await articleCount(rssId('rss-old-1'))).toBe(0);
+    expect(await articleCount(atomId('urn:atom:old-1'))).toBe(0);
 
     feeds.rss.push({ id: 'rss-new-1', title: 'Fresh from RSS', url: 'https://news.example.org/rss-new', html: '<p>New <script>alert(1)</script>body.</p>', publishedAt: '2026-02-01T08:00:00Z', tags: ['Feeds'] });
     feeds.atom.push({ id: 'urn:atom:new-1', title: 'Fresh &amp; from Atom', url: 'https://news.example.org/atom-new', html: '<p>Atom body.</p>', publishedAt: '2026-02-01T09:00:00Z' });
-    await eventually(async () => (await articleCount('rss-new-1')) === 1 && (await articleCount('urn:atom:new-1')) === 1, 20_000, 'the new items published');
+    await eventually(async () => (await articleCount(rssId('rss-new-1'))) === 1 && (await articleCount(atomId('urn:atom:new-1'))) === 1, 20_000, 'the new items published');
 
     const polls = { rss: feeds.hits('/rss.xml'), atom: feeds.hits('/atom.xml') };
     await eventually(async () => feeds.hits('/rss.xml') >= polls.rss + 2 && feeds.hits('/atom.xml') >= polls.atom + 2, 20_000, 'two more polls');
-    expect(await articleCount('rss-new-1')).toBe(1);
-    expect(await articleCount('urn:atom:new-1')).toBe(1);
+    expect(await articleCount(rssId('rss-new-1'))).toBe(1);
+    expect(await articleCount(atomId('urn:atom:new-1'))).toBe(1);
 
-    const rss = await herald.ctx.db.selectFrom('articles').selectAll().where('externalId', '=', 'rss-new-1').executeTakeFirstOrThrow();
+    const rss = await herald.ctx.db.selectFrom('articles').selectAll().where('externalId', '=', rssId('rss-new-1')).executeTakeFirstOrThrow();
     expect(rss).toMatchObject({ title: 'Fresh from RSS', url: 'https://news.example.org/rss-new', authorName: 'Feed Author', tags: ['Feeds'] });
     expect(rss.html).not.toContain('script');
-    const atom = await herald.ctx.db.selectFrom('articles').selectAll().where('externalId', '=', 'urn:atom:new-1').executeTakeFirstOrThrow();
+    const atom = await herald.ctx.db.selectFrom('articles').selectAll().where('externalId', '=', atomId('urn:atom:new-1')).executeTakeFirstOrThrow();
     expect(atom).toMatchObject({ title: 'Fresh & from Atom', authorName: 'Atom Author', html: '<p>Atom body.</p>' });
     const dispatches = await herald.ctx.db.selectFrom('dispatches').select('id').where('articleId', 'in', [rss.id, atom.id]).execute();
     expect(dispatches).toHaveLength(2);

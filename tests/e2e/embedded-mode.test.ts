@@ -46,7 +46,11 @@ describe('embedded mode', () => {
       expect(parsed.text).toContain('Deir ez-Zor');
       expect((await herald.api('/api/outbox/..%2Fsecret')).status).toBe(400);
 
-      const web = await fetch(`${herald.baseUrl}/editions/${published.dispatch.id}`);
+      // The "view in browser" link of the mail itself: its id is random, not the dispatch id.
+      const webPath = /\/editions\/[A-Za-z0-9_-]{16,}/.exec(String(parsed.html))?.[0];
+      expect(webPath).toBeDefined();
+      expect((await fetch(`${herald.baseUrl}/editions/${published.dispatch.id}`)).status).toBe(400);
+      const web = await fetch(`${herald.baseUrl}${webPath}`);
       expect(web.status).toBe(200);
       const html = await web.text();
       expect(html).toContain('Deir ez-Zor');

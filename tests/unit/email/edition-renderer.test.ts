@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Article } from '../../../src/articles/article.js';
 import {
   EditionRenderError,
-  RECIPIENT_MARKERS,
+  recipientMarkers,
   renderEdition,
   type EditionRenderOptions,
 } from '../../../src/email/edition-renderer.js';
@@ -13,7 +13,12 @@ const OPTIONS: EditionRenderOptions = {
   listName: 'Herald Daily',
   postalAddress: 'Herald Media Ltd\n1 Press Row\nSpringfield 12345',
   viewInBrowserUrl: 'https://herald.example/editions/42',
+  markerKey: '0123456789abcdef',
 };
+/** The markers this edition's template carries, keyed per edition. */
+const RECIPIENT_MARKERS = recipientMarkers(OPTIONS.markerKey);
+/** The fixed markers of the template source, which content may try to write. */
+const FIXED_MARKERS = recipientMarkers(null);
 
 const occurrences = (haystack: string, needle: string): number => haystack.split(needle).length - 1;
 // Any on…= attribute inside a tag, the way a browser would see an event handler.
@@ -156,8 +161,8 @@ describe('renderEdition', () => {
   it('never lets article content forge a recipient marker', async () => {
     const article: Article = {
       ...loadFixtureArticle('unicode-article'),
-      title: `Free gift ${RECIPIENT_MARKERS.unsubscribeUrl}`,
-      html: `<p>Click <a href="https://evil.example/${RECIPIENT_MARKERS.name}">${RECIPIENT_MARKERS.unsubscribeUrl}</a></p>`,
+      title: `Free gift ${FIXED_MARKERS.unsubscribeUrl}`,
+      html: `<p>Click <a href="https://evil.example/${FIXED_MARKERS.name}">${FIXED_MARKERS.unsubscribeUrl}</a></p>`,
     };
 
     const edition = await renderEdition(article, OPTIONS);

@@ -78,9 +78,12 @@ describe('feedItemArticle', () => {
   it('makes a payload articleInput accepts, with a long id hashed into a fitting externalId', () => {
     const [item] = parseFeed(RSS, 'https://news.example.org/feed.xml').items;
     const input = articleInput.parse(feedItemArticle(item, 'https://news.example.org/feed.xml'));
-    expect(input).toMatchObject({ externalId: 'post-42', title: 'Bridge & tunnel', excerpt: 'The short one', author: { name: 'Dana Desk' } });
+    expect(input).toMatchObject({ externalId: feedItemExternalId('https://news.example.org/feed.xml', 'post-42'), title: 'Bridge & tunnel', excerpt: 'The short one', author: { name: 'Dana Desk' } });
     const long = 'x'.repeat(300);
-    expect(feedItemExternalId('https://a.example/feed', long)).toMatch(/^feed:[0-9a-f]{64}$/);
+    expect(feedItemExternalId('https://a.example/feed', long)).toMatch(/^feed:[0-9a-f]{12}:h:[0-9a-f]{64}$/);
+    // Namespaced by feed: the same guid from two feeds, or from a CMS, never meets another source's externalId.
+    expect(feedItemExternalId('https://a.example/feed', 'post-42')).toMatch(/^feed:[0-9a-f]{12}:post-42$/);
+    expect(feedItemExternalId('https://a.example/feed', 'post-42')).not.toBe(feedItemExternalId('https://b.example/feed', 'post-42'));
     expect(feedItemExternalId('https://a.example/feed', long)).not.toBe(feedItemExternalId('https://b.example/feed', long));
   });
 });
