@@ -5,6 +5,7 @@ import type { HeraldContext } from '../context.js';
 import { sessionOrBearerAuth } from './dashboard/auth-hooks.js';
 import { registerDashboard } from './dashboard/register.js';
 import { handleError } from './errors.js';
+import { redactedRequest, redactLinkTokens } from './log-redaction.js';
 import { articleRoutes } from './routes/articles.js';
 import { cmsWebhookRoutes } from './routes/cms-webhook.js';
 import { dispatchControlRoutes } from './routes/dispatch-control.js';
@@ -21,7 +22,7 @@ import { tokenRoutes } from './routes/tokens.js';
 
 export async function buildHttpServer(ctx: HeraldContext): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: ctx.log.child({ component: 'http' }) as FastifyBaseLogger,
+    loggerInstance: ctx.log.child({ component: 'http' }, { serializers: { req: redactedRequest } }) as FastifyBaseLogger,
     bodyLimit: ctx.config.HERALD_BODY_LIMIT,
     trustProxy:
       typeof ctx.config.TRUST_PROXY === 'number'
@@ -29,7 +30,7 @@ export async function buildHttpServer(ctx: HeraldContext): Promise<FastifyInstan
         : ctx.config.TRUST_PROXY,
   });
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route for ${request.method} ${request.url.split('?')[0]}` }));
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route for ${request.method} ${redactLinkTokens(request.url.split('?')[0])}` }));
   await app.register(formbody);
 
   healthRoutes(app, ctx);

@@ -36,7 +36,11 @@ function pageErrors(error: FastifyError | Error, request: FastifyRequest, reply:
 
 export async function registerDashboard(app: FastifyInstance, ctx: HeraldContext): Promise<SessionStore> {
   // Cookies are signed with a key of their own, derived from Herald's secret.
-  await app.register(cookie, { secret: createHmac('sha256', ctx.secret).update('herald dashboard cookies').digest('base64url') });
+  await app.register(cookie, {
+    secret: createHmac('sha256', ctx.secret).update('herald dashboard cookies').digest('base64url'),
+    // Defaults for every cookie Herald sets: never readable by scripts, never sent over plain http behind https.
+    parseOptions: { httpOnly: true, sameSite: 'strict', path: '/', secure: ctx.config.PUBLIC_URL.startsWith('https://') },
+  });
   const sessions = sessionStore(ctx);
 
   await app.register(async (open) => {

@@ -1,12 +1,12 @@
 // Admin pages: API tokens (issue, revoke) and a read-only view of the settings, secrets never shown.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { issueToken, listTokens, revokeTokenSafely } from '../../../auth/token-admin.js';
 import type { HeraldContext } from '../../../context.js';
 import { HttpError, zodIssues } from '../../errors.js';
 import { idParams } from '../../routes/articles.js';
 import { newTokenInput } from '../../routes/tokens.js';
-import { redirectWithFlash, setFlash, takeFlash } from '../flash.js';
+import { redirectWithFlash, takeFlash, type Flash } from '../flash.js';
 import { time } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
 import { csrfField, layout, sendDashboardPage } from '../layout.js';
@@ -33,8 +33,8 @@ const row = (label: string, value: SafeHtml | string | number) => html`<div><dt>
 const setOrNot = (value: unknown) => (value ? 'set' : 'not set');
 
 export function adminPages(app: FastifyInstance, ctx: HeraldContext) {
-  app.get('/tokens', async (request, reply) => {
-    requireAdminPage(request);
+  /** The tokens page; `flash` when a form post answers with the page itself (a new token is shown only so). */
+  async function tokensPage(request: FastifyRequest, reply: FastifyReply, flash: Flash | undefined) {
     const tokens = await listTokens(ctx.db);
     const content = html`<div class="page-head"><h1>API tokens</h1></div>
 <div class="two-col">
@@ -61,7 +61,14 @@ export function adminPages(app: FastifyInstance, ctx: HeraldContext) {
   </form>
 </section>
 </div>`;
-    return sendDashboardPage(reply, 200, layout({ title: 'Tokens', request, page: 'tokens', flash: takeFlash(request, reply) }, content));
+    // A page carrying a new token is never stored by a browser or proxy.
+    if (flash?.secret) reply.header('cache-control', 'no-store');
+    return sendDashboardPage(reply, 200, layout({ title: 'Tokens', request, page: 'tokens', flash }, content));
+  }
+
+  app.get('/tokens', async (request, reply) => {
+    requireAdminPage(request);
+    return tokensPage(request, reply, takeFlash(request, reply));
   });
 
   app.post('/tokens', async (request, reply) => {
@@ -70,9 +77,8 @@ export function adminPages(app: FastifyInstance, ctx: HeraldContext) {
     if (!input.success) return redirectWithFlash(reply, '/tokens', { kind: 'error', message: `Not created: ${zodIssues(input.error).map((i) => `${i.path} ${i.message}`).join('; ')}` });
     const { token } = await issueToken(ctx.db, input.data.name, input.data.role);
     ctx.log.info({ event: 'token.issued', role: input.data.role, by: request.editor?.name }, 'API token issued');
-    // Shown once, in the flash (a signed, HttpOnly cookie living a minute), never again.
-    setFlash(reply, { kind: 'ok', message: `Token for “${input.data.name}” (${input.data.role}) created. Copy it now; it is not shown again.`, secret: token });
-    return reply.redirect('/tokens', 303);
+    // Shown once, in the answer to this post itself: a token never travels in a cookie (nor in a URL).
+    return tokensPage(request, reply, { kind: 'ok', message: `Token for “${input.data.name}” (${input.data.role}) created. Copy it now; it is not shown again.`, secret: token });
   });
 
   app.post('/tokens/:id/revoke', async (request, reply) => {
