@@ -99,13 +99,15 @@ export function forbiddenReason(address: string): string | undefined {
   if (family === 4) return forbiddenV4.find((r) => inRange(v4ToBits(address), 32, r))?.why;
   if (family !== 6) return 'not an IP address';
   const bits = v6ToBits(address);
+  const own = forbiddenV6.find((r) => inRange(bits, 128, r))?.why;
+  if (own) return own;
   for (const { range, offsetBits } of embeddingV6) {
     if (!inRange(bits, 128, range)) continue;
     const v4 = (bits >> BigInt(128 - offsetBits - 32)) & 0xffffffffn;
     const inner = forbiddenV4.find((r) => inRange(v4, 32, r))?.why;
     if (inner) return `${inner} (inside an IPv6 address)`;
   }
-  return forbiddenV6.find((r) => inRange(bits, 128, r))?.why;
+  return undefined;
 }
 
 /** The operator's exceptions: host names, addresses and ranges that may be fetched although they are private. */
