@@ -14,11 +14,13 @@ export class SnsStandIn extends StandIn {
   private signingKey = '';
   private certificate = '';
   private counter = 0;
+  /** The subject the signing certificate is issued to; SNS's own is sns.amazonaws.com. Set before start(). */
+  commonName = 'sns.eu-west-1.amazonaws.com';
 
   /** Generates the signing key pair and certificate, then listens. */
   override async start(): Promise<this> {
     const now = Date.now();
-    const pems = await generate([{ name: 'commonName', value: 'sns.eu-west-1.amazonaws.com' }], {
+    const pems = await generate([{ name: 'commonName', value: this.commonName }], {
       keySize: 2048, algorithm: 'sha256', notBeforeDate: new Date(now - 60_000), notAfterDate: new Date(now + 86_400_000),
     });
     this.signingKey = pems.private;
