@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { loadConfig } from '../../src/config/config.js';
 import { startHerald, type Herald } from '../../src/herald.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -65,6 +65,8 @@ export interface TestHeraldOptions {
   dataDir?: string;
   /** Leave this Herald's Redis keys in place on stop (the test clears its prefix itself). */
   keepQueues?: boolean;
+  /** The logger Herald writes to (tests that read the logs); default silent unless HERALD_TEST_LOG is set. */
+  log?: Logger;
 }
 
 export async function startTestHerald(options: TestHeraldOptions = {}): Promise<TestHerald> {
@@ -89,7 +91,7 @@ export async function startTestHerald(options: TestHeraldOptions = {}): Promise<
     http: options.http ?? true,
     workers: options.workers ?? true,
     database,
-    log: pino({ level: process.env.HERALD_TEST_LOG ?? 'silent' }),
+    log: options.log ?? pino({ level: process.env.HERALD_TEST_LOG ?? 'silent' }),
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   return {
