@@ -1,10 +1,17 @@
 // Files Herald keeps in its data dir: the signing secret and the first admin token, created once, private to the owner.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+/**
+ * The data dir holds subscriber data (PGlite files, captured .eml, Redis' append-only file) and secrets: 0700 even
+ * when it already existed, and (through the umask, which PGlite and redis-server inherit) every file in it 0600,
+ * whatever umask Herald was started with.
+ */
 export function ensureDataDir(dataDir: string): void {
+  process.umask(0o077);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
 }
 
 /** HERALD_SECRET when configured; otherwise one generated on first start and kept in the data dir. */

@@ -25,6 +25,8 @@ interface ImportRow {
 }
 
 const CHUNK = 1000;
+/** The longest record (and so field) read: a real subscriber row is a few hundred bytes; a 700 MB field is an attack. */
+export const MAX_CSV_RECORD_CHARS = 64 * 1024;
 /** Errors are reported individually up to this many; beyond that only counted, so a garbage file stays cheap. */
 const MAX_REPORTED_ERRORS = 1000;
 
@@ -83,7 +85,7 @@ export async function importSubscribersCsv(
   const report: ImportReport = { imported: 0, updated: 0, skipped: 0, errors: [] };
   const parser = input.pipe(
     parse({ columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), bom: true, trim: true,
-      skip_empty_lines: true, relax_column_count: true, info: true }),
+      skip_empty_lines: true, relax_column_count: true, info: true, max_record_size: MAX_CSV_RECORD_CHARS }),
   );
   const addError = (line: number, reason: string) => {
     if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push({ line, reason });
@@ -125,6 +127,9 @@ export async function importSubscribersCsv(
     if (error instanceof CsvHeaderError) throw error;
     const line = (error as { lines?: number }).lines;
     if (!(error as { code?: string }).code?.startsWith('CSV_')) throw error;
+    // The rows before the bad one are kept; the rest of the upload is read and dropped, never buffered.
+    input.unpipe(parser);
+    input.resume();
     await flush();
     report.errors.push({ line: line ?? 0, reason: `unreadable CSV: ${(error as Error).message}` });
     return report;

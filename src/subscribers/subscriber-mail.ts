@@ -104,5 +104,6 @@ export async function composeSubscriberMail(
   });
   const text = [notice.heading, '', notice.intro, '', `${notice.actionLabel}: ${notice.actionUrl}`, '', notice.outro, '', '--',
     list, settings.postalAddress].join('\n');
-  return { to, toName: subscriber.name, subject: notice.subject, text, html };
+  // No display name: it was typed on a public form by whoever asked, and would arrive from the list's own address.
+  return { to, toName: null, subject: notice.subject, text, html };
 }

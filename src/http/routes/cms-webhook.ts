@@ -12,7 +12,10 @@ import { HttpError, parseInput } from '../errors.js';
  * Accepted signature headers, all hex HMAC-SHA256: `X-Herald-Signature` and `X-Hub-Signature-256`
  * (`sha256=<hex>` of the body), and Ghost's own `X-Ghost-Signature` (`sha256=<hex>, t=<ms>`, of body + t).
  */
-export function verifyCmsSignature(raw: Buffer, headers: FastifyRequest['headers'], secret: string): boolean {
+/** A signature whose timestamp is further off than this is a replay (or a badly wrong clock). */
+const MAX_SIGNATURE_AGE_MS = 5 * 60_000;
+
+export function verifyCmsSignature(raw: Buffer, headers: FastifyRequest['headers'], secret: string, now = Date.now()): boolean {
   const header = (name: string) => {
     const value = headers[name];
     return Array.isArray(value) ? value[0] : value;
@@ -29,7 +32,7 @@ export function verifyCmsSignature(raw: Buffer, headers: FastifyRequest['headers
   const plain = header('x-herald-signature') ?? header('x-hub-signature-256');
   if (plain !== undefined) return matches(plain, sign(raw));
   const ghost = /^sha256=([0-9a-f]{64}),\s*t=(\d+)$/i.exec(header('x-ghost-signature')?.trim() ?? '');
-  return !!ghost && matches(ghost[1], sign(raw, ghost[2]));
+  return !!ghost && Math.abs(now - Number(ghost[2])) <= MAX_SIGNATURE_AGE_MS && matches(ghost[1], sign(raw, ghost[2]));
 }
 
 export function cmsWebhookRoutes(ctx: HeraldContext) {

@@ -12,7 +12,8 @@ const resolution = z.object({
   /** `sent`: it did arrive (optionally with the post's id or URL); `failed`: it did not, and will not be repeated. */
   status: z.enum(['sent', 'failed']),
   note: z.string().trim().max(500).optional(),
-  remoteUrl: z.string().trim().url().max(2048).optional(),
+  // Shown as a link in the dashboard: http(s) only, never javascript: or data:.
+  remoteUrl: z.string().trim().url().max(2048).refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL').optional(),
 });
 
 export function deliveryRoutes(app: FastifyInstance, ctx: HeraldContext) {

@@ -152,7 +152,7 @@ describe('feeds', () => {
   it('are not followed when they redirect into the internal network', async () => {
     const feed = await eventually(async () => {
       const row = await herald.ctx.db.selectFrom('feeds').selectAll().where('url', '=', `${internal.origin}/feed-redirect`).executeTakeFirst();
-      return row?.lastError && row;
+      return row?.lastError ? row : undefined;
     }, 30_000, 'the feed polled');
     expect(feed.lastError).toMatch(/127\.0\.0\.1 .*loopback/);
     expect(feed.firstPolledAt).toBeNull();

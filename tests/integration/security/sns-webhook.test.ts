@@ -71,7 +71,7 @@ describe('POST /webhooks/ses', () => {
     });
     const response = await post(herald, old);
     expect(response.status).toBe(403);
-    expect((await response.json()).error).toMatch(/more than an hour old/);
+    expect(((await response.json()) as { error: string }).error).toMatch(/more than an hour old/);
     expect((await row(herald, id)).status).toBe('confirmed');
   });
 
@@ -83,7 +83,7 @@ describe('POST /webhooks/ses', () => {
     });
     const response = await post(herald, forged);
     expect(response.status).toBe(403);
-    expect((await response.json()).error).toMatch(/not issued to Amazon SNS/);
+    expect(((await response.json()) as { error: string }).error).toMatch(/not issued to Amazon SNS/);
     expect((await row(herald, id)).status).toBe('confirmed');
   });
 });

@@ -12,9 +12,22 @@ import { sameSecret, type SessionStore } from '../sessions.js';
 /** A signed random value in a cookie and the form: the sign-in form itself cannot be posted from elsewhere. */
 const LOGIN_COOKIE = 'herald_login';
 
-/** Only a path on this site: `next` must never send anyone elsewhere. */
+/**
+ * Only a path on this site: `next` must never send anyone elsewhere. Browsers drop tabs and newlines from a URL and
+ * read `\` as `/`, so `/\t/evil.example` or `/\evil.example` would leave the site: anything but a plain relative
+ * path lands on the dashboard home.
+ */
 export function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/(?![/\\])/.test(next) && !next.startsWith('/login') ? next : '/';
+  if (typeof next !== 'string' || next.length > 2000 || !next.startsWith('/') || /[\u0000-\u0020\u007f\\]/.test(next)) return '/';
+  const base = 'http://herald.invalid';
+  let url: URL;
+  try {
+    url = new URL(next, base);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== base || next.startsWith('//') || url.pathname.startsWith('/login')) return '/';
+  return `${url.pathname}${url.search}${url.hash}`;
 }
 
 function loginPage(request: FastifyRequest, reply: FastifyReply, status: number, error?: string) {
