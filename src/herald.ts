@@ -10,7 +10,7 @@ import { createMetrics } from './http/metrics.js';
 import { outboundFetcher } from './net/outbound-fetch.js';
 import { createQueues } from './queue/queues.js';
 import { bootstrapAdminToken } from './runtime/bootstrap-admin.js';
-import { ensureDataDir, loadOrCreateSecret } from './runtime/data-dir.js';
+import { ensureDataDir, loadOrCreateSecret, restrictTree } from './runtime/data-dir.js';
 import { createLogger } from './runtime/logger.js';
 import { startRedis } from './runtime/redis.js';
 import { SocialAccounts } from './social/social-accounts.js';
@@ -61,6 +61,7 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
       options.database ??
       (await openDatabase({ url: config.DATABASE_URL, dataDir: pgliteDataDir(config.HERALD_DATA_DIR) }));
     if (!options.database) closers.push(() => database.db.destroy());
+    if (!options.database && !config.DATABASE_URL) restrictTree(pgliteDataDir(config.HERALD_DATA_DIR));
     if (options.workers && !options.http && !database.shareable) {
       throw new SingleProcessDatabaseError(
         'herald worker needs DATABASE_URL: the embedded PGlite database lives inside one process ' +

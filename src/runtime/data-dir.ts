@@ -1,6 +1,6 @@
 // Files Herald keeps in its data dir: the signing secret and the first admin token, created once, private to the owner.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -12,6 +12,20 @@ export function ensureDataDir(dataDir: string): void {
   process.umask(0o077);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   chmodSync(dataDir, 0o700);
+}
+
+/**
+ * Files another program wrote with its own modes (PGlite unpacks its initial database 0666, whatever the umask):
+ * directories 0700, files 0600.
+ */
+export function restrictTree(dir: string): void {
+  if (!existsSync(dir)) return;
+  chmodSync(dir, 0o700);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) restrictTree(full);
+    else if (entry.isFile()) chmodSync(full, 0o600);
+  }
 }
 
 /** HERALD_SECRET when configured; otherwise one generated on first start and kept in the data dir. */

@@ -26,7 +26,15 @@ export function safeNext(next: unknown): string {
   } catch {
     return '/';
   }
-  if (url.origin !== base || next.startsWith('//') || url.pathname.startsWith('/login')) return '/';
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(url.pathname);
+  } catch {
+    return '/';
+  }
+  // Encoded forms of the same tricks (`/%09/evil.example`, `/%5Cevil.example`) are refused too.
+  if (url.origin !== base || next.startsWith('//') || /[\u0000-\u0020\u007f\\]/.test(decoded) || decoded.startsWith('//')) return '/';
+  if (url.pathname.startsWith('/login')) return '/';
   return `${url.pathname}${url.search}${url.hash}`;
 }
 
