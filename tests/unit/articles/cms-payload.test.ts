@@ -42,13 +42,13 @@ describe('verifyCmsSignature', () => {
   it('accepts sha256=<hex> of the body in X-Herald-Signature or X-Hub-Signature-256, and Ghost’s body+t form', () => {
     expect(verifyCmsSignature(body, { 'x-herald-signature': `sha256=${hex(body)}` }, secret)).toBe(true);
     expect(verifyCmsSignature(body, { 'x-hub-signature-256': hex(body).toUpperCase() }, secret)).toBe(true);
-    expect(verifyCmsSignature(body, { 'x-ghost-signature': `sha256=${hex('{"a":1}123')}, t=123` }, secret)).toBe(true);
+    expect(verifyCmsSignature(body, { 'x-ghost-signature': `sha256=${hex('{"a":1}123')}, t=123` }, secret, 123)).toBe(true);
   });
 
   it('refuses a wrong, malformed or missing signature', () => {
     expect(verifyCmsSignature(body, { 'x-herald-signature': `sha256=${hex('{"a":2}')}` }, secret)).toBe(false);
     expect(verifyCmsSignature(body, { 'x-herald-signature': 'sha256=abc' }, secret)).toBe(false);
-    expect(verifyCmsSignature(body, { 'x-ghost-signature': `sha256=${hex(body)}, t=123` }, secret)).toBe(false);
+    expect(verifyCmsSignature(body, { 'x-ghost-signature': `sha256=${hex(body)}, t=123` }, secret, 123)).toBe(false);
     expect(verifyCmsSignature(body, {}, secret)).toBe(false);
   });
 });
