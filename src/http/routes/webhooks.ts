@@ -65,7 +65,12 @@ export function webhookRoutes(app: FastifyInstance, ctx: HeraldContext) {
       throw new HttpError(403, 'this SNS message is more than an hour old (or from the future)');
     }
     if (message.Type === 'SubscriptionConfirmation') {
-      await verifier.confirmSubscription(message);
+      try {
+        await verifier.confirmSubscription(message);
+      } catch (error) {
+        log.warn({ event: 'webhook.ses.subscribe_failed', reason: (error as Error).message }, 'could not confirm the SNS subscription');
+        throw error instanceof SnsVerificationError ? new HttpError(403, error.message) : new HttpError(502, 'the SubscribeURL could not be visited; SNS will retry');
+      }
       log.info({ event: 'webhook.ses.subscribed', topicArn: message.TopicArn }, 'confirmed the SNS subscription');
       return { status: 'subscribed' };
     }
