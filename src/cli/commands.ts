@@ -5,6 +5,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ApiClient } from './api-client.js';
 import { CliError } from './api-client.js';
+import { isFinal } from '../dispatch/lifecycle.js';
 import { createProgress } from './progress.js';
 
 interface DispatchView {
@@ -15,7 +16,6 @@ interface DispatchView {
   progress: { channel: string; total: number; counts: Record<string, number> }[];
 }
 
-const FINAL_DISPATCH = new Set(['completed', 'cancelled', 'failed']);
 const UNFINISHED_DELIVERY = new Set(['pending', 'sending']);
 
 export async function publishFile(api: ApiClient, file: string, options: { wait: boolean; out: NodeJS.WritableStream }) {
@@ -49,7 +49,7 @@ export async function watchDispatch(api: ApiClient, dispatchId: number, out: Nod
       0,
     );
     progress.update(done, total, view.status);
-    if (FINAL_DISPATCH.has(view.status)) break;
+    if (isFinal(view.status)) break;
     await new Promise((r) => setTimeout(r, 500));
   }
   progress.stop();
@@ -59,6 +59,8 @@ export async function watchDispatch(api: ApiClient, dispatchId: number, out: Nod
   }
   out.write(`Dispatch ${dispatchId} ${view.status}${view.error ? `: ${view.error}` : ''}.\n`);
   if (view.status === 'failed') throw new CliError(`dispatch ${dispatchId} failed`);
+  // Finished, but not every reader got it: say so in the exit code too, so a script notices.
+  if (view.status === 'completed_with_failures') throw new CliError(`dispatch ${dispatchId} completed with failures`);
 }
 
 export async function importCsv(api: ApiClient, file: string, out: NodeJS.WritableStream) {

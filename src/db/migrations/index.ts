@@ -4,10 +4,12 @@ import * as initial from './0001_initial.js';
 import * as subscribers from './0002_subscribers.js';
 import * as dispatchControl from './0003_dispatch_control.js';
 import * as installation from './0004_installation.js';
+import * as failureModel from './0005_failure_model.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_subscribers': subscribers,
   '0003_dispatch_control': dispatchControl,
   '0004_installation': installation,
+  '0005_failure_model': failureModel,
 };
