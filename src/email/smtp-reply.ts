@@ -25,6 +25,9 @@ const ENHANCED = /^\s*\d{3}[ -]([245])\.(\d{1,3})\.(\d{1,3})\b/;
 const NO_SUCH_USER =
   /no such (user|mailbox|recipient|address|account)|user unknown|unknown (user|recipient|mailbox|address)|(user|mailbox|recipient|address|account) (does not|doesn't|not) exist|(user|mailbox|recipient) not found|doesn't have an? [\w.-]+ account|not a valid (mailbox|recipient|address)|invalid (mailbox|recipient)/i;
 
+/** "The mailbox is full", when a 5xx reply says so without 5.2.2 (Yahoo's "554 ... This account is over quota"). */
+const MAILBOX_FULL = /over ?quota|quota exceeded|mailbox (is )?full|out of storage|insufficient storage/i;
+
 /** "Slow down", as servers word it; only read on 4xx replies that are not about one mailbox. */
 const SLOW_DOWN = /rate.?limit|too many|too fast|slow down|throttl|unexpected volume|server busy|try again later/i;
 
@@ -75,6 +78,7 @@ function fromEnhanced(code: number, klass: number, subject: number, detail: numb
 function fromBasic(code: number, text: string): ReplyVerdict {
   if (code >= 400 && code < 500) return code === 421 || SLOW_DOWN.test(text) ? 'throttled' : 'soft';
   if ([550, 551, 552, 553, 554].includes(code) && NO_SUCH_USER.test(text)) return 'hard';
+  if (MAILBOX_FULL.test(text)) return 'soft';
   // 552 without more: "exceeded storage allocation" (RFC 5321), the mailbox is full.
   if (code === 552) return 'soft';
   // Any other 5xx without words for a missing mailbox: a refusal, and no reason to blame the reader.
