@@ -83,7 +83,7 @@ const schema = z.object({
    * before DATA); only then does it fail, with the last reason. Attempts are not counted: a relay down for several
    * minutes delays the send and fails nobody. (SMTP_MAX_ATTEMPTS is gone: a count fails readers for a short outage.)
    */
-  SMTP_RETRY_WINDOW_MINUTES: positiveInt(60),
+  SMTP_RETRY_WINDOW_MINUTES: z.coerce.number().positive().default(60),
   /** First wait before a batch retries its deferred emails; doubles each time up to SMTP_RETRY_BACKOFF_MAX_MS. */
   SMTP_RETRY_BACKOFF_MS: positiveInt(2000),
   SMTP_RETRY_BACKOFF_MAX_MS: positiveInt(5 * 60_000),
