@@ -13,6 +13,8 @@ interface DispatchView {
   status: string;
   scheduledAt: string | null;
   error: string | null;
+  /** Set when the reputation guard paused the dispatch. */
+  pauseReason?: string | null;
   progress: { channel: string; total: number; counts: Record<string, number> }[];
 }
 
@@ -50,6 +52,8 @@ export async function watchDispatch(api: ApiClient, dispatchId: number, out: Nod
     );
     progress.update(done, total, view.status);
     if (isFinal(view.status)) break;
+    // Paused by the reputation guard: nothing moves until an editor decides, so stop watching and say why.
+    if (view.status === 'paused' && view.pauseReason) break;
     await new Promise((r) => setTimeout(r, 500));
   }
   progress.stop();
@@ -57,7 +61,9 @@ export async function watchDispatch(api: ApiClient, dispatchId: number, out: Nod
     const counts = Object.entries(channel.counts).map(([s, n]) => `${n} ${s}`).join(', ');
     out.write(`  ${channel.channel}: ${counts}\n`);
   }
-  out.write(`Dispatch ${dispatchId} ${view.status}${view.error ? `: ${view.error}` : ''}.\n`);
+  const why = view.error ?? view.pauseReason;
+  out.write(`Dispatch ${dispatchId} ${view.status.replace(/_/g, ' ')}${why ? `: ${why}` : ''}.\n`);
+  if (view.status === 'paused') throw new CliError(`dispatch ${dispatchId} paused itself; resume or cancel it`);
   if (view.status === 'failed') throw new CliError(`dispatch ${dispatchId} failed`);
   // Finished, but not every reader got it: say so in the exit code too, so a script notices.
   if (view.status === 'completed_with_failures') throw new CliError(`dispatch ${dispatchId} completed with failures`);

@@ -59,12 +59,12 @@ export function dispatchPages(app: FastifyInstance, ctx: HeraldContext) {
       ${form('reschedule', 'Reschedule', 'scheduled pending held', html`<fieldset><legend>Reschedule</legend>
         <div class="field"><label for="r-at">New date and time</label><input id="r-at" name="at" type="datetime-local" step="1" required></div>
         <div class="field"><label for="r-tz">Time zone</label><select id="r-tz" name="timezone" data-timezone>${timeZoneOptions(dispatch.timezone ?? 'UTC')}</select></div></fieldset>`)}
-      <p class="muted small" data-when="completed cancelled failed"${isFinal(live.status) ? '' : html` hidden`}>This dispatch is finished; nothing more can change.</p>
+      <p class="muted small" data-when="completed completed_with_failures cancelled failed"${isFinal(live.status) ? '' : html` hidden`}>This dispatch is finished; nothing more can change.</p>
     </section>
     <section class="card" aria-labelledby="edition-heading">
       <h2 id="edition-heading">Edition</h2>
       <p><a class="button secondary" href="/dispatches/${id}/preview">Preview edition and posts</a></p>
-      ${form('test-send', 'Send test', 'scheduled pending held running paused completed cancelled failed', html`<div class="field"><label for="t-email">Send a test to</label>
+      ${form('test-send', 'Send test', 'scheduled pending held running paused completed completed_with_failures cancelled failed', html`<div class="field"><label for="t-email">Send a test to</label>
         <input id="t-email" name="email" type="email" autocomplete="email" required value="${request.editor?.name.includes('@') ? request.editor.name : ''}"></div>`)}
     </section>
     <section class="card" aria-labelledby="posts-heading">
