@@ -59,12 +59,22 @@ interface ClaimedDelivery {
   name: string | null;
 }
 
+/**
+ * How long a run that has nothing left to claim waits for its last messages before it lets them finish on their
+ * own (a server silent after DATA holds a message until SMTP_SOCKET_TIMEOUT_MS): the job then frees its worker slot
+ * for other batches and looks again every STRAGGLER_RECHECK_MS.
+ */
+const STRAGGLER_GRACE_MS = 5000;
+const STRAGGLER_RECHECK_MS = 2000;
+
 /** Why a run stops claiming before the batch is through. */
 type Halt = { kind: 'throttled'; resetAt: Date } | { kind: 'unreachable'; reason: string } | { kind: 'stopped'; status: string };
 
 export class BatchSender {
   private readonly outcomes: DeliveryOutcomes;
   private readonly guard: ReputationGuard;
+  /** Messages of this process still in flight after their run returned (stragglers), by delivery id → batch key. */
+  private readonly stragglers = new Map<number, string>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -84,6 +94,7 @@ export class BatchSender {
       .where('batchNo', '=', batchNo)
       .where('status', '=', 'pending')
       .execute();
+    const batchKey = `${dispatchId}/${batchNo}`;
     await this.settleInterrupted(dispatchId, batchNo);
     const edition = await message();
     const totals = { sent: 0, failed: 0, blocked: 0, skipped: 0 };
@@ -93,6 +104,7 @@ export class BatchSender {
     let settled: DeliveryResult[] = [];
     let halt: Halt | undefined;
     let exhausted = false;
+    let detached = false;
     // Top the window up once half of it is free: one claim statement per half-window, not per message.
     const { chunkSize } = this.options;
     const refillAt = Math.max(1, Math.ceil(chunkSize / 2));
@@ -117,10 +129,17 @@ export class BatchSender {
     };
 
     const start = (r: ClaimedDelivery) => {
-      const done = this.deliver(edition, r).then((result) => {
+      const done = this.deliver(edition, r).then(async (result) => {
         inFlight.delete(r.id);
-        settled.push(result.result);
-        if (!halt && result.halt) halt = result.halt;
+        if (!detached) {
+          settled.push(result.result);
+          if (!halt && result.halt) halt = result.halt;
+          return;
+        }
+        // A straggler whose run has returned: it records its own outcome; the batch's next run finds it settled.
+        await this.outcomes.record([result.result]).catch((error) =>
+          this.log.error({ event: 'email.straggler_record_failed', deliveryId: r.id, err: error }, 'could not record a late outcome'));
+        this.stragglers.delete(r.id);
       });
       inFlight.set(r.id, done);
     };
@@ -141,9 +160,23 @@ export class BatchSender {
         }
       }
       if (inFlight.size === 0) break;
+      if (exhausted && !halt) {
+        // Only the last messages are left: give them a moment, then let them finish without holding this job.
+        const grace = new Promise<'grace'>((resolve) => setTimeout(() => resolve('grace'), STRAGGLER_GRACE_MS).unref());
+        if ((await Promise.race([Promise.all(inFlight.values()), grace])) === 'grace' && inFlight.size > 0) {
+          detached = true;
+          for (const id of inFlight.keys()) this.stragglers.set(id, batchKey);
+          break;
+        }
+        continue;
+      }
       await Promise.race(inFlight.values());
     }
     await flush();
+    if (detached || [...this.stragglers.values()].includes(batchKey)) {
+      this.log.info({ event: 'email.batch_stragglers', dispatchId, batchNo }, 'last messages still unanswered; the batch looks again shortly');
+      return { kind: 'retry', sent: totals.sent, deferred: 0, delayMs: STRAGGLER_RECHECK_MS, reason: 'messages still in flight' };
+    }
 
     if (halt?.kind === 'stopped') return halt;
     if (halt?.kind === 'throttled') return halt;
@@ -201,6 +234,8 @@ export class BatchSender {
       .where('dispatchId', '=', dispatchId)
       .where('batchNo', '=', batchNo)
       .where('status', '=', 'sending')
+      // This process' own stragglers are not interrupted: they are still in flight and will record themselves.
+      .$if(this.stragglers.size > 0, (q) => q.where('id', 'not in', [...this.stragglers.keys()]))
       .returning('id')
       .execute();
     if (rows.length === 0) return;
