@@ -8,7 +8,7 @@ import { dispatchProgress } from './dispatch-repository.js';
 /** The rate is measured over the last this-many milliseconds of sending. */
 const RATE_WINDOW_MS = 15_000;
 /** What counts as work done for the rate (a cancelled delivery is not). */
-const FINISHED: DeliveryStatus[] = ['sent', 'failed', 'skipped', 'uncertain', 'preview'];
+const FINISHED: DeliveryStatus[] = ['sent', 'failed', 'blocked', 'skipped', 'uncertain', 'preview'];
 
 export interface LiveChannel {
   channel: string;
