@@ -1,15 +1,16 @@
 // Runs a dispatch's `start` job: the start gate decides against the row (early → wait, late → held, due → claimed)
 // before startDispatch sets the channels going.
-import { DelayedError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { HeraldContext } from '../src/context.js';
 import { claimDueDispatch } from '../src/dispatch/start-gate.js';
+import { settleJob } from '../src/queue/job-outcome.js';
 
 export async function runDispatchStartJob<T>(
   ctx: HeraldContext,
   job: Job<{ dispatchId: number }>,
   token: string | undefined,
   start: () => Promise<T>,
-): Promise<T | 'held'> {
+): Promise<unknown> {
   const { dispatchId } = job.data;
   const gate = await claimDueDispatch(ctx.db, dispatchId, {
     now: new Date(),
@@ -19,8 +20,7 @@ export async function runDispatchStartJob<T>(
     case 'early':
       // The row was moved later and this job was not: it waits for the row's time (DelayedError spends no attempt).
       ctx.log.info({ event: 'dispatch.start_early', dispatchId, at: gate.at }, 'start job fired before the dispatch is due; waiting');
-      await job.moveToDelayed(gate.at.getTime(), token);
-      throw new DelayedError();
+      return settleJob(job, token, { action: 'wait', at: gate.at.getTime() });
     case 'held':
       ctx.log.warn({ event: 'dispatch.held', dispatchId, dueAt: gate.dueAt, lateMinutes: gate.lateMinutes },
         'dispatch is later than HERALD_MAX_LATENESS_MINUTES; held for an editor');

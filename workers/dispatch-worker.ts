@@ -25,10 +25,17 @@ export function startDispatchWorker(
     const { dispatchId } = job.data;
     switch (job.name) {
       case 'start':
-        return runDispatchStartJob(ctx, job, token, () => startDispatch(ctx, dispatchId, { flows, startSocial: deps.startSocial }));
+        return runDispatchStartJob(ctx, job, token, async () => {
+          const started = await startDispatch(ctx, dispatchId, { flows, startSocial: deps.startSocial });
+          // A dispatch with nothing to send (every social channel in preview mode) is finished right away.
+          await completeDispatchIfDone(ctx.db, dispatchId);
+          return started;
+        });
+      case 'complete':
+        return (await completeDispatchIfDone(ctx.db, dispatchId)) ?? 'not finished';
       case TEST_SEND_JOB:
         if (!testSender) throw new Error('this worker has no SMTP transport for test sends');
-        return runTestSendJob(ctx, testSender, deps.editionSettings, job as unknown as Job<TestSendJob>);
+        return runTestSendJob(ctx, testSender, deps.editionSettings, job as unknown as Job<TestSendJob>, token);
       case 'render':
         await renderAndStoreEdition(ctx.db, dispatchId, deps.editionSettings);
         return 'rendered';

@@ -1,11 +1,13 @@
-// Worker for the email-batch queue: hands each batch to the BatchSender and maps its outcome onto BullMQ.
-import { DelayedError, RateLimitError, Worker, type Job } from 'bullmq';
+// Worker for the email-batch queue: hands each batch to the BatchSender, completes the dispatch after its last
+// batch, and maps the batch's outcome onto BullMQ (src/queue/job-outcome.ts).
+import { Worker, type Job } from 'bullmq';
 import type { HeraldContext } from '../src/context.js';
 import { completeDispatchIfDone } from '../src/dispatch/complete-dispatch.js';
-import type { BatchSender } from '../src/email/batch-sender.js';
+import type { BatchOutcome, BatchSender } from '../src/email/batch-sender.js';
 import type { EditionMessages } from '../src/email/edition-service.js';
 import type { MailTransport } from '../src/email/mail-transport.js';
 import { TransactionalSender } from '../src/email/transactional-sender.js';
+import { complete, isFinalFailure, settleJob, type JobOutcome } from '../src/queue/job-outcome.js';
 import { SUBSCRIBER_MAIL_JOB, type SubscriberMailJob } from '../src/subscribers/subscriber-mail.js';
 import { QUEUE_NAMES } from '../src/queue/queues.js';
 import { runSubscriberMailJob } from './subscriber-mail-job.js';
@@ -22,40 +24,43 @@ export function startEmailBatchWorker(
   // Confirmation mails share the queue and the process' one SMTP pool with editions.
   const transactional = new TransactionalSender(deps.transport, ctx.config.MAIL_FROM);
 
-  const processor = async (job: Job<{ dispatchId: number; batchNo: number }>, token?: string) => {
-    if (job.name === SUBSCRIBER_MAIL_JOB) return runSubscriberMailJob(ctx, transactional, job as unknown as Job<SubscriberMailJob>);
+  const toJobOutcome = async (job: Job<{ dispatchId: number; batchNo: number }>, outcome: BatchOutcome): Promise<JobOutcome> => {
     const { dispatchId, batchNo } = job.data;
-    const outcome = await deps.sender.send(dispatchId, batchNo, () => deps.editions.get(dispatchId));
     switch (outcome.kind) {
       case 'done':
         ctx.metrics.deliveries.inc({ channel: 'email', status: 'sent' }, outcome.sent);
         ctx.metrics.deliveries.inc({ channel: 'email', status: 'failed' }, outcome.failed);
+        ctx.metrics.deliveries.inc({ channel: 'email', status: 'blocked' }, outcome.blocked);
         await completeDispatchIfDone(ctx.db, dispatchId);
-        return outcome;
+        return complete(outcome);
       case 'retry':
-        // BullMQ retries the batch with exponential backoff; only the deferred deliveries are still pending.
-        throw new Error(`${outcome.deferred} deliveries deferred after a temporary failure`);
+        // Bounded by each delivery's retry window, not by the job's attempts: the wait spends none.
+        log.warn({ event: 'email.batch_retry', dispatchId, batchNo, deferred: outcome.deferred, delayMs: outcome.delayMs,
+          reason: outcome.reason }, 'temporary SMTP failure; the batch retries later');
+        return { action: 'retry', reason: outcome.reason, delayMs: outcome.delayMs };
       case 'throttled': {
-        // The server said "slow down": the whole queue waits, and this job goes back without spending an attempt.
         const waitMs = Math.max(1000, outcome.resetAt.getTime() - Date.now());
         log.warn({ event: 'email.throttled', dispatchId, batchNo, waitMs }, 'SMTP server is throttling; pausing the queue');
-        await ctx.queues.emailBatch.rateLimit(waitMs);
-        throw new RateLimitError();
+        return { action: 'rate_limit', queue: ctx.queues.emailBatch, waitMs };
       }
       case 'stopped':
-        if (outcome.status === 'paused') {
-          await job.moveToDelayed(Date.now() + PAUSED_RECHECK_MS, token);
-          throw new DelayedError();
-        }
+        if (outcome.status === 'paused') return { action: 'wait', at: Date.now() + PAUSED_RECHECK_MS };
         await deps.sender.closeBatch(dispatchId, batchNo);
-        return outcome;
+        return complete(outcome);
     }
+  };
+
+  const processor = async (job: Job<{ dispatchId: number; batchNo: number }>, token?: string) => {
+    if (job.name === SUBSCRIBER_MAIL_JOB) return runSubscriberMailJob(ctx, transactional, job as unknown as Job<SubscriberMailJob>, token);
+    const { dispatchId, batchNo } = job.data;
+    const outcome = await deps.sender.send(dispatchId, batchNo, () => deps.editions.get(dispatchId));
+    return settleJob(job, token, await toJobOutcome(job, outcome));
   };
 
   const worker = new Worker(QUEUE_NAMES.emailBatch, processor, workerOptions(ctx, 2));
   worker.on('failed', async (job, error) => {
     if (!job || job.name === SUBSCRIBER_MAIL_JOB) return; // logged by runSubscriberMailJob
-    const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1);
+    const exhausted = isFinalFailure(job, error);
     log.warn({ event: 'email.batch_failed', ...job.data, attempt: job.attemptsMade, exhausted, err: error }, 'email batch failed');
     if (exhausted) {
       await deps.sender.giveUp(job.data.dispatchId, job.data.batchNo, error.message).catch(() => {});

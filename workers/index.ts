@@ -30,6 +30,12 @@ export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> 
     url: smtpUrl,
     poolSize: config.SMTP_POOL_SIZE,
     ratePerSecond: config.SMTP_RATE_PER_SECOND,
+    throttleWaitMs: config.SMTP_THROTTLE_WAIT_MS,
+    timeouts: {
+      connectionMs: config.SMTP_CONNECTION_TIMEOUT_MS,
+      greetingMs: config.SMTP_GREETING_TIMEOUT_MS,
+      socketMs: config.SMTP_SOCKET_TIMEOUT_MS,
+    },
     dkim: config.DKIM_DOMAIN
       ? { domainName: config.DKIM_DOMAIN, keySelector: config.DKIM_SELECTOR!, privateKey: config.DKIM_PRIVATE_KEY! }
       : undefined,
@@ -40,9 +46,19 @@ export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> 
     transport,
     {
       chunkSize: config.EMAIL_SEND_CHUNK ?? config.SMTP_POOL_SIZE * 4,
-      maxAttempts: config.SMTP_MAX_ATTEMPTS,
       uncertainPolicy: config.UNCERTAIN_DELIVERY_POLICY,
       throttleWaitMs: config.SMTP_THROTTLE_WAIT_MS,
+      retry: {
+        windowMs: config.SMTP_RETRY_WINDOW_MINUTES * 60_000,
+        backoffMs: config.SMTP_RETRY_BACKOFF_MS,
+        backoffMaxMs: config.SMTP_RETRY_BACKOFF_MAX_MS,
+      },
+      softBounceLimit: config.SOFT_BOUNCE_LIMIT,
+      reputation: {
+        earlyAttempts: config.REPUTATION_EARLY_ATTEMPTS,
+        earlyPercent: config.REPUTATION_EARLY_PERCENT,
+        percent: config.REPUTATION_PERCENT,
+      },
     },
     ctx.log.child({ component: 'batch-sender' }),
   );

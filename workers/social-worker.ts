@@ -1,7 +1,10 @@
-// Worker for the social queue: hands each delivery to the SocialPoster and maps its outcome onto BullMQ.
-import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+// Worker for the social queue: hands each delivery to the SocialPoster, completes the dispatch when that was its
+// last open delivery, and maps the outcome onto BullMQ (src/queue/job-outcome.ts).
+import { Worker, type Job } from 'bullmq';
 import type { HeraldContext } from '../src/context.js';
-import type { SocialPoster } from '../src/social/post-delivery.js';
+import { completeDispatchIfDone } from '../src/dispatch/complete-dispatch.js';
+import { complete, isFinalFailure, settleJob, type JobOutcome } from '../src/queue/job-outcome.js';
+import type { PostOutcome, SocialPoster } from '../src/social/post-delivery.js';
 import type { NetworkRateGate } from '../src/social/rate-gate.js';
 import type { SocialJobData } from '../src/social/start-social.js';
 import { QUEUE_NAMES } from '../src/queue/queues.js';
@@ -16,43 +19,46 @@ export function startSocialWorker(ctx: HeraldContext, deps: { poster: SocialPost
     log.info({ event: 'social.preview_mode', network, missing }, `${network}: preview mode, posts are composed but not sent`);
   }
 
-  // Waiting (rate limit, pause) moves the job to the delayed set: DelayedError spends no attempt.
-  const waitUntil = async (job: Job, token: string | undefined, at: number): Promise<never> => {
-    await job.moveToDelayed(at, token);
-    throw new DelayedError();
+  const toJobOutcome = async (job: Job<SocialJobData>, outcome: PostOutcome): Promise<JobOutcome> => {
+    switch (outcome.kind) {
+      case 'done':
+      case 'sent':
+      case 'uncertain':
+        await completeDispatchIfDone(ctx.db, job.data.dispatchId);
+        return complete(outcome);
+      case 'failed':
+        await completeDispatchIfDone(ctx.db, job.data.dispatchId);
+        return { action: 'fail', reason: outcome.reason };
+      case 'retry':
+        return { action: 'retry', reason: outcome.reason }; // BullMQ's exponential backoff, one attempt spent
+      case 'rate_limited':
+        await deps.gate.hold(job.data.network, outcome.resetAt);
+        return { action: 'wait', at: outcome.resetAt.getTime() };
+      case 'paused':
+        return { action: 'wait', at: Date.now() + PAUSED_RECHECK_MS };
+    }
   };
 
   const processor = async (job: Job<SocialJobData>, token?: string) => {
     const { deliveryId, network } = job.data;
     const heldMs = await deps.gate.remainingMs(network);
-    if (heldMs > 0) return waitUntil(job, token, Date.now() + heldMs);
+    if (heldMs > 0) return settleJob(job, token, { action: 'wait', at: Date.now() + heldMs });
 
     const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const outcome = await deps.poster.post(deliveryId, { finalAttempt });
-    switch (outcome.kind) {
-      case 'done':
-      case 'sent':
-      case 'uncertain':
-        return outcome;
-      case 'failed':
-        throw new UnrecoverableError(outcome.reason);
-      case 'retry':
-        throw new Error(outcome.reason); // BullMQ retries with exponential backoff
-      case 'rate_limited':
-        await deps.gate.hold(network, outcome.resetAt);
-        return waitUntil(job, token, outcome.resetAt.getTime());
-      case 'paused':
-        return waitUntil(job, token, Date.now() + PAUSED_RECHECK_MS);
-    }
+    return settleJob(job, token, await toJobOutcome(job, outcome));
   };
 
   const worker = new Worker<SocialJobData>(QUEUE_NAMES.social, processor, workerOptions(ctx, 4));
   worker.on('failed', async (job, error) => {
     if (!job) return;
-    const final = error instanceof UnrecoverableError || error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+    const final = isFinalFailure(job, error);
     log.warn({ event: 'social.job_failed', ...job.data, attempt: job.attemptsMade, final, err: error }, 'social job failed');
     // Whatever ended the job (attempts used up, an unexpected error), its delivery must not stay open.
-    if (final) await deps.poster.giveUp(job.data.deliveryId, error.message).catch(() => {});
+    if (final) {
+      await deps.poster.giveUp(job.data.deliveryId, error.message).catch(() => {});
+      await completeDispatchIfDone(ctx.db, job.data.dispatchId).catch(() => {});
+    }
   });
   worker.on('error', (error) => log.warn({ event: 'worker.error', err: error }, 'social worker error'));
   return worker;

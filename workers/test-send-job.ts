@@ -2,16 +2,18 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { HeraldContext } from '../src/context.js';
 import type { EditionSettings } from '../src/email/edition-service.js';
-import { classifySmtpError } from '../src/email/smtp-failure.js';
+import { asDeliveryFailure } from '../src/email/smtp-failure.js';
 import { composeTestSend, type TestSendJob } from '../src/email/test-send.js';
 import type { TransactionalSender } from '../src/email/transactional-sender.js';
+import { outcomeOfFailure, settleJob } from '../src/queue/job-outcome.js';
 
 export async function runTestSendJob(
   ctx: HeraldContext,
   sender: TransactionalSender,
   settings: EditionSettings,
   job: Job<TestSendJob>,
-): Promise<string> {
+  token: string | undefined,
+): Promise<unknown> {
   const message = await composeTestSend(ctx.db, settings, job.data);
   if (!message) throw new UnrecoverableError(`dispatch ${job.data.dispatchId} does not exist`);
   try {
@@ -19,9 +21,9 @@ export async function runTestSendJob(
     ctx.log.info({ event: 'email.test_sent', dispatchId: job.data.dispatchId }, 'test edition sent');
     return response;
   } catch (error) {
-    const failure = classifySmtpError(error, ctx.config.SMTP_THROTTLE_WAIT_MS);
+    const failure = asDeliveryFailure(error);
     ctx.log.warn({ event: 'email.test_failed', dispatchId: job.data.dispatchId, code: failure.code }, 'test edition failed');
-    if (failure.kind === 'permanent') throw new UnrecoverableError(`${failure.code}: ${failure.response ?? failure.message}`);
-    throw failure;
+    // A throttled test send waits alone: it must not hold up the dispatch queue.
+    return settleJob(job, token, outcomeOfFailure(failure));
   }
 }

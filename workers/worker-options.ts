@@ -11,7 +11,9 @@ export function workerOptions(ctx: HeraldContext, concurrency: number): WorkerOp
     lockDuration: ctx.config.HERALD_JOB_LOCK_MS,
     stalledInterval: ctx.config.HERALD_JOB_LOCK_MS,
     maxStalledCount: 5,
-    // Rate-limit waits spend no attempt; this bounds how often one job may start at all.
-    maxStartedAttempts: 50,
+    // No `maxStartedAttempts`: a job that waits (DelayedError, RateLimitError: an outage inside its retry window, a
+    // rate-limit reset, an editor's pause, a straggler) starts again many times, and a start count must never fail
+    // a reader. Those waits are bounded by time where they are decided (SMTP_RETRY_WINDOW_MINUTES, the reset, the
+    // editor); a job that keeps *failing* is still bounded by its attempts.
   };
 }

@@ -5,6 +5,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ApiClient } from './api-client.js';
 import { CliError } from './api-client.js';
+import { isFinal } from '../dispatch/lifecycle.js';
 import { createProgress } from './progress.js';
 
 interface DispatchView {
@@ -12,10 +13,11 @@ interface DispatchView {
   status: string;
   scheduledAt: string | null;
   error: string | null;
+  /** Set when the reputation guard paused the dispatch. */
+  pauseReason?: string | null;
   progress: { channel: string; total: number; counts: Record<string, number> }[];
 }
 
-const FINAL_DISPATCH = new Set(['completed', 'cancelled', 'failed']);
 const UNFINISHED_DELIVERY = new Set(['pending', 'sending']);
 
 export async function publishFile(api: ApiClient, file: string, options: { wait: boolean; out: NodeJS.WritableStream }) {
@@ -49,7 +51,9 @@ export async function watchDispatch(api: ApiClient, dispatchId: number, out: Nod
       0,
     );
     progress.update(done, total, view.status);
-    if (FINAL_DISPATCH.has(view.status)) break;
+    if (isFinal(view.status)) break;
+    // Paused by the reputation guard: nothing moves until an editor decides, so stop watching and say why.
+    if (view.status === 'paused' && view.pauseReason) break;
     await new Promise((r) => setTimeout(r, 500));
   }
   progress.stop();
@@ -57,8 +61,12 @@ export async function watchDispatch(api: ApiClient, dispatchId: number, out: Nod
     const counts = Object.entries(channel.counts).map(([s, n]) => `${n} ${s}`).join(', ');
     out.write(`  ${channel.channel}: ${counts}\n`);
   }
-  out.write(`Dispatch ${dispatchId} ${view.status}${view.error ? `: ${view.error}` : ''}.\n`);
+  const why = view.error ?? view.pauseReason;
+  out.write(`Dispatch ${dispatchId} ${view.status.replace(/_/g, ' ')}${why ? `: ${why}` : ''}.\n`);
+  if (view.status === 'paused') throw new CliError(`dispatch ${dispatchId} paused itself; resume or cancel it`);
   if (view.status === 'failed') throw new CliError(`dispatch ${dispatchId} failed`);
+  // Finished, but not every reader got it: say so in the exit code too, so a script notices.
+  if (view.status === 'completed_with_failures') throw new CliError(`dispatch ${dispatchId} completed with failures`);
 }
 
 export async function importCsv(api: ApiClient, file: string, out: NodeJS.WritableStream) {

@@ -110,8 +110,33 @@ const schema = z.object({
    * most a crash can leave with an unknown outcome per running batch.
    */
   EMAIL_SEND_CHUNK: z.coerce.number().int().positive().optional(),
-  /** Tries per email before a temporary failure (4xx, dropped connection) counts as failed. */
-  SMTP_MAX_ATTEMPTS: positiveInt(5),
+  /**
+   * How long an email keeps being retried after its first temporary failure (4xx, connection refused, a timeout
+   * before DATA); only then does it fail, with the last reason. Attempts are not counted: a relay down for several
+   * minutes delays the send and fails nobody. (SMTP_MAX_ATTEMPTS is gone: a count fails readers for a short outage.)
+   */
+  SMTP_RETRY_WINDOW_MINUTES: z.coerce.number().positive().default(60),
+  /** First wait before a batch retries its deferred emails; doubles each time up to SMTP_RETRY_BACKOFF_MAX_MS. */
+  SMTP_RETRY_BACKOFF_MS: positiveInt(2000),
+  SMTP_RETRY_BACKOFF_MAX_MS: positiveInt(5 * 60_000),
+  /** Opening a TCP (and TLS) connection to the SMTP server. */
+  SMTP_CONNECTION_TIMEOUT_MS: positiveInt(10_000),
+  /** Waiting for the server's greeting once connected. */
+  SMTP_GREETING_TIMEOUT_MS: positiveInt(10_000),
+  /**
+   * Silence on an open connection (e.g. no reply after DATA): the message is then retried, as uncertain when DATA had
+   * started (UNCERTAIN_DELIVERY_POLICY). A server that accepts and goes silent holds only that one message this long.
+   */
+  SMTP_SOCKET_TIMEOUT_MS: positiveInt(60_000),
+  /** Soft bounces (full mailbox, 4xx to the end of the retry window) in a row, across editions, that bounce a reader. */
+  SOFT_BOUNCE_LIMIT: positiveInt(3),
+  /**
+   * Reputation guard: a dispatch pauses itself when blocked and hard-bounced emails pass REPUTATION_EARLY_PERCENT of
+   * its first REPUTATION_EARLY_ATTEMPTS attempts, or REPUTATION_PERCENT of all attempts after that.
+   */
+  REPUTATION_EARLY_ATTEMPTS: positiveInt(1000),
+  REPUTATION_EARLY_PERCENT: z.coerce.number().min(0).max(100).default(5),
+  REPUTATION_PERCENT: z.coerce.number().min(0).max(100).default(2),
   /** How long all sending pauses after the server answers 421/450/451. */
   SMTP_THROTTLE_WAIT_MS: positiveInt(30_000),
   /** What to do with a message whose SMTP outcome is unknown after a crash: resend (nobody missed) or hold. */

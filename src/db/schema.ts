@@ -14,6 +14,7 @@ export type DispatchStatus =
   | 'running'
   | 'paused'
   | 'completed'
+  | 'completed_with_failures' // finished, but some deliveries failed, were blocked or are uncertain
   | 'cancelled'
   | 'failed';
 export type DeliveryStatus =
@@ -21,6 +22,7 @@ export type DeliveryStatus =
   | 'sending' // handed to the transport; if found so after a crash, the outcome is unknown
   | 'sent'
   | 'failed'
+  | 'blocked' // refused for policy reasons (RFC 3463 5.7.x and the like): not the reader's fault
   | 'skipped' // recipient left or was suppressed before its turn
   | 'uncertain' // may or may not have arrived; held for an editor
   | 'preview' // social channel without credentials: composed, stored, not sent
@@ -53,6 +55,8 @@ export interface SubscribersTable {
   cadence: ColumnType<Cadence, Cadence | undefined, Cadence>;
   paused: ColumnType<boolean, boolean | undefined, boolean>;
   bounceCount: ColumnType<number, number | undefined, number>;
+  /** Soft bounces in a row across editions; reset by a delivery that arrives. */
+  softBounces: ColumnType<number, number | undefined, number>;
   source: string | null;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
@@ -79,6 +83,10 @@ export interface DispatchesTable {
   emailBatches: ColumnType<number, number | undefined, number>;
   emailFannedOutAt: Date | null;
   error: string | null;
+  /** Why the dispatch paused itself (the reputation guard); null when an editor paused it or it runs. */
+  pauseReason: string | null;
+  /** An editor resumed the dispatch after the reputation guard paused it: the guard leaves it alone from then on. */
+  reputationOverriddenAt: Date | null;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
 }
@@ -117,6 +125,10 @@ export interface DeliveriesTable {
   remoteId: string | null;
   remoteUrl: string | null;
   content: string | null;
+  /** The stable code of the last failure (src/delivery/failure.ts FailureKind). */
+  failure: string | null;
+  /** End of the retry window, set at the first temporary failure. */
+  retryUntil: Date | null;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
 }

@@ -1,13 +1,27 @@
-// How a failed send is classified, once, so every worker reacts the same way.
-// Each class is named for what the worker must do next; `code` is stable for logs and the API.
+// Herald's one failure vocabulary: every transport (SMTP, every social network) throws one of these, already
+// classified, and src/queue/job-outcome.ts maps it to what the queue does next. Each class is named for what
+// happens next; `kind` is the stable failure code (logs, API, the `deliveries.failure` column), `code` the
+// transport's own detail (`smtp_550`, `x_401`, `network_timeout`).
 
-export type FailureKind = 'permanent' | 'transient' | 'rate_limited' | 'uncertain';
+export type FailureKind =
+  /** The address does not take mail (hard bounce): stop, the subscriber is bounced. */
+  | 'permanent_address'
+  /** Refused for the sender's or the content's sake (policy, spam, authentication, duplicate): stop, blame nobody. */
+  | 'permanent_policy'
+  /** Might succeed later (4xx, connection refused, timeout before the message was handed over): retry with backoff. */
+  | 'transient'
+  /** The remote asked us to slow down: wait until the reset, no attempt spent. */
+  | 'rate_limited'
+  /** The message or post may have landed (connection lost after DATA, timeout after the request): never blindly repeat. */
+  | 'uncertain';
+
+export const FAILURE_KINDS: readonly FailureKind[] = ['permanent_address', 'permanent_policy', 'transient', 'rate_limited', 'uncertain'];
 
 export abstract class DeliveryFailure extends Error {
   abstract readonly kind: FailureKind;
   constructor(
     message: string,
-    /** Stable machine-readable reason, e.g. `smtp_550`, `x_401`, `network_timeout`. */
+    /** The transport's own reason, e.g. `smtp_550`, `x_401`, `network_timeout`. */
     readonly code: string,
     /** What the remote side said (status line, SMTP reply), kept for the editor. */
     readonly response?: string,
@@ -15,16 +29,35 @@ export abstract class DeliveryFailure extends Error {
     super(message);
     this.name = new.target.name;
   }
+
+  /** `kind code: what the remote said`, as stored in a delivery's last response. */
+  describe(): string {
+    return `${this.code}: ${this.response ?? this.message}`.slice(0, 1000);
+  }
 }
 
-/** Will never succeed as it stands (bad address, revoked credentials, duplicate content): stop, record why. */
+/** Will never succeed as it stands and is nobody's address problem (policy block, revoked credentials, duplicate). */
 export class PermanentFailure extends DeliveryFailure {
-  readonly kind = 'permanent' as const;
+  readonly kind: 'permanent_address' | 'permanent_policy' = 'permanent_policy';
 }
 
-/** Might succeed later (4xx SMTP reply, 5xx HTTP, connection reset before sending): retry with backoff. */
+/** The address itself is refused (RFC 3463 5.1.x, "no such user"): stop and bounce the subscriber. */
+export class AddressRejected extends PermanentFailure {
+  override readonly kind = 'permanent_address' as const;
+}
+
+/** Might succeed later: retry with backoff (for email, for as long as SMTP_RETRY_WINDOW_MINUTES allows). */
 export class TransientFailure extends DeliveryFailure {
   readonly kind = 'transient' as const;
+  constructor(
+    message: string,
+    code: string,
+    response?: string,
+    /** The reader's mailbox said "not now" (full, busy: a soft bounce), rather than the connection failing. */
+    readonly softBounce = false,
+  ) {
+    super(message, code, response);
+  }
 }
 
 /** The remote asked us to slow down: wait until `resetAt` without spending an attempt. */

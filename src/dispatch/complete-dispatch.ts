@@ -1,18 +1,21 @@
-// A running dispatch is completed once every channel has finished: the email edition fanned out, every batch done,
-// and no delivery still waiting or in flight.
+// A running dispatch is finished once every channel has: the email edition fanned out, every batch done, and no
+// delivery still waiting or in flight. It finishes `completed`, or `completed_with_failures` when any delivery
+// failed, was blocked or is uncertain: "completed" never hides readers who did not get it.
+// Only the worker layer calls this (workers/*.ts): a dispatch completes as the consequence of a job's work.
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database, DispatchStatus } from '../db/schema.js';
 import { transitionDispatch } from './dispatch-control.js';
+import { FAILED_DELIVERY_STATUSES, TRANSITIONS } from './lifecycle.js';
 
-export async function completeDispatchIfDone(db: Kysely<Database>, dispatchId: number): Promise<boolean> {
+export async function completeDispatchIfDone(db: Kysely<Database>, dispatchId: number): Promise<DispatchStatus | undefined> {
   const dispatch = await db
     .selectFrom('dispatches')
     .select(['status', 'channels', 'emailFannedOutAt'])
     .where('id', '=', dispatchId)
     .executeTakeFirst();
-  if (!dispatch || dispatch.status !== 'running') return false;
+  if (!dispatch || !(TRANSITIONS.complete.from as readonly string[]).includes(dispatch.status)) return undefined;
   if (dispatch.channels.includes('email')) {
-    if (!dispatch.emailFannedOutAt) return false;
+    if (!dispatch.emailFannedOutAt) return undefined;
     const openBatch = await db
       .selectFrom('emailBatches')
       .select('batchNo')
@@ -20,7 +23,7 @@ export async function completeDispatchIfDone(db: Kysely<Database>, dispatchId: n
       .where('status', '!=', 'done')
       .limit(1)
       .executeTakeFirst();
-    if (openBatch) return false;
+    if (openBatch) return undefined;
   }
   const openDelivery = await db
     .selectFrom('deliveries')
@@ -29,6 +32,14 @@ export async function completeDispatchIfDone(db: Kysely<Database>, dispatchId: n
     .where('status', 'in', ['pending', 'sending'])
     .limit(1)
     .executeTakeFirst();
-  if (openDelivery) return false;
-  return !!(await transitionDispatch(db, dispatchId, ['running'], 'completed', 'worker'));
+  if (openDelivery) return undefined;
+  const failed = await db
+    .selectFrom('deliveries')
+    .select('id')
+    .where('dispatchId', '=', dispatchId)
+    .where('status', 'in', [...FAILED_DELIVERY_STATUSES])
+    .limit(1)
+    .executeTakeFirst();
+  const to: DispatchStatus = failed ? 'completed_with_failures' : 'completed';
+  return (await transitionDispatch(db, dispatchId, TRANSITIONS.complete.from, to, 'worker')) ? to : undefined;
 }

@@ -3,6 +3,7 @@
 import { sql, type Kysely, type UpdateObject } from 'kysely';
 import type { Database, DispatchRow, DispatchStatus } from '../db/schema.js';
 import { recordEvent } from '../events/event-log.js';
+import { isFinal } from './lifecycle.js';
 
 export type ControlOutcome =
   | { kind: 'done'; dispatch: DispatchRow; before: Pick<DispatchRow, 'status' | 'scheduledAt'> }
@@ -29,7 +30,6 @@ export function lockDispatch(tx: Kysely<Database>, id: number): Promise<Dispatch
   return tx.selectFrom('dispatches').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
-const FINAL_DISPATCH_STATUSES: readonly DispatchStatus[] = ['completed', 'cancelled', 'failed'];
 
 /**
  * Moves a dispatch from one of `from` to `to` under a row lock; returns the row when this caller won the change, so
@@ -63,7 +63,7 @@ export async function setDispatchStatus(
       status: to,
       updatedAt: sql<Date>`now()`,
       ...(to === 'running' ? { startedAt: sql<Date>`coalesce(started_at, now())` } : {}),
-      ...(FINAL_DISPATCH_STATUSES.includes(to) ? { completedAt: sql<Date>`now()` } : {}),
+      ...(isFinal(to) ? { completedAt: sql<Date>`now()` } : {}),
     })
     .where('id', '=', before.id)
     .returningAll()

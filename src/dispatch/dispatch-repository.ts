@@ -2,6 +2,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, DispatchRow } from '../db/schema.js';
 import { transitionDispatch } from './dispatch-control.js';
+import { TRANSITIONS } from './lifecycle.js';
 
 export interface ChannelProgress {
   channel: string;
@@ -50,7 +51,7 @@ export async function listDispatches(
 
 /** Cancels a dispatch that has not finished; deliveries not yet handed to a transport stay unsent. */
 export async function cancelDispatch(db: Kysely<Database>, id: number, cause: string): Promise<DispatchRow | undefined> {
-  const row = await transitionDispatch(db, id, ['scheduled', 'pending', 'held', 'running', 'paused'], 'cancelled', cause);
+  const row = await transitionDispatch(db, id, TRANSITIONS.cancel.from, TRANSITIONS.cancel.to, cause);
   if (row) {
     await db
       .updateTable('deliveries')

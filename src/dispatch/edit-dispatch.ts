@@ -6,12 +6,13 @@ import type { Database, DispatchRow, DispatchStatus } from '../db/schema.js';
 import { recordEvent } from '../events/event-log.js';
 import { socialTextsEdit } from '../social/social-texts.js';
 import { lockDispatch } from './dispatch-control.js';
+import { TRANSITIONS } from './lifecycle.js';
 
 /**
  * Statuses in which nothing has been composed or sent yet, so an edit still reaches every channel; a held dispatch
  * (it missed its time while Herald was down) may be edited before an editor releases it.
  */
-export const EDITABLE_STATUSES: readonly DispatchStatus[] = ['scheduled', 'pending', 'held'];
+export const EDITABLE_STATUSES: readonly DispatchStatus[] = TRANSITIONS.edit.from;
 
 // One clean line: the subject and preheader end up in mail headers and the inbox preview.
 const line = (max: number) => z.string().max(max).transform(cleanLine).nullable().optional();

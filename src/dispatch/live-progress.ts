@@ -8,7 +8,7 @@ import { dispatchProgress } from './dispatch-repository.js';
 /** The rate is measured over the last this-many milliseconds of sending. */
 const RATE_WINDOW_MS = 15_000;
 /** What counts as work done for the rate (a cancelled delivery is not). */
-const FINISHED: DeliveryStatus[] = ['sent', 'failed', 'skipped', 'uncertain', 'preview'];
+const FINISHED: DeliveryStatus[] = ['sent', 'failed', 'blocked', 'skipped', 'uncertain', 'preview'];
 
 export interface LiveChannel {
   channel: string;
@@ -37,6 +37,7 @@ export interface LiveProgress {
   scheduledAt: Date | null;
   startedAt: Date | null;
   completedAt: Date | null;
+  /** Why it failed or was held, or why it paused itself (the reputation guard): shown above the progress. */
   error: string | null;
   channels: LiveChannel[];
   /** Email only: whether every recipient has a delivery row yet (until then, totals still grow). */
@@ -79,7 +80,7 @@ export async function liveProgress(db: Kysely<Database>, id: number, now = new D
     scheduledAt: dispatch.scheduledAt,
     startedAt: dispatch.startedAt,
     completedAt: dispatch.completedAt,
-    error: dispatch.error,
+    error: dispatch.error ?? dispatch.pauseReason,
     channels,
     emailFannedOut: dispatch.channels.includes('email') ? !!dispatch.emailFannedOutAt : null,
     rate,
@@ -113,7 +114,7 @@ async function failureGroups(db: Kysely<Database>, id: number): Promise<FailureG
       (array_agg(coalesce(s.email, d.recipient) order by d.id))[1:3] as examples
     from deliveries d left join subscribers s on s.id = d.subscriber_id
     where d.dispatch_id = ${id}
-      and (d.status in ('failed', 'uncertain') or (d.status = 'pending' and d.last_response is not null))
+      and (d.status in ('failed', 'blocked', 'uncertain') or (d.status = 'pending' and d.last_response is not null))
     group by 1, 2, 3
     order by count desc, 1
     limit 20

@@ -1,27 +1,34 @@
 // Pausing and resuming a running dispatch, and what a cancel left behind. Pausing only flips the row: batch and
 // social jobs re-read it before every chunk and post, and wait while it says `paused` (workers/*-worker.ts).
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { jobIds, type Queues } from '../queue/queues.js';
-import { completeDispatchIfDone } from './complete-dispatch.js';
 import { changeDispatch, type ControlOutcome } from './dispatch-control.js';
+import { TRANSITIONS } from './lifecycle.js';
 import { viewDispatch, type DispatchView } from './dispatch-repository.js';
 
 export async function pauseDispatch(db: Kysely<Database>, id: number, cause: string): Promise<ControlOutcome> {
-  return changeDispatch(db, id, { from: ['running'], to: 'paused', cause });
+  return changeDispatch(db, id, { ...TRANSITIONS.pause, cause });
 }
 
 /**
- * Back to running. Waiting jobs are woken now rather than at their next re-check, and a dispatch whose last
- * deliveries finished while it was paused is completed here (no worker will look at it again).
+ * Back to running. Waiting jobs are woken now rather than at their next re-check, and a `complete` job lets a
+ * worker finish a dispatch whose last deliveries ended while it was paused (no other job would look at it again;
+ * only the worker layer completes a dispatch). Resuming after the reputation guard paused it tells the guard to
+ * leave this dispatch alone: an editor looked and decided.
  */
 export async function resumeDispatch(db: Kysely<Database>, queues: Queues, id: number, cause: string): Promise<ControlOutcome> {
-  const outcome = await changeDispatch(db, id, { from: ['paused'], to: 'running', cause });
+  const outcome = await changeDispatch(db, id, {
+    ...TRANSITIONS.resume,
+    cause,
+    set: {
+      pauseReason: null,
+      reputationOverriddenAt: sql<Date | null>`case when pause_reason is not null then now() else reputation_overridden_at end`,
+    },
+  });
   if (outcome.kind !== 'done') return outcome;
   await wakeWaitingJobs(db, queues, id).catch(() => undefined); // only a speed-up: the jobs re-check on their own
-  if (await completeDispatchIfDone(db, id)) {
-    return { ...outcome, dispatch: (await db.selectFrom('dispatches').selectAll().where('id', '=', id).executeTakeFirstOrThrow()) };
-  }
+  await queues.dispatch.add('complete', { dispatchId: id }, { jobId: jobIds.dispatchComplete(id, outcome.dispatch.updatedAt) });
   return outcome;
 }
 

@@ -5,11 +5,12 @@ import { z } from 'zod';
 import { scheduleInput } from '../articles/article-input.js';
 import type { Database, DispatchStatus } from '../db/schema.js';
 import { changeDispatch, type ControlOutcome } from './dispatch-control.js';
+import { TRANSITIONS } from './lifecycle.js';
 import { resolveScheduledTime } from './schedule.js';
 import { placeStartJob } from './start-job.js';
 
 /** Not started yet: the new time still reaches every channel. */
-export const RESCHEDULABLE: readonly DispatchStatus[] = ['scheduled', 'pending', 'held'];
+export const RESCHEDULABLE: readonly DispatchStatus[] = TRANSITIONS.reschedule.from;
 
 /** A time this far in the past is taken as "now" (a form submitted a little late); anything older is refused. */
 const PAST_GRACE_MS = 5 * 60_000;

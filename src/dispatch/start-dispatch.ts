@@ -1,9 +1,9 @@
 // The moment a dispatch fires: claim it (pending/scheduled → running) and set each of its channels going.
 import type { HeraldContext } from '../context.js';
 import { DEFAULT_JOB_OPTIONS, jobIds, QUEUE_NAMES } from '../queue/queues.js';
-import { completeDispatchIfDone } from './complete-dispatch.js';
 import type { FlowProducer } from 'bullmq';
 import { transitionDispatch } from './dispatch-control.js';
+import { TRANSITIONS } from './lifecycle.js';
 import { findDispatch } from './dispatch-repository.js';
 
 /** Starts the social side of a dispatch; provided by src/social once it exists. */
@@ -14,7 +14,7 @@ export async function startDispatch(
   dispatchId: number,
   options: { flows: FlowProducer; startSocial?: SocialStarter },
 ): Promise<'started' | 'not-startable'> {
-  const claimed = await transitionDispatch(ctx.db, dispatchId, ['pending', 'scheduled'], 'running', 'scheduler');
+  const claimed = await transitionDispatch(ctx.db, dispatchId, TRANSITIONS.start.from, TRANSITIONS.start.to, 'scheduler');
   // A start job re-run after a crash finds the dispatch already running: it queues the channel steps again, which
   // is harmless (fixed job ids, and every step re-reads its rows), and it is what keeps a crash here from losing them.
   const dispatch = claimed ?? (await findDispatch(ctx.db, dispatchId));
@@ -35,6 +35,5 @@ export async function startDispatch(
   }
   const social = dispatch.channels.filter((c) => c !== 'email');
   if (social.length > 0 && options.startSocial) await options.startSocial(ctx, dispatchId, social);
-  await completeDispatchIfDone(ctx.db, dispatchId);
   return 'started';
 }

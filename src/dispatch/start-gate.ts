@@ -3,6 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, DispatchRow, DispatchStatus } from '../db/schema.js';
 import { lockDispatch, setDispatchStatus } from './dispatch-control.js';
+import { TRANSITIONS } from './lifecycle.js';
 
 /** A delayed job may wake a little before its time (clocks of Redis and Node differ); that still counts as due. */
 export const EARLY_TOLERANCE_MS = 1000;
@@ -29,7 +30,7 @@ export async function claimDueDispatch(
   return db.transaction().execute(async (tx) => {
     const row = await lockDispatch(tx, id);
     if (!row) return { kind: 'not-claimable', status: 'missing' } as const;
-    if (row.status !== 'scheduled' && row.status !== 'pending') return { kind: 'not-claimable', status: row.status } as const;
+    if (!(TRANSITIONS.start.from as readonly string[]).includes(row.status)) return { kind: 'not-claimable', status: row.status } as const;
     if (row.scheduledAt && row.scheduledAt.getTime() - now > EARLY_TOLERANCE_MS) return { kind: 'early', at: row.scheduledAt } as const;
 
     // Due since its scheduled time, or since it was published when it had none.

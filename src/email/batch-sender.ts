@@ -1,13 +1,17 @@
-// Sends one batch of an edition: claims its deliveries a few at a time (re-checking each subscriber at that moment),
-// hands them to the pooled transport, and records every outcome right after. Safe to re-run: only `pending` rows
-// are ever claimed, so a retried or resumed batch skips everything already sent.
+// Sends one batch of an edition through a sliding window: up to `chunkSize` messages in flight, topped up as they
+// finish, so one message that does not answer holds only itself. Each subscriber is re-checked at claim time and
+// every outcome is recorded right after. Safe to re-run: only `pending` rows are ever claimed, so a retried or
+// resumed batch skips everything already sent.
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
-import type { DeliveryFailure } from '../delivery/failure.js';
+import { type DeliveryFailure, RateLimited, TransientFailure } from '../delivery/failure.js';
 import { recordEvents } from '../events/event-log.js';
+import { cappedBackoffMs } from '../queue/job-outcome.js';
+import { DeliveryOutcomes, type DeliveryResult } from './delivery-outcomes.js';
 import type { MailTransport } from './mail-transport.js';
-import { classifySmtpError } from './smtp-failure.js';
+import { ReputationGuard, type ReputationThresholds } from './reputation-guard.js';
+import { asDeliveryFailure } from './smtp-failure.js';
 
 export interface Recipient {
   deliveryId: number;
@@ -23,50 +27,64 @@ export interface EditionMessage {
 }
 
 export interface BatchSenderOptions {
-  /** Deliveries claimed and handed to the transport together; also the most a crash can leave uncertain. */
+  /** Messages of a batch in flight at once; also the most a crash can leave with an unknown outcome per batch. */
   chunkSize: number;
-  /** Attempts per delivery before a transient failure becomes final. */
-  maxAttempts: number;
-  /** After a crash, a delivery found `sending`: send again (nobody missed) or hold for an editor. */
+  /** A delivery whose outcome is unknown (crash, silence after DATA): send again (nobody missed) or hold. */
   uncertainPolicy: 'resend' | 'hold';
-  /** How long the whole queue waits after the server answered 421/450/451. */
+  /** How long the whole queue waits after the server said "slow down" without saying for how long. */
   throttleWaitMs: number;
+  /** Temporary failures are retried for `windowMs` after the first, the batch waiting `backoffMs`·2ⁿ (≤ `backoffMaxMs`). */
+  retry: { windowMs: number; backoffMs: number; backoffMaxMs: number };
+  /** Soft bounces in a row (across editions) that bounce a reader. */
+  softBounceLimit: number;
+  reputation: ReputationThresholds;
 }
 
 export type BatchOutcome =
-  | { kind: 'done'; sent: number; failed: number; skipped: number }
-  /** Some deliveries failed transiently: retry the batch later (with backoff). */
-  | { kind: 'retry'; sent: number; deferred: number }
+  | { kind: 'done'; sent: number; failed: number; blocked: number; skipped: number }
+  /** Some deliveries failed temporarily (or the server is unreachable): run the batch again after `delayMs`. */
+  | { kind: 'retry'; sent: number; deferred: number; delayMs: number; reason: string }
   /** The server is pushing back: pause the whole queue until `resetAt`. */
   | { kind: 'throttled'; resetAt: Date }
-  /** The dispatch was paused or cancelled: stop here. */
+  /** The dispatch was paused (by an editor or the reputation guard) or cancelled: stop here. */
   | { kind: 'stopped'; status: string };
 
 /** A delivery as the claim hands it over: its attempts already include the one about to be made. */
 interface ClaimedDelivery {
   id: number;
+  status: string;
   attempts: number;
   subscriberId: number;
   email: string;
   name: string | null;
 }
 
-interface DeliveryResult {
-  id: number;
-  status: 'sent' | 'failed' | 'pending' | 'uncertain';
-  response: string;
-  messageId?: string;
-  /** An attempt that did not count (throttled): give it back. */
-  refund?: boolean;
-}
+/**
+ * How long a run that has nothing left to claim waits for its last messages before it lets them finish on their
+ * own (a server silent after DATA holds a message until SMTP_SOCKET_TIMEOUT_MS): the job then frees its worker slot
+ * for other batches and looks again every STRAGGLER_RECHECK_MS.
+ */
+const STRAGGLER_GRACE_MS = 5000;
+const STRAGGLER_RECHECK_MS = 2000;
+
+/** Why a run stops claiming before the batch is through. */
+type Halt = { kind: 'throttled'; resetAt: Date } | { kind: 'unreachable'; reason: string } | { kind: 'stopped'; status: string };
 
 export class BatchSender {
+  private readonly outcomes: DeliveryOutcomes;
+  private readonly guard: ReputationGuard;
+  /** Messages of this process still in flight after their run returned (stragglers), by delivery id → batch key. */
+  private readonly stragglers = new Map<number, string>();
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly transport: MailTransport,
     private readonly options: BatchSenderOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.outcomes = new DeliveryOutcomes(db, { retryWindowMs: options.retry.windowMs, softBounceLimit: options.softBounceLimit }, log);
+    this.guard = new ReputationGuard(db, options.reputation);
+  }
 
   async send(dispatchId: number, batchNo: number, message: () => Promise<EditionMessage>): Promise<BatchOutcome> {
     await this.db
@@ -76,29 +94,103 @@ export class BatchSender {
       .where('batchNo', '=', batchNo)
       .where('status', '=', 'pending')
       .execute();
+    const batchKey = `${dispatchId}/${batchNo}`;
     await this.settleInterrupted(dispatchId, batchNo);
     const edition = await message();
-    const totals = { sent: 0, failed: 0, skipped: 0 };
-    const deferred = new Set<number>();
+    const totals = { sent: 0, failed: 0, blocked: 0, skipped: 0 };
+    /** Deliveries that went back to pending in this run, with their attempts: not claimed again until the retry. */
+    const deferred = new Map<number, number>();
+    const inFlight = new Map<number, Promise<void>>();
+    let settled: DeliveryResult[] = [];
+    let halt: Halt | undefined;
+    let exhausted = false;
+    let detached = false;
+    // Top the window up once half of it is free: one claim statement per half-window, not per message.
+    const { chunkSize } = this.options;
+    const refillAt = Math.max(1, Math.ceil(chunkSize / 2));
+
+    const flush = async () => {
+      const results = settled;
+      settled = [];
+      for (const row of await this.outcomes.record(results)) {
+        if (row.status === 'sent') totals.sent++;
+        else if (row.status === 'failed') totals.failed++;
+        else if (row.status === 'blocked') totals.blocked++;
+        else if (row.status === 'pending') deferred.set(row.id, row.attempts);
+      }
+      // Only a refusal can tip the reputation guard: a healthy send never pays for the check.
+      if (!halt && results.some((r) => r.status === 'blocked' || r.failure === 'permanent_address')) {
+        const reason = await this.guard.check(dispatchId);
+        if (reason) {
+          this.log.warn({ event: 'dispatch.reputation_paused', dispatchId, reason }, 'reputation guard paused the dispatch');
+          halt = { kind: 'stopped', status: 'paused' };
+        }
+      }
+    };
+
+    const start = (r: ClaimedDelivery) => {
+      const done = this.deliver(edition, r).then(async (result) => {
+        inFlight.delete(r.id);
+        if (!detached) {
+          settled.push(result.result);
+          if (!halt && result.halt) halt = result.halt;
+          return;
+        }
+        // A straggler whose run has returned: it records its own outcome; the batch's next run finds it settled.
+        await this.outcomes.record([result.result]).catch((error) =>
+          this.log.error({ event: 'email.straggler_record_failed', deliveryId: r.id, err: error }, 'could not record a late outcome'));
+        this.stragglers.delete(r.id);
+      });
+      inFlight.set(r.id, done);
+    };
 
     for (;;) {
-      const status = await this.dispatchStatus(dispatchId);
-      if (status !== 'running') return { kind: 'stopped', status };
-      const claimed = await this.claim(dispatchId, batchNo, [...deferred]);
-      if (claimed.length === 0) break;
-      const recipients = claimed.filter((c) => c.status === 'sending');
-      totals.skipped += claimed.length - recipients.length;
-
-      const results = await Promise.all(recipients.map((r) => this.deliver(edition, r)));
-      await this.record(results, recipients);
-      for (const result of results) {
-        if (result.status === 'sent') totals.sent++;
-        else if (result.status === 'failed') totals.failed++;
-        else if (result.status === 'pending') deferred.add(result.id);
+      if (!halt && !exhausted && chunkSize - inFlight.size >= (inFlight.size === 0 ? 1 : refillAt)) {
+        await flush();
+        const status = halt ? undefined : await this.dispatchStatus(dispatchId);
+        if (status && status !== 'running') halt = { kind: 'stopped', status };
+        if (!halt) {
+          const claimed = await this.claim(dispatchId, batchNo, [...deferred.keys()], chunkSize - inFlight.size);
+          if (claimed.length === 0) exhausted = true;
+          for (const r of claimed) {
+            if (r.status === 'sending') start(r);
+            else totals.skipped++;
+          }
+          continue;
+        }
       }
-      if (results.some((r) => r.refund)) return { kind: 'throttled', resetAt: new Date(Date.now() + this.options.throttleWaitMs) };
+      if (inFlight.size === 0) break;
+      if (exhausted && !halt) {
+        // Only the last messages are left: give them a moment, then let them finish without holding this job.
+        const grace = new Promise<'grace'>((resolve) => setTimeout(() => resolve('grace'), STRAGGLER_GRACE_MS).unref());
+        if ((await Promise.race([Promise.all(inFlight.values()), grace])) === 'grace' && inFlight.size > 0) {
+          detached = true;
+          for (const id of inFlight.keys()) this.stragglers.set(id, batchKey);
+          break;
+        }
+        continue;
+      }
+      await Promise.race(inFlight.values());
     }
-    if (deferred.size > 0) return { kind: 'retry', sent: totals.sent, deferred: deferred.size };
+    await flush();
+    if (detached || [...this.stragglers.values()].includes(batchKey)) {
+      this.log.info({ event: 'email.batch_stragglers', dispatchId, batchNo }, 'last messages still unanswered; the batch looks again shortly');
+      return { kind: 'retry', sent: totals.sent, deferred: 0, delayMs: STRAGGLER_RECHECK_MS, reason: 'messages still in flight' };
+    }
+
+    if (halt?.kind === 'stopped') return halt;
+    if (halt?.kind === 'throttled') return halt;
+    if (deferred.size > 0 || halt?.kind === 'unreachable') {
+      const attempts = Math.max(1, ...deferred.values());
+      const { backoffMs, backoffMaxMs } = this.options.retry;
+      return {
+        kind: 'retry',
+        sent: totals.sent,
+        deferred: deferred.size,
+        delayMs: cappedBackoffMs(attempts, backoffMs, backoffMaxMs),
+        reason: halt?.kind === 'unreachable' ? halt.reason : `${deferred.size} deliveries deferred after a temporary failure`,
+      };
+    }
     await this.closeBatch(dispatchId, batchNo);
     return { kind: 'done', ...totals };
   }
@@ -113,7 +205,7 @@ export class BatchSender {
       .execute();
   }
 
-  /** The batch ran out of retries: whatever is still pending fails for good, with the last reason. */
+  /** The batch job failed for good (an error that is not a delivery's): what is still open fails with the reason. */
   async giveUp(dispatchId: number, batchNo: number, reason: string): Promise<void> {
     await this.db
       .updateTable('deliveries')
@@ -138,10 +230,12 @@ export class BatchSender {
     const to = this.options.uncertainPolicy === 'resend' ? 'pending' : 'uncertain';
     const rows = await this.db
       .updateTable('deliveries')
-      .set({ status: to, lastResponse: 'interrupted: outcome unknown', updatedAt: sql<Date>`now()` })
+      .set({ status: to, lastResponse: 'interrupted: outcome unknown', failure: 'uncertain', updatedAt: sql<Date>`now()` })
       .where('dispatchId', '=', dispatchId)
       .where('batchNo', '=', batchNo)
       .where('status', '=', 'sending')
+      // This process' own stragglers are not interrupted: they are still in flight and will record themselves.
+      .$if(this.stragglers.size > 0, (q) => q.where('id', 'not in', [...this.stragglers.keys()]))
       .returning('id')
       .execute();
     if (rows.length === 0) return;
@@ -157,14 +251,14 @@ export class BatchSender {
    * Takes the next few pending deliveries of the batch. The subscriber's status is read in the same statement:
    * anyone who unsubscribed, bounced or paused since the fan-out is skipped, right up to the moment of sending.
    */
-  private async claim(dispatchId: number, batchNo: number, exclude: number[]) {
-    const result = await sql<ClaimedDelivery & { status: string }>`
+  private async claim(dispatchId: number, batchNo: number, exclude: number[], limit: number): Promise<ClaimedDelivery[]> {
+    const result = await sql<ClaimedDelivery>`
       with next as (
         select d.id, d.subscriber_id from deliveries d
         where d.dispatch_id = ${dispatchId} and d.batch_no = ${batchNo} and d.status = 'pending'
           and not (d.id = any(array(select jsonb_array_elements_text(${JSON.stringify(exclude)}::jsonb)::bigint)))
         order by d.id
-        limit ${this.options.chunkSize}
+        limit ${limit}
         for update of d skip locked
       )
       update deliveries d set
@@ -175,76 +269,40 @@ export class BatchSender {
         updated_at = now()
       from next left join subscribers s on s.id = next.subscriber_id
       where d.id = next.id
-      returning d.id, d.status, d.attempts, next.subscriber_id, s.email, s.name
+      returning d.id, d.status, d.attempts, next.subscriber_id as "subscriberId", s.email, s.name
     `.execute(this.db);
-    return result.rows.map((r) => ({ ...r, id: Number(r.id) }));
+    return result.rows.map((r) => ({ ...r, id: Number(r.id), subscriberId: Number(r.subscriberId) }));
   }
 
-  private async deliver(edition: EditionMessage, r: ClaimedDelivery): Promise<DeliveryResult> {
+  private async deliver(edition: EditionMessage, r: ClaimedDelivery): Promise<{ result: DeliveryResult; halt?: Halt }> {
     const attempt = { deliveryId: r.id, subscriberId: r.subscriberId, email: r.email, name: r.name };
     try {
       const { raw, messageId } = edition.personalise(attempt);
       const response = await this.transport.send(raw, { from: edition.envelopeFrom, to: r.email });
-      return { id: r.id, status: 'sent', response, messageId };
+      return { result: { id: r.id, subscriberId: r.subscriberId, status: 'sent', response, messageId } };
     } catch (error) {
-      return this.onFailure(r, classifySmtpError(error));
+      return this.onFailure(r, asDeliveryFailure(error));
     }
   }
 
-  private onFailure({ id, attempts }: ClaimedDelivery, failure: DeliveryFailure): DeliveryResult {
-    const response = `${failure.code}: ${failure.response ?? failure.message}`.slice(0, 1000);
+  /** What one failure means for its delivery, and whether the whole run should stop claiming. */
+  private onFailure(r: ClaimedDelivery, failure: DeliveryFailure): { result: DeliveryResult; halt?: Halt } {
+    const base = { id: r.id, subscriberId: r.subscriberId, response: failure.describe(), failure: failure.kind };
     switch (failure.kind) {
-      case 'permanent':
-        return { id, status: 'failed', response };
+      case 'permanent_address':
+        return { result: { ...base, status: 'failed' } };
+      case 'permanent_policy':
+        return { result: { ...base, status: 'blocked' } };
       case 'rate_limited':
-        return { id, status: 'pending', response, refund: true };
+        return { result: { ...base, status: 'throttled' }, halt: { kind: 'throttled', resetAt: (failure as RateLimited).resetAt } };
       case 'uncertain':
-        if (this.options.uncertainPolicy === 'hold') return { id, status: 'uncertain', response };
-        return this.retryOrFail(id, attempts, response);
-      default:
-        return this.retryOrFail(id, attempts, response);
+        return { result: { ...base, status: this.options.uncertainPolicy === 'hold' ? 'uncertain' : 'retry' } };
+      case 'transient': {
+        const { softBounce } = failure as TransientFailure;
+        const result: DeliveryResult = { ...base, status: 'retry', softBounce };
+        // No reply at all (refused, unreachable): the server is down, so the rest of the batch waits for the retry.
+        return softBounce ? { result } : { result, halt: { kind: 'unreachable', reason: failure.describe() } };
+      }
     }
-  }
-
-  /** `attempts` already counts this one (the claim added it). */
-  private retryOrFail(id: number, attempts: number, response: string): DeliveryResult {
-    return { id, status: attempts >= this.options.maxAttempts ? 'failed' : 'pending', response };
-  }
-
-  /** Writes every outcome of a chunk in one statement; permanent failures also mark the subscriber bounced. */
-  private async record(results: DeliveryResult[], recipients: { id: number; subscriberId: number }[]): Promise<void> {
-    if (results.length === 0) return;
-    const rows = results.map((r) => ({ id: r.id, status: r.status, response: r.response, message_id: r.messageId ?? null, refund: !!r.refund }));
-    await sql`
-      update deliveries d set
-        status = r.status, last_response = r.response, remote_id = coalesce(r.message_id, d.remote_id),
-        attempts = d.attempts - case when r.refund then 1 else 0 end, updated_at = now()
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(id bigint, status text, response text, message_id text, refund boolean)
-      where d.id = r.id
-    `.execute(this.db);
-    const subscriberOf = new Map(recipients.map((r) => [r.id, r.subscriberId]));
-    const bounced = results
-      .filter((r) => r.status === 'failed' && /^smtp_5\d\d/.test(r.response))
-      .map((r) => ({ subscriberId: subscriberOf.get(r.id)!, response: r.response }));
-    if (bounced.length > 0) await this.markBounced(bounced);
-  }
-
-  /** A permanent rejection means the address does not take mail: no later edition goes there. */
-  private async markBounced(bounces: { subscriberId: number; response: string }[]): Promise<void> {
-    const responseOf = new Map(bounces.map((b) => [b.subscriberId, b.response]));
-    await this.db.transaction().execute(async (tx) => {
-      const rows = await tx
-        .updateTable('subscribers')
-        .set({ status: 'bounced', bounceCount: sql<number>`bounce_count + 1`, updatedAt: sql<Date>`now()` })
-        .where('id', 'in', [...responseOf.keys()])
-        .where('status', '=', 'confirmed')
-        .returning('id')
-        .execute();
-      await recordEvents(tx, rows.map((r) => ({
-        subjectType: 'subscriber' as const, subjectId: r.id, event: 'subscriber.status', fromStatus: 'confirmed',
-        toStatus: 'bounced', cause: 'bounce', detail: { response: responseOf.get(r.id) ?? null },
-      })));
-    });
-    this.log.info({ event: 'email.bounced', subscribers: bounces.length }, 'permanent SMTP failures marked bounced');
   }
 }

@@ -1,40 +1,73 @@
-// Decides, once, what an SMTP error means for a delivery: permanent, transient, throttled, or of unknown outcome.
+// Turns what nodemailer throws into exactly one DeliveryFailure: a server reply by its meaning (smtp-reply.ts),
+// a broken connection by whether the message may already have been handed over.
 import {
+  AddressRejected,
   PermanentFailure,
   RateLimited,
   TransientFailure,
   UncertainOutcome,
-  type DeliveryFailure,
+  DeliveryFailure,
 } from '../delivery/failure.js';
+import { readSmtpReply } from './smtp-reply.js';
 
-/** Replies that mean "too much, slow down" rather than "this message is wrong". */
-const THROTTLE_CODES = new Set([421, 450, 451]);
+/** Commands whose failure means no byte of the message left us. */
+const BEFORE_DATA_COMMANDS = new Set(['EHLO', 'HELO', 'LHLO', 'STARTTLS', 'AUTH', 'AUTH PLAIN', 'AUTH LOGIN', 'AUTH XOAUTH2', 'AUTH CRAM-MD5', 'MAIL FROM', 'RCPT TO', 'API']);
 
-/** Stages before any message data left us: a failure there cannot have delivered anything. */
-const PRE_MESSAGE_COMMANDS = new Set(['CONN', 'EHLO', 'HELO', 'LHLO', 'STARTTLS', 'AUTH', 'AUTH PLAIN', 'AUTH LOGIN', 'MAIL FROM', 'RCPT TO', 'API']);
+/** System errors of a connection that never carried anything (nodemailer keeps them as `originalCode`). */
+const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'EADDRNOTAVAIL', 'EDNS']);
+
+/** nodemailer's `timeoutType`s that fire before a session exists. */
+const SESSION_NOT_OPEN_TIMEOUTS = new Set(['CONNECTION_TIMEOUT', 'GREETING_TIMEOUT', 'DNS_TIMEOUT', 'TLS_TIMEOUT']);
 
 interface SmtpErrorLike {
   message?: string;
   code?: string;
+  originalCode?: string;
+  timeoutType?: string;
   command?: string;
   responseCode?: number;
   response?: string;
 }
 
+/** The transport throws DeliveryFailures; anything else (a bug, a stream error) is classified like a raw error. */
+export function asDeliveryFailure(error: unknown): DeliveryFailure {
+  return error instanceof DeliveryFailure ? error : classifySmtpError(error);
+}
+
 export function classifySmtpError(error: unknown, throttleWaitMs = 30_000): DeliveryFailure {
   const e = (error ?? {}) as SmtpErrorLike;
   const response = e.response ?? e.message ?? String(error);
-  const code = e.responseCode;
-  if (code && code >= 500) return new PermanentFailure(`SMTP ${code}`, `smtp_${code}`, response);
-  if (code && THROTTLE_CODES.has(code)) {
-    return new RateLimited(`SMTP ${code}`, `smtp_${code}`, new Date(Date.now() + throttleWaitMs), response);
+  if (e.responseCode && e.responseCode >= 400) {
+    const reply = readSmtpReply(e.responseCode, response);
+    const code = `smtp_${reply.enhanced ?? reply.code}`;
+    const said = `SMTP ${reply.code}${reply.enhanced ? ` ${reply.enhanced}` : ''}`;
+    switch (reply.verdict) {
+      case 'hard':
+        return new AddressRejected(`${said}: the address does not take mail`, code, response);
+      case 'blocked':
+        return new PermanentFailure(`${said}: refused by policy`, code, response);
+      case 'throttled':
+        return new RateLimited(`${said}: slow down`, code, new Date(Date.now() + throttleWaitMs), response);
+      case 'soft':
+        return new TransientFailure(`${said}: temporary`, code, response, true);
+    }
   }
-  if (code && code >= 400) return new TransientFailure(`SMTP ${code}`, `smtp_${code}`, response);
   const command = e.command?.toUpperCase();
-  if ((command && PRE_MESSAGE_COMMANDS.has(command)) || e.code === 'ECONNREFUSED') {
-    return new TransientFailure(`SMTP connection failed (${e.code ?? command})`, `smtp_${(e.code ?? 'conn').toLowerCase()}`, response);
+  const system = e.originalCode ?? e.code;
+  if (e.code === 'EAUTH') return new PermanentFailure('SMTP authentication failed', 'smtp_auth', response);
+  if (
+    (command && BEFORE_DATA_COMMANDS.has(command)) ||
+    (system && NEVER_CONNECTED.has(system)) ||
+    (e.timeoutType && SESSION_NOT_OPEN_TIMEOUTS.has(e.timeoutType)) ||
+    e.code === 'ETLS'
+  ) {
+    return new TransientFailure(`SMTP connection failed (${system ?? command})`, `smtp_${(system ?? 'conn').toLowerCase()}`, response);
   }
-  // The connection broke while the message was being sent or its final reply awaited (or at a stage nodemailer
-  // does not name, as when its pool gives up on a closed connection): it may have been accepted.
-  return new UncertainOutcome(`SMTP outcome unknown (${e.code ?? command})`, 'smtp_uncertain', response);
+  // A session that was open went silent or closed with our message in flight. nodemailer reports both as the
+  // connection's failure (`CONN`) whatever the stage, so the message may have been accepted: uncertain.
+  return new UncertainOutcome(
+    `SMTP outcome unknown (${e.timeoutType ?? system ?? command ?? 'no reply'})`,
+    e.code === 'ETIMEDOUT' ? 'smtp_timeout' : 'smtp_uncertain',
+    response,
+  );
 }

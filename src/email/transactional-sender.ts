@@ -25,7 +25,7 @@ export class TransactionalSender {
     this.domain = this.envelopeFrom.split('@')[1] ?? 'localhost';
   }
 
-  /** Resolves with the server's reply; rejects with the transport's error (classify it with classifySmtpError). */
+  /** Resolves with the server's reply; rejects with the transport's DeliveryFailure (already classified). */
   async send(message: TransactionalMessage): Promise<string> {
     const raw = await new MailComposer({
       from: this.mailFrom,

@@ -58,5 +58,7 @@ export const jobIds = {
   emailRender: (dispatchId: number) => `render-${dispatchId}`,
   emailFanOut: (dispatchId: number) => `fanout-${dispatchId}`,
   emailBatch: (dispatchId: number, batchNo: number) => `batch-${dispatchId}-${batchNo}`,
+  /** One per resume (the row's update time): a worker completes the dispatch if nothing is left to send. */
+  dispatchComplete: (dispatchId: number, resumedAt: Date) => `complete-${dispatchId}-${resumedAt.getTime()}`,
   social: (dispatchId: number, channel: string) => `social-${dispatchId}-${channel}`,
 };

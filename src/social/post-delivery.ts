@@ -5,7 +5,6 @@ import { findArticle } from '../articles/article-repository.js';
 import type { Database, DeliveryRow, DeliveryStatus } from '../db/schema.js';
 import { findDelivery, moveDelivery } from '../delivery/delivery-repository.js';
 import { DeliveryFailure, RateLimited, UncertainOutcome } from '../delivery/failure.js';
-import { completeDispatchIfDone } from '../dispatch/complete-dispatch.js';
 import { findDispatch } from '../dispatch/dispatch-repository.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Network } from './channel.js';
@@ -107,7 +106,6 @@ export class SocialPoster {
       throw error;
     }
     this.metrics?.deliveries.inc({ channel: network, status: 'sent' });
-    await completeDispatchIfDone(this.db, claimed.dispatchId);
     return { kind: 'sent', remoteId: result.remoteId, remoteUrl: result.remoteUrl };
   }
 
@@ -140,7 +138,6 @@ export class SocialPoster {
     });
     if (moved && to === 'uncertain') {
       this.metrics?.deliveries.inc({ channel: delivery.channel, status: 'uncertain' });
-      await completeDispatchIfDone(this.db, delivery.dispatchId);
     }
     return moved ?? (await findDelivery(this.db, delivery.id)) ?? delivery;
   }
@@ -157,7 +154,7 @@ export class SocialPoster {
           from: ['sending'],
           to: 'pending',
           cause: failure.code,
-          set: { lastResponse: reason, attempts: sql<number>`greatest(attempts - 1, 0)` },
+          set: { lastResponse: reason, failure: failure.kind, attempts: sql<number>`greatest(attempts - 1, 0)` },
           detail: { resetAt: resetAt.toISOString() },
         });
         return { kind: 'rate_limited', resetAt, reason };
@@ -165,9 +162,10 @@ export class SocialPoster {
       case 'transient':
         if (finalAttempt) return this.finish(delivery, 'sending', 'failed', `gave up after ${delivery.attempts} attempts: ${reason}`);
         this.log.warn({ event: 'social.retry', ...log }, 'temporary failure; retrying with backoff');
-        await moveDelivery(this.db, delivery.id, { from: ['sending'], to: 'pending', cause: failure.code, set: { lastResponse: reason } });
+        await moveDelivery(this.db, delivery.id, { from: ['sending'], to: 'pending', cause: failure.code, set: { lastResponse: reason, failure: failure.kind } });
         return { kind: 'retry', reason };
-      case 'permanent':
+      case 'permanent_address':
+      case 'permanent_policy':
         return this.finish(delivery, 'sending', 'failed', reason, failure.code);
       case 'uncertain':
         return this.finish(delivery, 'sending', 'uncertain', reason, failure.code);
@@ -185,7 +183,6 @@ export class SocialPoster {
     this.log.warn({ event: `social.${to}`, deliveryId: delivery.id, network: delivery.channel, reason }, `post ${to}`);
     const moved = await moveDelivery(this.db, delivery.id, { from: [from], to, cause, set: { lastResponse: reason } });
     if (moved) this.metrics?.deliveries.inc({ channel: delivery.channel, status: to });
-    await completeDispatchIfDone(this.db, delivery.dispatchId);
     return to === 'failed' ? { kind: 'failed', reason } : { kind: 'uncertain', reason };
   }
 }

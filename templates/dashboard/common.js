@@ -8,7 +8,7 @@
   var STATUS_LABELS = {
     scheduled: 'Scheduled', pending: 'Queued', held: 'Held', running: 'Sending', paused: 'Paused', completed: 'Completed',
     cancelled: 'Cancelled', failed: 'Failed', sent: 'Sent', sending: 'Sending', skipped: 'Skipped', uncertain: 'Uncertain',
-    preview: 'Preview only', confirmed: 'Confirmed', unsubscribed: 'Unsubscribed', bounced: 'Bounced', complained: 'Complained',
+    preview: 'Preview only', blocked: 'Blocked', completed_with_failures: 'Completed with failures', confirmed: 'Confirmed', unsubscribed: 'Unsubscribed', bounced: 'Bounced', complained: 'Complained',
   };
   var NETWORKS = { email: 'Email', x: 'X', facebook: 'Facebook', mastodon: 'Mastodon', bluesky: 'Bluesky' };
 

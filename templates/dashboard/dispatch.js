@@ -6,7 +6,8 @@
   var root = document.querySelector('[data-dispatch]');
   if (!root) return;
   var id = root.getAttribute('data-dispatch');
-  var FINAL = ['completed', 'cancelled', 'failed'];
+  // The status sets come from the page (src/dispatch/lifecycle.ts), so they are declared once.
+  var FINAL = root.getAttribute('data-final-statuses').split(' ');
   var failuresInARow = 0;
 
   function n(value) { return Number(value || 0).toLocaleString('en-US'); }
@@ -23,7 +24,7 @@
     return h.el('time', { datetime: iso, title: iso, text: h.localTime(iso, 'full') });
   }
 
-  var NOT_STARTED = ['scheduled', 'pending', 'held'];
+  var NOT_STARTED = root.getAttribute('data-not-started-statuses').split(' ');
 
   function summary(c, status, fannedOut) {
     if (c.total === 0 && NOT_STARTED.indexOf(status) !== -1) return 'not started';

@@ -20,12 +20,20 @@ export interface SmtpSink {
   countFor(address: string): number;
   setRule(rule: ReplyRule | undefined): void;
   waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedMessage[]>;
+  /** Recipients whose message was taken in full and then never answered (the `silent` option), still waiting. */
+  silentNow(): string[];
   close(): Promise<void>;
+  /** Goes away at once, as a crashed server does: every open connection is cut, the port closed. */
+  kill(): Promise<void>;
 }
 
 export interface SmtpSinkOptions {
   /** Milliseconds before each message is accepted, to slow a run down (crash tests). */
   delayMs?: number;
+  /** Listen on this port (a restarted server comes back where it was); 0 = any free one. */
+  port?: number;
+  /** Take the whole message for `to` (this attempt) and then say nothing, as a server that hangs after DATA. */
+  silent?: (to: string, attempt: number) => boolean;
 }
 
 export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
@@ -33,6 +41,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   const attempts = new Map<string, number>();
   let rule: ReplyRule | undefined;
   let waiters: (() => void)[] = [];
+  const sockets = new Set<import('node:net').Socket>();
+  const silentNow = new Set<string>();
+  const dataAttempts = new Map<string, number>();
 
   const server = new SMTPServer({
     authOptional: true,
@@ -55,6 +66,16 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', async () => {
+        const to = session.envelope.rcptTo.map((r) => r.address.toLowerCase())[0] ?? '';
+        const attempt = (dataAttempts.get(to) ?? 0) + 1;
+        dataAttempts.set(to, attempt);
+        if (options.silent?.(to, attempt)) {
+          // Never answer: the client sees silence after the end of DATA, and the message is not kept.
+          silentNow.add(to);
+          const port = (session as unknown as { remotePort: number }).remotePort;
+          [...sockets].find((s) => s.remotePort === port)?.once('close', () => silentNow.delete(to));
+          return;
+        }
         if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
         const raw = Buffer.concat(chunks);
         const parsed = await simpleParser(raw);
@@ -67,7 +88,11 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     },
   });
   server.on('error', () => {});
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  server.server.on('connection', (socket: import('node:net').Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', () => resolve()));
   const { port } = server.server.address() as { port: number };
   return {
     url: `smtp://127.0.0.1:${port}`,
@@ -88,6 +113,12 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       }
       return messages;
     },
+    silentNow: () => [...silentNow],
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    kill: async () => {
+      const closed = new Promise<void>((resolve) => server.server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
   };
 }

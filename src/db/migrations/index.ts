@@ -5,6 +5,7 @@ import * as subscribers from './0002_subscribers.js';
 import * as dispatchControl from './0003_dispatch_control.js';
 import * as installation from './0004_installation.js';
 import * as security from './0005_security.js';
+import * as failureModel from './0006_failure_model.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003_dispatch_control': dispatchControl,
   '0004_installation': installation,
   '0005_security': security,
+  '0006_failure_model': failureModel,
 };

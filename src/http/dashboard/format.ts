@@ -6,6 +6,7 @@ const STATUS_LABELS: Record<string, string> = {
   completed: 'Completed', cancelled: 'Cancelled', failed: 'Failed',
   confirmed: 'Confirmed', unsubscribed: 'Unsubscribed', bounced: 'Bounced', complained: 'Complained',
   sent: 'Sent', sending: 'Sending', skipped: 'Skipped', uncertain: 'Uncertain', preview: 'Preview only',
+  blocked: 'Blocked', completed_with_failures: 'Completed with failures',
 };
 
 export const statusLabel = (status: string) => STATUS_LABELS[status] ?? status;

@@ -15,17 +15,20 @@ export interface ArticleOverview {
   completedAt: Date | null;
   deliveries: number;
   sent: number;
+  /** Failed, blocked or uncertain: did not reach the reader as it should. */
   failed: number;
+  /** Why the dispatch paused itself (the reputation guard), when it did. */
+  pauseReason: string | null;
 }
 
 /** Newest first; the article's own dispatch (digests, which also point at articles, are left out). */
 export async function articleOverview(db: Kysely<Database>, page: { limit: number; before?: number }): Promise<ArticleOverview[]> {
   const result = await sql<ArticleOverview>`
     select a.id, a.title, a.url, a.section, a.published_at as "publishedAt",
-      d.id as "dispatchId", d.status, d.channels, d.scheduled_at as "scheduledAt", d.completed_at as "completedAt",
+      d.id as "dispatchId", d.status, d.channels, d.scheduled_at as "scheduledAt", d.completed_at as "completedAt", d.pause_reason as "pauseReason",
       (select count(*) from deliveries x where x.dispatch_id = d.id)::int as deliveries,
       (select count(*) from deliveries x where x.dispatch_id = d.id and x.status = 'sent')::int as sent,
-      (select count(*) from deliveries x where x.dispatch_id = d.id and x.status = 'failed')::int as failed
+      (select count(*) from deliveries x where x.dispatch_id = d.id and x.status in ('failed', 'blocked', 'uncertain'))::int as failed
     from articles a
     left join lateral (
       select * from dispatches dd

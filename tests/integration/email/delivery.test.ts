@@ -24,7 +24,7 @@ async function publishAndWait(payload: Record<string, unknown>) {
   const { dispatch } = await response.json();
   return eventually(async () => {
     const view = await (await herald.api(`/api/dispatches/${dispatch.id}`)).json();
-    return view.status === 'completed' && view;
+    return ['completed', 'completed_with_failures'].includes(view.status) && view;
   }, 30_000, `dispatch ${dispatch.id} to complete`);
 }
 
@@ -38,6 +38,10 @@ beforeAll(async () => {
       UNSUBSCRIBE_MAILTO: 'unsubscribe@herald.example',
       EMAIL_BATCH_SIZE: '3',
       SMTP_THROTTLE_WAIT_MS: '500',
+      SMTP_RETRY_BACKOFF_MS: '200',
+      // Short enough that a mailbox full to the end of its window ends within the test.
+      SMTP_RETRY_WINDOW_MINUTES: '0.05',
+      SOFT_BOUNCE_LIMIT: '2',
     },
   });
   // The audience: 5 confirmed who should get it, and one of each kind who must not.
@@ -124,6 +128,12 @@ describe('hostile and oversized articles', () => {
   });
 });
 
+async function deliveryOf(email: string, dispatchId: number) {
+  return herald.ctx.db.selectFrom('deliveries').innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriberId')
+    .select(['deliveries.status', 'deliveries.attempts', 'deliveries.failure', 'deliveries.lastResponse'])
+    .where('subscribers.email', '=', email).where('deliveries.dispatchId', '=', dispatchId).executeTakeFirstOrThrow();
+}
+
 describe('failures', () => {
   it('retries a temporary failure until it is accepted, once', async () => {
     const email = 'flaky@example.com';
@@ -147,6 +157,8 @@ describe('failures', () => {
     smtp.setRule(undefined);
     expect(smtp.countFor(email)).toBe(0);
     expect(view.progress[0].counts.failed).toBe(1);
+    // "completed" never hides a reader who did not get it.
+    expect(view.status).toBe('completed_with_failures');
     const subscriber = await herald.ctx.db.selectFrom('subscribers').select('status').where('email', '=', email).executeTakeFirstOrThrow();
     expect(subscriber.status).toBe('bounced');
     const event = await herald.ctx.db.selectFrom('events').select(['cause', 'toStatus']).where('subjectType', '=', 'subscriber')
@@ -157,6 +169,53 @@ describe('failures', () => {
     const next = await publishAndWait(articlePayload());
     expect(smtp.countFor(email)).toBe(0);
     expect(next.progress[0].total).toBe(5);
+    expect(next.status).toBe('completed');
+  });
+
+  it('blocks a policy refusal (5.7.1) without bouncing the reader', async () => {
+    const email = 'policy@blocked.example';
+    await addSubscriber(email, { topics: ['policy'] });
+    smtp.setRule((to) => (to === email ? { code: 550, message: '5.7.1 [CS01] Message rejected due to local policy' } : undefined));
+    const view = await publishAndWait(articlePayload({ section: 'policy', tags: [] }));
+    smtp.setRule(undefined);
+    expect(smtp.countFor(email)).toBe(0);
+    expect(view.status).toBe('completed_with_failures');
+    expect(view.progress[0].counts).toMatchObject({ blocked: 1 });
+    const delivery = await deliveryOf(email, view.id);
+    expect(delivery).toMatchObject({ status: 'blocked', failure: 'permanent_policy' });
+    expect(delivery.lastResponse).toContain('5.7.1');
+    const subscriber = await herald.ctx.db.selectFrom('subscribers').select(['status', 'softBounces']).where('email', '=', email).executeTakeFirstOrThrow();
+    expect(subscriber).toEqual({ status: 'confirmed', softBounces: 0 });
+  });
+
+  it('counts a full mailbox as a soft bounce per edition and bounces the reader only after SOFT_BOUNCE_LIMIT in a row', async () => {
+    const email = 'full@example.com';
+    await addSubscriber(email, { topics: ['full'] });
+    const status = () => herald.ctx.db.selectFrom('subscribers').select(['status', 'softBounces']).where('email', '=', email).executeTakeFirstOrThrow();
+    smtp.setRule((to) => (to === email ? { code: 452, message: '4.2.2 The recipient\'s inbox is out of storage space' } : undefined));
+
+    // Retried to the end of its (test-short) retry window, then failed with the last reason: one soft bounce.
+    const first = await publishAndWait(articlePayload({ section: 'full', tags: [] }));
+    const delivery = await deliveryOf(email, first.id);
+    expect(delivery.status).toBe('failed');
+    expect(delivery.attempts).toBeGreaterThan(1);
+    expect(delivery.lastResponse).toContain('4.2.2');
+    expect(await status()).toEqual({ status: 'confirmed', softBounces: 1 });
+
+    // A delivery that arrives in between resets the count.
+    smtp.setRule(undefined);
+    await publishAndWait(articlePayload({ section: 'full', tags: [] }));
+    expect(await status()).toEqual({ status: 'confirmed', softBounces: 0 });
+
+    smtp.setRule((to) => (to === email ? { code: 452, message: '4.2.2 The recipient\'s inbox is out of storage space' } : undefined));
+    await publishAndWait(articlePayload({ section: 'full', tags: [] }));
+    expect(await status()).toEqual({ status: 'confirmed', softBounces: 1 });
+    await publishAndWait(articlePayload({ section: 'full', tags: [] }));
+    smtp.setRule(undefined);
+    expect(await status()).toEqual({ status: 'bounced', softBounces: 2 });
+    const event = await herald.ctx.db.selectFrom('events').select('cause').where('subjectType', '=', 'subscriber')
+      .where('toStatus', '=', 'bounced').where('cause', '=', 'soft-bounce-limit').executeTakeFirst();
+    expect(event).toBeDefined();
   });
 
   it('slows the whole queue down when the server throttles, without spending attempts', async () => {

@@ -123,7 +123,7 @@ export function adminPages(app: FastifyInstance, ctx: HeraldContext) {
   ${row('SMTP', c.SMTP_URL ? withoutSecrets(c.SMTP_URL) : 'capture inbox (nothing leaves this machine)')}
   ${row('Pool / rate', `${c.SMTP_POOL_SIZE} connections, ${c.SMTP_RATE_PER_SECOND || 'no'} limit per second`)}
   ${row('Batch size', c.EMAIL_BATCH_SIZE)}
-  ${row('Attempts per message', c.SMTP_MAX_ATTEMPTS)}
+  ${row('Retry window (minutes)', c.SMTP_RETRY_WINDOW_MINUTES)}
   ${row('Unknown outcome after a crash', c.UNCERTAIN_DELIVERY_POLICY)}
   ${row('DKIM', c.DKIM_DOMAIN ? `${c.DKIM_SELECTOR}._domainkey.${c.DKIM_DOMAIN}` : 'off')}
 </dl></section>

@@ -15,7 +15,7 @@ function progressCell(row: ArticleOverview) {
   if (!row.dispatchId) return html`<span class="muted">—</span>`;
   if (row.status === 'scheduled') return html`<span class="muted">for ${time(row.scheduledAt, '—', 'short')}</span>`;
   if (row.deliveries === 0) return html`<span class="muted">—</span>`;
-  return html`${count(row.sent)} of ${count(row.deliveries)} sent${row.failed ? html`, <span class="danger-text">${count(row.failed)} failed</span>` : ''}`;
+  return html`${count(row.sent)} of ${count(row.deliveries)} sent${row.failed ? html`, <span class="danger-text">${count(row.failed)} not delivered</span>` : ''}`;
 }
 
 export function articlePages(app: FastifyInstance, ctx: HeraldContext) {
@@ -35,7 +35,7 @@ export function articlePages(app: FastifyInstance, ctx: HeraldContext) {
     <td class="title-cell">${row.dispatchId ? html`<a href="/dispatches/${row.dispatchId}">${row.title}</a>` : row.title}
       ${row.section ? html`<span class="muted small">${row.section}</span>` : ''}</td>
     <td class="small">${time(row.publishedAt, '—', 'short')}</td>
-    <td>${statusBadge(row.status)}</td>
+    <td>${statusBadge(row.status)}${row.pauseReason ? html`<p class="small danger-text" data-pause-reason>${row.pauseReason}</p>` : ''}</td>
     <td class="small">${(row.channels ?? []).join(', ')}</td>
     <td class="small">${progressCell(row)}</td>
   </tr>`)}</tbody>

@@ -1,12 +1,12 @@
 // The parts of the dispatch page that dispatch.js redraws every second from GET /api/dispatches/:id/live,
 // rendered the same way here so the page is complete without the script.
+import { isNotStarted } from '../../../dispatch/lifecycle.js';
 import type { LiveProgress } from '../../../dispatch/live-progress.js';
 import { count, statusBadge, statusLabel, time } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
 import { networkName } from './publish-form.js';
 
-const FINAL_STATUSES = new Set(['completed', 'cancelled', 'failed']);
-export const isFinal = (status: string) => FINAL_STATUSES.has(status);
+export { isFinal } from '../../../dispatch/lifecycle.js';
 
 export function formatEta(seconds: number | null): string {
   if (seconds === null) return '—';
@@ -15,11 +15,9 @@ export function formatEta(seconds: number | null): string {
   return minutes < 90 ? `about ${minutes} min` : `about ${Math.round(minutes / 60)} h`;
 }
 
-const NOT_STARTED = new Set(['scheduled', 'pending', 'held']);
-
 /** What the channel's line says besides its counts: not started, still preparing recipients, or how far it got. */
 export function channelSummary(channel: LiveProgress['channels'][number], status: string, fannedOut: boolean | null): string {
-  if (channel.total === 0 && NOT_STARTED.has(status)) return 'not started';
+  if (channel.total === 0 && isNotStarted(status)) return 'not started';
   const done = channel.total - channel.pending;
   const preparing = channel.channel === 'email' && fannedOut === false && (status === 'running' || status === 'paused');
   return `${count(done)} of ${count(channel.total)} done${preparing ? ' · preparing recipients…' : ''}`;

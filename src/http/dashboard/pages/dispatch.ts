@@ -20,6 +20,7 @@ import { html } from '../html.js';
 import { csrfField, layout, sendDashboardPage } from '../layout.js';
 import { channelBlock, factsList, failuresTable, isFinal, postsList } from './dispatch-view.js';
 import { editorCause } from '../../auth.js';
+import { FINAL, NOT_STARTED } from '../../../dispatch/lifecycle.js';
 
 const ACTIONS = ['pause', 'resume', 'cancel', 'release', 'reschedule', 'test-send'] as const;
 const actionParams = idParams.extend({ action: z.enum(ACTIONS) });
@@ -39,7 +40,7 @@ export function dispatchPages(app: FastifyInstance, ctx: HeraldContext) {
   <div class="status-box" aria-live="polite"><span class="visually-hidden">Status: </span>${statusBadge(live.status, { field: 'status' })}</div>
 </div>
 <div class="flash warn" role="status" data-error${live.error ? '' : html` hidden`}>${live.error ?? ''}</div>
-<div class="dispatch-grid" data-dispatch="${id}" data-final="${isFinal(live.status) ? 'true' : 'false'}">
+<div class="dispatch-grid" data-dispatch="${id}" data-final="${isFinal(live.status) ? 'true' : 'false'}" data-final-statuses="${FINAL.join(' ')}" data-not-started-statuses="${NOT_STARTED.join(' ')}">
   <section class="card" aria-labelledby="progress-heading">
     <h2 id="progress-heading">Progress</h2>
     <div data-facts>${factsList(live)}</div>
@@ -59,12 +60,12 @@ export function dispatchPages(app: FastifyInstance, ctx: HeraldContext) {
       ${form('reschedule', 'Reschedule', 'scheduled pending held', html`<fieldset><legend>Reschedule</legend>
         <div class="field"><label for="r-at">New date and time</label><input id="r-at" name="at" type="datetime-local" step="1" required></div>
         <div class="field"><label for="r-tz">Time zone</label><select id="r-tz" name="timezone" data-timezone>${timeZoneOptions(dispatch.timezone ?? 'UTC')}</select></div></fieldset>`)}
-      <p class="muted small" data-when="completed cancelled failed"${isFinal(live.status) ? '' : html` hidden`}>This dispatch is finished; nothing more can change.</p>
+      <p class="muted small" data-when="${FINAL.join(' ')}"${isFinal(live.status) ? '' : html` hidden`}>This dispatch is finished; nothing more can change.</p>
     </section>
     <section class="card" aria-labelledby="edition-heading">
       <h2 id="edition-heading">Edition</h2>
       <p><a class="button secondary" href="/dispatches/${id}/preview">Preview edition and posts</a></p>
-      ${form('test-send', 'Send test', 'scheduled pending held running paused completed cancelled failed', html`<div class="field"><label for="t-email">Send a test to</label>
+      ${form('test-send', 'Send test', 'scheduled pending held running paused completed completed_with_failures cancelled failed', html`<div class="field"><label for="t-email">Send a test to</label>
         <input id="t-email" name="email" type="email" autocomplete="email" required value="${request.editor?.name.includes('@') ? request.editor.name : ''}"></div>`)}
     </section>
     <section class="card" aria-labelledby="posts-heading">

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { HeraldContext } from '../../../context.js';
 import { EDITABLE_STATUSES } from '../../../dispatch/edit-dispatch.js';
+import { isNotStarted } from '../../../dispatch/lifecycle.js';
 import { previewEdition, type EditionPreview } from '../../../email/edition-preview.js';
 import { EditionRenderError } from '../../../email/edition-renderer.js';
 import { listSocialPosts } from '../../../social/social-deliveries.js';
@@ -13,8 +14,6 @@ import { html } from '../html.js';
 import { layout, sendDashboardPage, sendFramedEmail } from '../layout.js';
 import { postsList } from './dispatch-view.js';
 import { networkName, SOCIAL_NETWORKS } from './publish-form.js';
-
-const NOT_STARTED: readonly string[] = ['scheduled', 'pending', 'held'];
 
 export function previewPages(app: FastifyInstance, ctx: HeraldContext) {
   app.get('/dispatches/:id/preview', async (request, reply) => {
@@ -30,7 +29,7 @@ export function previewPages(app: FastifyInstance, ctx: HeraldContext) {
       problem = error.message;
     }
     // Before the start the posts are composed live; a held dispatch is shown so, but edited only once rescheduled.
-    const notStarted = NOT_STARTED.includes(dispatch.status);
+    const notStarted = isNotStarted(dispatch.status);
     const editable = EDITABLE_STATUSES.includes(dispatch.status);
     const social = dispatch.channels.filter((c) => (SOCIAL_NETWORKS as readonly string[]).includes(c));
     const posts = notStarted ? [] : await listSocialPosts(ctx.db, id);
