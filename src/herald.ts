@@ -1,4 +1,5 @@
 // The composition root: builds a running Herald (database, Redis, queues, relay, HTTP, workers) and closes it again.
+import { FlowProducer } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from './config/config.js';
@@ -6,6 +7,7 @@ import type { HeraldContext } from './context.js';
 import { migrate, openDatabase, pgliteDataDir, type DatabaseHandle } from './db/database.js';
 import { readInstallationId, redisNamespace } from './db/installation.js';
 import { OutboxRelay } from './dispatch/outbox-relay.js';
+import { QueueReconciler } from './dispatch/queue-reconciler.js';
 import { createMetrics } from './http/metrics.js';
 import { createQueues } from './queue/queues.js';
 import { bootstrapAdminToken } from './runtime/bootstrap-admin.js';
@@ -102,6 +104,19 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
     }
     relay.start();
     closers.push(() => relay.stop());
+
+    const reconcilerFlows = new FlowProducer({ connection: redis.connection, prefix: redisPrefix });
+    closers.push(() => reconcilerFlows.close());
+    const reconciler = new QueueReconciler(database.db, queues, reconcilerFlows, redis.connection, {
+      intervalMs: config.HERALD_RECONCILE_INTERVAL_MS,
+      lockKey: `${redisPrefix}:reconciler-lock`,
+    });
+    reconciler.on('error', (error) => log.warn({ event: 'reconciler.error', err: error }, 'queue reconciliation failed; will retry'));
+    reconciler.on('requeued', (report) =>
+      log.warn({ event: 'reconciler.requeued', ...report }, 'steps the database says are unfinished had no job; queued them again'),
+    );
+    reconciler.start();
+    closers.push(() => reconciler.stop());
     if (options.http) {
       // Loaded only here: a `herald worker` process never carries the HTTP stack (~60 MB of RSS).
       const { buildHttpServer } = await import('./http/server.js');

@@ -1,5 +1,5 @@
 // Worker for the email-batch queue: hands each batch to the BatchSender and maps its outcome onto BullMQ.
-import { DelayedError, RateLimitError, Worker, type Job } from 'bullmq';
+import { DelayedError, RateLimitError, WaitingError, Worker, type Job } from 'bullmq';
 import type { HeraldContext } from '../src/context.js';
 import { completeDispatchIfDone } from '../src/dispatch/complete-dispatch.js';
 import type { BatchSender } from '../src/email/batch-sender.js';
@@ -9,20 +9,21 @@ import { TransactionalSender } from '../src/email/transactional-sender.js';
 import { SUBSCRIBER_MAIL_JOB, type SubscriberMailJob } from '../src/subscribers/subscriber-mail.js';
 import { QUEUE_NAMES } from '../src/queue/queues.js';
 import { runSubscriberMailJob } from './subscriber-mail-job.js';
-import { workerOptions } from './worker-options.js';
+import type { OutageDeferral } from './outage-deferral.js';
+import { reportWorkerErrors, workerOptions } from './worker-options.js';
 
 /** How soon a batch of a paused dispatch looks again. */
 const PAUSED_RECHECK_MS = 2000;
 
 export function startEmailBatchWorker(
   ctx: HeraldContext,
-  deps: { sender: BatchSender; editions: EditionMessages; transport: MailTransport },
+  deps: { sender: BatchSender; editions: EditionMessages; transport: MailTransport; deferOnOutage: OutageDeferral },
 ): Worker {
   const log = ctx.log.child({ component: 'email-worker' });
   // Confirmation mails share the queue and the process' one SMTP pool with editions.
   const transactional = new TransactionalSender(deps.transport, ctx.config.MAIL_FROM);
 
-  const processor = async (job: Job<{ dispatchId: number; batchNo: number }>, token?: string) => {
+  const runJob = async (job: Job<{ dispatchId: number; batchNo: number }>, token?: string) => {
     if (job.name === SUBSCRIBER_MAIL_JOB) return runSubscriberMailJob(ctx, transactional, job as unknown as Job<SubscriberMailJob>);
     const { dispatchId, batchNo } = job.data;
     const outcome = await deps.sender.send(dispatchId, batchNo, () => deps.editions.get(dispatchId));
@@ -49,8 +50,14 @@ export function startEmailBatchWorker(
         }
         await deps.sender.closeBatch(dispatchId, batchNo);
         return outcome;
+      case 'handed_back':
+        // Graceful stop: the rest of the batch waits for another worker (or this one, restarted); no attempt spent.
+        await job.moveToWait(token);
+        throw new WaitingError();
     }
   };
+  const processor = (job: Job<{ dispatchId: number; batchNo: number }>, token?: string) =>
+    deps.deferOnOutage(job, token, () => runJob(job, token));
 
   const worker = new Worker(QUEUE_NAMES.emailBatch, processor, workerOptions(ctx, 2));
   worker.on('failed', async (job, error) => {
@@ -62,6 +69,6 @@ export function startEmailBatchWorker(
       await completeDispatchIfDone(ctx.db, job.data.dispatchId).catch(() => {});
     }
   });
-  worker.on('error', (error) => log.warn({ event: 'worker.error', err: error }, 'email worker error'));
+  reportWorkerErrors(worker, log, 'email');
   return worker;
 }

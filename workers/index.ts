@@ -6,6 +6,7 @@ import { startCaptureInbox } from '../src/email/capture-inbox.js';
 import { EditionMessages, editionSettingsFrom } from '../src/email/edition-service.js';
 import { createSmtpTransport } from '../src/email/mail-transport.js';
 import { outboxDir } from '../src/email/outbox-dir.js';
+import { OutageLog } from '../src/runtime/outage-log.js';
 import { SocialPoster } from '../src/social/post-delivery.js';
 import { NetworkRateGate } from '../src/social/rate-gate.js';
 import { startSocialDispatch } from '../src/social/start-social.js';
@@ -13,6 +14,7 @@ import { startDigestWorker } from './digest-worker.js';
 import { startDispatchWorker } from './dispatch-worker.js';
 import { startEmailBatchWorker } from './email-batch-worker.js';
 import { startFeedWorker } from './feed-worker.js';
+import { deferOnDatabaseOutage } from './outage-deferral.js';
 import { startSocialWorker } from './social-worker.js';
 
 export interface RunningWorkers {
@@ -47,13 +49,15 @@ export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> 
     ctx.log.child({ component: 'batch-sender' }),
   );
   const editions = new EditionMessages(ctx.db, editionSettings);
+  const deferOnOutage = deferOnDatabaseOutage(new OutageLog(ctx.log.child({ component: 'workers' })));
 
-  const dispatch = startDispatchWorker(ctx, { editionSettings, startSocial: startSocialDispatch, transport });
-  const emailBatch = startEmailBatchWorker(ctx, { sender, editions, transport });
+  const dispatch = startDispatchWorker(ctx, { editionSettings, startSocial: startSocialDispatch, transport, deferOnOutage });
+  const emailBatch = startEmailBatchWorker(ctx, { sender, editions, transport, deferOnOutage });
   const digest = await startDigestWorker(ctx);
   const social = startSocialWorker(ctx, {
     poster: new SocialPoster(ctx.db, ctx.social, ctx.log.child({ component: 'social-poster' }), ctx.metrics),
     gate: new NetworkRateGate(ctx.redis, ctx.redisPrefix),
+    deferOnOutage,
   });
   const workers = [dispatch.worker, emailBatch, digest, social, await startFeedWorker(ctx)];
 
@@ -61,6 +65,9 @@ export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> 
     workers,
     smtpUrl,
     close: async () => {
+      // Graceful stop: no batch claims another chunk; the chunks in flight finish and are recorded, their batches
+      // go back to the queue, and the workers close once their current jobs have returned.
+      sender.stopClaiming();
       await Promise.allSettled(workers.map((w) => w.close()));
       await dispatch.flows.close();
       transport.close();

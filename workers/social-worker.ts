@@ -5,12 +5,13 @@ import type { SocialPoster } from '../src/social/post-delivery.js';
 import type { NetworkRateGate } from '../src/social/rate-gate.js';
 import type { SocialJobData } from '../src/social/start-social.js';
 import { QUEUE_NAMES } from '../src/queue/queues.js';
-import { workerOptions } from './worker-options.js';
+import type { OutageDeferral } from './outage-deferral.js';
+import { reportWorkerErrors, workerOptions } from './worker-options.js';
 
 /** How soon a post of a paused dispatch looks again. */
 const PAUSED_RECHECK_MS = 2000;
 
-export function startSocialWorker(ctx: HeraldContext, deps: { poster: SocialPoster; gate: NetworkRateGate }): Worker {
+export function startSocialWorker(ctx: HeraldContext, deps: { poster: SocialPoster; gate: NetworkRateGate; deferOnOutage: OutageDeferral }): Worker {
   const log = ctx.log.child({ component: 'social-worker' });
   for (const { network, missing } of ctx.social.all().filter((a) => !a.channel)) {
     log.info({ event: 'social.preview_mode', network, missing }, `${network}: preview mode, posts are composed but not sent`);
@@ -22,7 +23,7 @@ export function startSocialWorker(ctx: HeraldContext, deps: { poster: SocialPost
     throw new DelayedError();
   };
 
-  const processor = async (job: Job<SocialJobData>, token?: string) => {
+  const runJob = async (job: Job<SocialJobData>, token?: string) => {
     const { deliveryId, network } = job.data;
     const heldMs = await deps.gate.remainingMs(network);
     if (heldMs > 0) return waitUntil(job, token, Date.now() + heldMs);
@@ -45,6 +46,7 @@ export function startSocialWorker(ctx: HeraldContext, deps: { poster: SocialPost
         return waitUntil(job, token, Date.now() + PAUSED_RECHECK_MS);
     }
   };
+  const processor = (job: Job<SocialJobData>, token?: string) => deps.deferOnOutage(job, token, () => runJob(job, token));
 
   const worker = new Worker<SocialJobData>(QUEUE_NAMES.social, processor, workerOptions(ctx, 4));
   worker.on('failed', async (job, error) => {
@@ -54,6 +56,6 @@ export function startSocialWorker(ctx: HeraldContext, deps: { poster: SocialPost
     // Whatever ended the job (attempts used up, an unexpected error), its delivery must not stay open.
     if (final) await deps.poster.giveUp(job.data.deliveryId, error.message).catch(() => {});
   });
-  worker.on('error', (error) => log.warn({ event: 'worker.error', err: error }, 'social worker error'));
+  reportWorkerErrors(worker, log, 'social');
   return worker;
 }

@@ -1,5 +1,7 @@
 // Options every Herald worker shares: one connection, one prefix, and crash recovery timings from config.
-import type { WorkerOptions } from 'bullmq';
+import type { Worker, WorkerOptions } from 'bullmq';
+import type { Logger } from 'pino';
+import { isConnectionError } from '../src/runtime/outage-log.js';
 import type { HeraldContext } from '../src/context.js';
 
 export function workerOptions(ctx: HeraldContext, concurrency: number): WorkerOptions {
@@ -14,4 +16,15 @@ export function workerOptions(ctx: HeraldContext, concurrency: number): WorkerOp
     // Rate-limit waits spend no attempt; this bounds how often one job may start at all.
     maxStartedAttempts: 50,
   };
+}
+
+/**
+ * A worker's own errors are logged; its connection's reconnect attempts are not (one line per outage comes from the
+ * shared connection, src/runtime/redis.ts), so a Redis outage does not flood the log.
+ */
+export function reportWorkerErrors(worker: Worker, log: Logger, what: string): void {
+  worker.on('error', (error) => {
+    if (isConnectionError(error)) log.debug({ event: 'worker.connection_error', err: error }, `${what} worker waiting for Redis`);
+    else log.warn({ event: 'worker.error', err: error }, `${what} worker error`);
+  });
 }

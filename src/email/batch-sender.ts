@@ -7,6 +7,7 @@ import type { Database } from '../db/schema.js';
 import type { DeliveryFailure } from '../delivery/failure.js';
 import { recordEvents } from '../events/event-log.js';
 import type { MailTransport } from './mail-transport.js';
+import { OutcomeRecorder } from './outcome-recorder.js';
 import { classifySmtpError } from './smtp-failure.js';
 
 export interface Recipient {
@@ -40,7 +41,9 @@ export type BatchOutcome =
   /** The server is pushing back: pause the whole queue until `resetAt`. */
   | { kind: 'throttled'; resetAt: Date }
   /** The dispatch was paused or cancelled: stop here. */
-  | { kind: 'stopped'; status: string };
+  | { kind: 'stopped'; status: string }
+  /** This process is shutting down: nothing more was claimed, the rest of the batch goes back to the queue. */
+  | { kind: 'handed_back' };
 
 /** A delivery as the claim hands it over: its attempts already include the one about to be made. */
 interface ClaimedDelivery {
@@ -61,12 +64,20 @@ interface DeliveryResult {
 }
 
 export class BatchSender {
+  private claiming = true;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly transport: MailTransport,
     private readonly options: BatchSenderOptions,
     private readonly log: Logger,
+    private readonly outcomes = new OutcomeRecorder(log),
   ) {}
+
+  /** Graceful stop: the chunks in flight finish and are recorded; no batch claims another. */
+  stopClaiming(): void {
+    this.claiming = false;
+  }
 
   async send(dispatchId: number, batchNo: number, message: () => Promise<EditionMessage>): Promise<BatchOutcome> {
     await this.db
@@ -84,13 +95,14 @@ export class BatchSender {
     for (;;) {
       const status = await this.dispatchStatus(dispatchId);
       if (status !== 'running') return { kind: 'stopped', status };
+      if (!this.claiming) return { kind: 'handed_back' };
       const claimed = await this.claim(dispatchId, batchNo, [...deferred]);
       if (claimed.length === 0) break;
       const recipients = claimed.filter((c) => c.status === 'sending');
       totals.skipped += claimed.length - recipients.length;
 
       const results = await Promise.all(recipients.map((r) => this.deliver(edition, r)));
-      await this.record(results, recipients);
+      await this.outcomes.keep({ dispatchId, batchNo, outcomes: results.length }, () => this.record(results, recipients));
       for (const result of results) {
         if (result.status === 'sent') totals.sent++;
         else if (result.status === 'failed') totals.failed++;
