@@ -3,6 +3,7 @@
 // A rolling restart of every worker sends nobody a second copy.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPostgresDatabase } from '../../support/database.js';
+import { eventually } from '../../support/herald.js';
 import type { HeraldProcess } from '../../support/processes.js';
 import { BATCHES_PER_WORKER, reportFault, SEND_CHUNK, startOutageSend, type OutageSend } from '../../support/outage-send.js';
 import { startPrivateRedis } from '../../support/private-services.js';
@@ -92,4 +93,34 @@ describe('a worker stopped with SIGTERM', () => {
     expect(figures.duplicates).toBe(0);
     expect(figures.statuses).toEqual({ sent: SUBSCRIBERS });
   }, 150_000);
+
+  it('exits within HERALD_SHUTDOWN_GRACE_MS even when the SMTP server never answers', async () => {
+    const redis = await startPrivateRedis({ appendOnly: false });
+    cleanups.push(() => redis.close());
+    const pg = await createPostgresDatabase();
+    cleanups.push(() => pg.drop());
+    // A server that takes every message and answers none within the test.
+    const send = await startOutageSend({
+      redisUrl: redis.url,
+      databaseUrl: pg.url,
+      subscribers: 100,
+      smtpDelayMs: 120_000,
+      env: { HERALD_SHUTDOWN_GRACE_MS: '1500', LOG_LEVEL: 'info' },
+    });
+    cleanups.push(() => send.close());
+    const worker = send.startWorker();
+    const dispatchId = await send.publish();
+    await eventually(async () => {
+      const row = await send.database.db.selectFrom('deliveries').select('id').where('dispatchId', '=', dispatchId)
+        .where('status', '=', 'sending').executeTakeFirst();
+      return !!row;
+    }, 60_000, 'a chunk in flight');
+
+    expect(await terminate(worker)).toBe(1);
+    expect(worker.output()).toContain('"event":"shutdown.grace_exceeded"');
+    // What it held stays `sending`, to be settled by UNCERTAIN_DELIVERY_POLICY when the batch resumes.
+    const sent = await send.database.db.selectFrom('deliveries').select('id').where('dispatchId', '=', dispatchId)
+      .where('status', '=', 'sent').execute();
+    expect(sent).toEqual([]);
+  }, 120_000);
 });
