@@ -13,6 +13,7 @@ import { QUEUE_NAMES } from '../src/queue/queues.js';
 import { runDispatchStartJob } from './dispatch-start-job.js';
 import { runTestSendJob } from './test-send-job.js';
 import type { OutageDeferral } from './outage-deferral.js';
+import { reportClientErrors } from '../src/runtime/outage-log.js';
 import { reportWorkerErrors, workerOptions } from './worker-options.js';
 
 export function startDispatchWorker(
@@ -21,6 +22,7 @@ export function startDispatchWorker(
 ): { worker: Worker; flows: FlowProducer } {
   const flows = new FlowProducer({ connection: ctx.redis, prefix: ctx.redisPrefix });
   const log = ctx.log.child({ component: 'dispatch-worker' });
+  reportClientErrors(flows, log, 'flow producer');
 
   const testSender = deps.transport && new TransactionalSender(deps.transport, ctx.config.MAIL_FROM);
   const runJob = async (job: Job<{ dispatchId: number }>, token?: string) => {

@@ -6,7 +6,6 @@ import { startCaptureInbox } from '../src/email/capture-inbox.js';
 import { EditionMessages, editionSettingsFrom } from '../src/email/edition-service.js';
 import { createSmtpTransport } from '../src/email/mail-transport.js';
 import { outboxDir } from '../src/email/outbox-dir.js';
-import { OutageLog } from '../src/runtime/outage-log.js';
 import { SocialPoster } from '../src/social/post-delivery.js';
 import { NetworkRateGate } from '../src/social/rate-gate.js';
 import { startSocialDispatch } from '../src/social/start-social.js';
@@ -49,7 +48,7 @@ export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> 
     ctx.log.child({ component: 'batch-sender' }),
   );
   const editions = new EditionMessages(ctx.db, editionSettings);
-  const deferOnOutage = deferOnDatabaseOutage(new OutageLog(ctx.log.child({ component: 'workers' })));
+  const deferOnOutage = deferOnDatabaseOutage(ctx.outages);
 
   const dispatch = startDispatchWorker(ctx, { editionSettings, startSocial: startSocialDispatch, transport, deferOnOutage });
   const emailBatch = startEmailBatchWorker(ctx, { sender, editions, transport, deferOnOutage });

@@ -1,7 +1,7 @@
 // Options every Herald worker shares: one connection, one prefix, and crash recovery timings from config.
 import type { Worker, WorkerOptions } from 'bullmq';
 import type { Logger } from 'pino';
-import { isConnectionError } from '../src/runtime/outage-log.js';
+import { reportClientErrors } from '../src/runtime/outage-log.js';
 import type { HeraldContext } from '../src/context.js';
 
 export function workerOptions(ctx: HeraldContext, concurrency: number): WorkerOptions {
@@ -23,8 +23,5 @@ export function workerOptions(ctx: HeraldContext, concurrency: number): WorkerOp
  * shared connection, src/runtime/redis.ts), so a Redis outage does not flood the log.
  */
 export function reportWorkerErrors(worker: Worker, log: Logger, what: string): void {
-  worker.on('error', (error) => {
-    if (isConnectionError(error)) log.debug({ event: 'worker.connection_error', err: error }, `${what} worker waiting for Redis`);
-    else log.warn({ event: 'worker.error', err: error }, `${what} worker error`);
-  });
+  reportClientErrors(worker, log, `${what} worker`);
 }

@@ -31,3 +31,15 @@ export class OutageLog {
     this.log.info({ event: 'dependency.restored', dependency, downMs: Date.now() - since }, `${dependency} is back`);
   }
 }
+
+/**
+ * Listens to a BullMQ queue, worker or flow producer's `error` event: its own errors are logged, its connection's
+ * reconnect attempts only at debug (the shared connection logs the outage once). Without a listener BullMQ prints
+ * every reconnect attempt to stderr.
+ */
+export function reportClientErrors(client: { on(event: 'error', listener: (error: Error) => void): unknown }, log: Logger, what: string): void {
+  client.on('error', (error) => {
+    if (isConnectionError(error)) log.debug({ event: 'redis.client_waiting', err: error }, `${what} waiting for Redis`);
+    else log.warn({ event: 'redis.client_error', err: error }, `${what} error`);
+  });
+}

@@ -42,6 +42,11 @@ describe('PostgreSQL stopped mid-send', () => {
     const finishMs = Date.now() - restoredAt;
     expect((await fetch(`${api.baseUrl}/healthz`)).status).toBe(200);
     for (const proc of [...workers, api.process]) expect(proc.child.exitCode, proc.output().slice(-3000)).toBeNull();
+    // One line for the outage per process, not one per failed query or pass.
+    for (const proc of workers) {
+      expect(proc.output().match(/"event":"dependency.lost","dependency":"database"/g)?.length, proc.output().slice(-3000)).toBe(1);
+      expect(proc.output()).not.toContain('"event":"relay.error"');
+    }
 
     const figures = await send.figures(dispatchId);
     reportFault('postgresql stopped -m immediate, restarted', { ...figures, finishMs });

@@ -58,6 +58,7 @@ async function killRedisMidSend(appendOnly: boolean) {
   // One line per process for the outage, not one per reconnect attempt.
   for (const worker of workers) {
     expect(worker.output().match(/"event":"dependency.lost","dependency":"redis"/g)?.length, worker.output().slice(-2000)).toBe(1);
+    expect(worker.output().split('\n').filter((line) => line.includes('ECONNREFUSED')).length).toBeLessThanOrEqual(1);
   }
 
   const figures = await send.figures(dispatchId);
