@@ -120,6 +120,7 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
     const reconciler = new QueueReconciler(database.db, queues, reconcilerFlows, redis.connection, {
       intervalMs: config.HERALD_RECONCILE_INTERVAL_MS,
       lockKey: `${redisPrefix}:reconciler-lock`,
+      restoreSchedules: herald.workers?.restoreSchedules,
     });
     reconciler.on('error', (error) => {
       if (isDatabaseUnavailable(error)) outages.lost('database', error);

@@ -14,12 +14,15 @@ import { startDispatchWorker } from './dispatch-worker.js';
 import { startEmailBatchWorker } from './email-batch-worker.js';
 import { startFeedWorker } from './feed-worker.js';
 import { deferOnDatabaseOutage } from './outage-deferral.js';
+import { restoreMissingSchedules } from './schedules.js';
 import { startSocialWorker } from './social-worker.js';
 
 export interface RunningWorkers {
   workers: Worker[];
   /** Where mail goes: the configured SMTP server or the capture inbox. */
   smtpUrl: string;
+  /** Writes back the digest and feed schedulers when Redis lost them (called by the queue reconciler). */
+  restoreSchedules(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -63,6 +66,7 @@ export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> 
   return {
     workers,
     smtpUrl,
+    restoreSchedules: () => restoreMissingSchedules(ctx),
     close: async () => {
       // Graceful stop: no batch claims another chunk; the chunks in flight finish and are recorded, their batches
       // go back to the queue, and the workers close once their current jobs have returned.

@@ -25,6 +25,8 @@ export interface QueueReconcilerOptions {
   intervalMs: number;
   /** The Redis key of the lock that lets one process reconcile per interval. */
   lockKey: string;
+  /** Puts back the job schedulers (digests, feeds) Redis lost; resolves with how many it restored. */
+  restoreSchedules?: () => Promise<number>;
 }
 
 /** What one pass re-queued, by step. */
@@ -33,6 +35,8 @@ export interface ReconcileReport {
   editions: number;
   batches: number;
   posts: number;
+  /** Groups of job schedulers written back. */
+  schedules: number;
 }
 
 /** Emits `error` (a pass failed, e.g. Redis or the database down; the next pass retries) and `requeued` (report). */
@@ -77,15 +81,16 @@ export class QueueReconciler extends EventEmitter {
     const locked = await this.redis.set(this.options.lockKey, this.token, 'PX', ttl, 'NX');
     if (locked !== 'OK') return;
     const report = await this.reconcileOnce();
-    if (report.starts + report.editions + report.batches + report.posts > 0) this.emit('requeued', report);
+    if (Object.values(report).some((n) => n > 0)) this.emit('requeued', report);
   }
 
   /** One full comparison of the database with the queues; returns what it re-queued. */
   async reconcileOnce(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { starts: 0, editions: 0, batches: 0, posts: 0 };
+    const report: ReconcileReport = { starts: 0, editions: 0, batches: 0, posts: 0, schedules: 0 };
     await this.reconcileStarts(report);
     await this.reconcileEmail(report);
     await this.reconcileSocial(report);
+    report.schedules = (await this.options.restoreSchedules?.()) ?? 0;
     // A dispatch whose last step finished while its completion could not be written (the database was away).
     const running = await this.db.selectFrom('dispatches').select('id').where('status', '=', 'running').execute();
     for (const { id } of running) await completeDispatchIfDone(this.db, id);

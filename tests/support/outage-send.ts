@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import { articleInput } from '../../src/articles/article-input.js';
 import { publishArticle } from '../../src/articles/publish.js';
 import { migrate, openDatabase, type DatabaseHandle } from '../../src/db/database.js';
+import { readInstallationId, redisNamespace } from '../../src/db/installation.js';
 import { articlePayload } from './articles.js';
 import { eventually, freePort, randomPrefix } from './herald.js';
 import { spawnHerald, type HeraldProcess } from './processes.js';
@@ -39,6 +40,8 @@ export interface SendFigures {
 export interface OutageSend {
   database: DatabaseHandle;
   smtp: SmtpSink;
+  /** The Redis key prefix every process of this send uses (HERALD_QUEUE_PREFIX plus the installation id). */
+  redisPrefix(): Promise<string>;
   startWorker(extraEnv?: Record<string, string>): HeraldProcess;
   /** `herald serve --no-workers`; resolves with its base URL once it answers. */
   startApi(): Promise<{ process: HeraldProcess; baseUrl: string }>;
@@ -87,6 +90,7 @@ export async function startOutageSend(options: OutageSendOptions): Promise<Outag
   return {
     database,
     smtp,
+    redisPrefix: async () => redisNamespace(env.HERALD_QUEUE_PREFIX, await readInstallationId(database.db)),
     startWorker: (extraEnv = {}) => spawnOne(['worker'], extraEnv),
     async startApi() {
       const port = await freePort();

@@ -2,7 +2,10 @@
 // persistence, or a failover that lost its writes). Worker and API processes stay up, /healthz reports the outage,
 // and the send resumes by itself (the queue reconciler rebuilds what the database says is unfinished): nobody is
 // missed, nobody is marked bounced or failed, and only messages in flight at the fault may arrive twice.
+import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DIGEST_SCHEDULER_IDS } from '../../../src/digest/digest-scheduler.js';
+import { QUEUE_NAMES } from '../../../src/queue/queues.js';
 import { createPostgresDatabase } from '../../support/database.js';
 import { eventually } from '../../support/herald.js';
 import { BATCHES_PER_WORKER, reportFault, SEND_CHUNK, startOutageSend, type OutageSend } from '../../support/outage-send.js';
@@ -67,6 +70,18 @@ async function killRedisMidSend(appendOnly: boolean) {
   expect(figures.duplicates).toBeLessThanOrEqual(IN_FLIGHT);
   expect(figures.statuses).toEqual({ sent: SUBSCRIBERS });
   expect(figures.notConfirmed).toBe(0);
+
+  // The digest schedulers, which live only in Redis, are back too: tomorrow's digest still goes out.
+  const digests = new Queue(QUEUE_NAMES.digest, { connection: { url: redis.url }, prefix: await send.redisPrefix() });
+  try {
+    const schedulers = await eventually(async () => {
+      const found = await Promise.all(Object.values(DIGEST_SCHEDULER_IDS).map((id) => digests.getJobScheduler(id)));
+      return found.every(Boolean) && found;
+    }, 20_000, 'the digest schedulers');
+    expect(schedulers).toHaveLength(2);
+  } finally {
+    await digests.close();
+  }
   return figures;
 }
 
