@@ -6,11 +6,27 @@ import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { freePort } from './herald.js';
 
 const run = promisify(execFile);
+
+/**
+ * A free port below Linux's ephemeral range (32768+): a server restarted on it cannot lose it to an outgoing
+ * connection, and it does not race the ports other tests take with port 0.
+ */
+async function freeServicePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 
 async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -31,7 +47,7 @@ export interface PrivateRedis {
 }
 
 export async function startPrivateRedis(options: { appendOnly: boolean }): Promise<PrivateRedis> {
-  const port = await freePort();
+  const port = await freeServicePort();
   const dir = mkdtempSync(join(tmpdir(), 'herald-redis-'));
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
@@ -83,7 +99,7 @@ export interface PrivatePostgres {
 }
 
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
-  const port = await freePort();
+  const port = await freeServicePort();
   const root = mkdtempSync(join(tmpdir(), 'herald-pg-'));
   const data = join(root, 'data');
   chownSync(root, uidOf('postgres'), gidOf('postgres'));
