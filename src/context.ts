@@ -8,6 +8,7 @@ import type { OutboxRelay } from './dispatch/outbox-relay.js';
 import type { Metrics } from './http/metrics.js';
 import type { OutboundFetcher } from './net/outbound-fetch.js';
 import type { Queues } from './queue/queues.js';
+import type { OutageLog } from './runtime/outage-log.js';
 import type { SocialAccounts } from './social/social-accounts.js';
 
 export interface HeraldContext {
@@ -28,4 +29,6 @@ export interface HeraldContext {
   /** The social accounts, configured (posting) or in preview mode. */
   social: SocialAccounts;
   log: Logger;
+  /** One log line when Redis or the database goes away and one when it is back, for the whole process. */
+  outages: OutageLog;
 }

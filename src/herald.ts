@@ -1,17 +1,21 @@
 // The composition root: builds a running Herald (database, Redis, queues, relay, HTTP, workers) and closes it again.
+import { FlowProducer } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from './config/config.js';
 import type { HeraldContext } from './context.js';
+import { isDatabaseUnavailable } from './db/database-errors.js';
 import { migrate, openDatabase, pgliteDataDir, type DatabaseHandle } from './db/database.js';
 import { readInstallationId, redisNamespace } from './db/installation.js';
 import { OutboxRelay } from './dispatch/outbox-relay.js';
+import { QueueReconciler } from './dispatch/queue-reconciler.js';
 import { createMetrics } from './http/metrics.js';
 import { outboundFetcher } from './net/outbound-fetch.js';
 import { createQueues } from './queue/queues.js';
 import { bootstrapAdminToken } from './runtime/bootstrap-admin.js';
 import { ensureDataDir, loadOrCreateSecret, restrictTree } from './runtime/data-dir.js';
 import { createLogger } from './runtime/logger.js';
+import { OutageLog, reportClientErrors } from './runtime/outage-log.js';
 import { startRedis } from './runtime/redis.js';
 import { SocialAccounts } from './social/social-accounts.js';
 import { startWorkers, type RunningWorkers } from '../workers/index.js';
@@ -80,10 +84,16 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
     closers.push(() => redis.close());
     const redisPrefix = redisNamespace(config.HERALD_QUEUE_PREFIX, await readInstallationId(database.db));
     const queues = createQueues(redis.connection, redisPrefix);
+    for (const queue of queues.all()) reportClientErrors(queue, log, `queue ${queue.name}`);
     closers.push(() => queues.close());
 
+    const outages = new OutageLog(log);
     const relay = new OutboxRelay(database.db, queues, { intervalMs: config.HERALD_RELAY_INTERVAL_MS });
-    relay.on('error', (error) => log.warn({ event: 'relay.error', err: error }, 'outbox relay pass failed; will retry'));
+    relay.on('error', (error) => {
+      if (isDatabaseUnavailable(error)) outages.lost('database', error);
+      else log.warn({ event: 'relay.error', err: error }, 'outbox relay pass failed; will retry');
+    });
+    relay.on('passed', () => outages.restored('database'));
     const ctx: HeraldContext = {
       config,
       secret,
@@ -97,6 +107,7 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
       metrics: createMetrics(queues),
       social: SocialAccounts.fromConfig(config, log.child({ component: 'social' })),
       log,
+      outages,
     };
 
     const herald: Herald = { ctx, close };
@@ -106,6 +117,24 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
     }
     relay.start();
     closers.push(() => relay.stop());
+
+    const reconcilerFlows = new FlowProducer({ connection: redis.connection, prefix: redisPrefix });
+    closers.push(() => reconcilerFlows.close());
+    reportClientErrors(reconcilerFlows, log, 'reconciler flow producer');
+    const reconciler = new QueueReconciler(database.db, queues, reconcilerFlows, redis.connection, {
+      intervalMs: config.HERALD_RECONCILE_INTERVAL_MS,
+      lockKey: `${redisPrefix}:reconciler-lock`,
+      restoreSchedules: herald.workers?.restoreSchedules,
+    });
+    reconciler.on('error', (error) => {
+      if (isDatabaseUnavailable(error)) outages.lost('database', error);
+      else log.warn({ event: 'reconciler.error', err: error }, 'queue reconciliation failed; will retry');
+    });
+    reconciler.on('requeued', (report) =>
+      log.warn({ event: 'reconciler.requeued', ...report }, 'steps the database says are unfinished had no job; queued them again'),
+    );
+    reconciler.start();
+    closers.push(() => reconciler.stop());
     if (options.http) {
       // Loaded only here: a `herald worker` process never carries the HTTP stack (~60 MB of RSS).
       const { buildHttpServer } = await import('./http/server.js');

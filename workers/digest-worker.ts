@@ -5,7 +5,7 @@ import { runDigest } from '../src/digest/digest-run.js';
 import { scheduleDigests, type DigestJobData } from '../src/digest/digest-scheduler.js';
 import { editionSettingsFrom } from '../src/email/edition-service.js';
 import { QUEUE_NAMES } from '../src/queue/queues.js';
-import { workerOptions } from './worker-options.js';
+import { reportWorkerErrors, workerOptions } from './worker-options.js';
 
 export async function startDigestWorker(ctx: HeraldContext): Promise<Worker> {
   const { config } = ctx;
@@ -27,6 +27,6 @@ export async function startDigestWorker(ctx: HeraldContext): Promise<Worker> {
   worker.on('failed', (job, error) =>
     log.error({ event: 'digest.failed', cadence: job?.data.cadence, attempt: job?.attemptsMade, err: error }, 'digest run failed'),
   );
-  worker.on('error', (error) => log.warn({ event: 'worker.error', err: error }, 'digest worker error'));
+  reportWorkerErrors(worker, log, 'digest');
   return worker;
 }

@@ -8,20 +8,24 @@ import { fanOutEdition } from '../src/email/fan-out.js';
 import type { MailTransport } from '../src/email/mail-transport.js';
 import { TEST_SEND_JOB, type TestSendJob } from '../src/email/test-send.js';
 import { TransactionalSender } from '../src/email/transactional-sender.js';
-import { jobIds, QUEUE_NAMES } from '../src/queue/queues.js';
+import { queueEmailBatch } from '../src/dispatch/step-jobs.js';
+import { QUEUE_NAMES } from '../src/queue/queues.js';
 import { runDispatchStartJob } from './dispatch-start-job.js';
 import { runTestSendJob } from './test-send-job.js';
-import { workerOptions } from './worker-options.js';
+import type { OutageDeferral } from './outage-deferral.js';
+import { reportClientErrors } from '../src/runtime/outage-log.js';
+import { reportWorkerErrors, workerOptions } from './worker-options.js';
 
 export function startDispatchWorker(
   ctx: HeraldContext,
-  deps: { editionSettings: EditionSettings; startSocial?: SocialStarter; transport?: MailTransport },
+  deps: { editionSettings: EditionSettings; startSocial?: SocialStarter; transport?: MailTransport; deferOnOutage: OutageDeferral },
 ): { worker: Worker; flows: FlowProducer } {
   const flows = new FlowProducer({ connection: ctx.redis, prefix: ctx.redisPrefix });
   const log = ctx.log.child({ component: 'dispatch-worker' });
+  reportClientErrors(flows, log, 'flow producer');
 
   const testSender = deps.transport && new TransactionalSender(deps.transport, ctx.config.MAIL_FROM);
-  const processor = async (job: Job<{ dispatchId: number }>, token?: string) => {
+  const runJob = async (job: Job<{ dispatchId: number }>, token?: string) => {
     const { dispatchId } = job.data;
     switch (job.name) {
       case 'start':
@@ -42,9 +46,7 @@ export function startDispatchWorker(
       case 'fanout': {
         const result = await fanOutEdition(ctx.db, dispatchId, {
           batchSize: ctx.config.EMAIL_BATCH_SIZE,
-          enqueueBatch: async (batchNo) => {
-            await ctx.queues.emailBatch.add('batch', { dispatchId, batchNo }, { jobId: jobIds.emailBatch(dispatchId, batchNo) });
-          },
+          enqueueBatch: (batchNo) => queueEmailBatch(ctx.queues, dispatchId, batchNo),
         });
         log.info({ event: 'email.fanned_out', dispatchId, ...result }, 'edition fanned out');
         await completeDispatchIfDone(ctx.db, dispatchId);
@@ -54,11 +56,12 @@ export function startDispatchWorker(
         throw new Error(`unknown dispatch job ${job.name}`);
     }
   };
+  const processor = (job: Job<{ dispatchId: number }>, token?: string) => deps.deferOnOutage(job, token, () => runJob(job, token));
 
   const worker = new Worker(QUEUE_NAMES.dispatch, processor, workerOptions(ctx, 4));
   worker.on('failed', (job, error) =>
     log.error({ event: 'dispatch.job_failed', job: job?.name, dispatchId: job?.data.dispatchId, err: error }, 'dispatch job failed'),
   );
-  worker.on('error', (error) => log.warn({ event: 'worker.error', err: error }, 'dispatch worker error'));
+  reportWorkerErrors(worker, log, 'dispatch');
   return { worker, flows };
 }

@@ -11,14 +11,15 @@ import { complete, isFinalFailure, settleJob, type JobOutcome } from '../src/que
 import { SUBSCRIBER_MAIL_JOB, type SubscriberMailJob } from '../src/subscribers/subscriber-mail.js';
 import { QUEUE_NAMES } from '../src/queue/queues.js';
 import { runSubscriberMailJob } from './subscriber-mail-job.js';
-import { workerOptions } from './worker-options.js';
+import type { OutageDeferral } from './outage-deferral.js';
+import { reportWorkerErrors, workerOptions } from './worker-options.js';
 
 /** How soon a batch of a paused dispatch looks again. */
 const PAUSED_RECHECK_MS = 2000;
 
 export function startEmailBatchWorker(
   ctx: HeraldContext,
-  deps: { sender: BatchSender; editions: EditionMessages; transport: MailTransport },
+  deps: { sender: BatchSender; editions: EditionMessages; transport: MailTransport; deferOnOutage: OutageDeferral },
 ): Worker {
   const log = ctx.log.child({ component: 'email-worker' });
   // Confirmation mails share the queue and the process' one SMTP pool with editions.
@@ -47,15 +48,19 @@ export function startEmailBatchWorker(
         if (outcome.status === 'paused') return { action: 'wait', at: Date.now() + PAUSED_RECHECK_MS };
         await deps.sender.closeBatch(dispatchId, batchNo);
         return complete(outcome);
+      case 'handed_back':
+        // Graceful stop: the rest of the batch waits for another worker (or this one, restarted); no attempt spent.
+        return { action: 'hand_back' };
     }
   };
-
-  const processor = async (job: Job<{ dispatchId: number; batchNo: number }>, token?: string) => {
+  const runJob = async (job: Job<{ dispatchId: number; batchNo: number }>, token?: string) => {
     if (job.name === SUBSCRIBER_MAIL_JOB) return runSubscriberMailJob(ctx, transactional, job as unknown as Job<SubscriberMailJob>, token);
     const { dispatchId, batchNo } = job.data;
     const outcome = await deps.sender.send(dispatchId, batchNo, () => deps.editions.get(dispatchId));
     return settleJob(job, token, await toJobOutcome(job, outcome));
   };
+  const processor = (job: Job<{ dispatchId: number; batchNo: number }>, token?: string) =>
+    deps.deferOnOutage(job, token, () => runJob(job, token));
 
   const worker = new Worker(QUEUE_NAMES.emailBatch, processor, workerOptions(ctx, 2));
   worker.on('failed', async (job, error) => {
@@ -67,6 +72,6 @@ export function startEmailBatchWorker(
       await completeDispatchIfDone(ctx.db, job.data.dispatchId).catch(() => {});
     }
   });
-  worker.on('error', (error) => log.warn({ event: 'worker.error', err: error }, 'email worker error'));
+  reportWorkerErrors(worker, log, 'email');
   return worker;
 }

@@ -4,7 +4,7 @@ import type { HeraldContext } from '../src/context.js';
 import { scheduleFeeds, type FeedJobData } from '../src/feeds/feed-scheduler.js';
 import { pollFeed } from '../src/feeds/feed-watcher.js';
 import { QUEUE_NAMES } from '../src/queue/queues.js';
-import { workerOptions } from './worker-options.js';
+import { reportWorkerErrors, workerOptions } from './worker-options.js';
 
 const FEED_TIMEOUT_MS = 20_000;
 const FEED_MAX_BYTES = 10 * 1024 * 1024;
@@ -34,6 +34,6 @@ export async function startFeedWorker(ctx: HeraldContext): Promise<Worker> {
   worker.on('failed', (job, error) =>
     log.warn({ event: 'feed.poll_failed', feed: job?.data.url, err: error }, 'feed poll failed; the next poll tries again'),
   );
-  worker.on('error', (error) => log.warn({ event: 'worker.error', err: error }, 'feed worker error'));
+  reportWorkerErrors(worker, log, 'feed');
   return worker;
 }

@@ -13,12 +13,16 @@ import { startDigestWorker } from './digest-worker.js';
 import { startDispatchWorker } from './dispatch-worker.js';
 import { startEmailBatchWorker } from './email-batch-worker.js';
 import { startFeedWorker } from './feed-worker.js';
+import { deferOnDatabaseOutage } from './outage-deferral.js';
+import { restoreMissingSchedules } from './schedules.js';
 import { startSocialWorker } from './social-worker.js';
 
 export interface RunningWorkers {
   workers: Worker[];
   /** Where mail goes: the configured SMTP server or the capture inbox. */
   smtpUrl: string;
+  /** Writes back the digest and feed schedulers when Redis lost them (called by the queue reconciler). */
+  restoreSchedules(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -63,20 +67,26 @@ export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> 
     ctx.log.child({ component: 'batch-sender' }),
   );
   const editions = new EditionMessages(ctx.db, editionSettings);
+  const deferOnOutage = deferOnDatabaseOutage(ctx.outages);
 
-  const dispatch = startDispatchWorker(ctx, { editionSettings, startSocial: startSocialDispatch, transport });
-  const emailBatch = startEmailBatchWorker(ctx, { sender, editions, transport });
+  const dispatch = startDispatchWorker(ctx, { editionSettings, startSocial: startSocialDispatch, transport, deferOnOutage });
+  const emailBatch = startEmailBatchWorker(ctx, { sender, editions, transport, deferOnOutage });
   const digest = await startDigestWorker(ctx);
   const social = startSocialWorker(ctx, {
     poster: new SocialPoster(ctx.db, ctx.social, ctx.log.child({ component: 'social-poster' }), ctx.metrics),
     gate: new NetworkRateGate(ctx.redis, ctx.redisPrefix),
+    deferOnOutage,
   });
   const workers = [dispatch.worker, emailBatch, digest, social, await startFeedWorker(ctx)];
 
   return {
     workers,
     smtpUrl,
+    restoreSchedules: () => restoreMissingSchedules(ctx),
     close: async () => {
+      // Graceful stop: no batch claims another chunk; the chunks in flight finish and are recorded, their batches
+      // go back to the queue, and the workers close once their current jobs have returned.
+      sender.stopClaiming();
       await Promise.allSettled(workers.map((w) => w.close()));
       await dispatch.flows.close();
       transport.close();

@@ -8,12 +8,13 @@ import type { PostOutcome, SocialPoster } from '../src/social/post-delivery.js';
 import type { NetworkRateGate } from '../src/social/rate-gate.js';
 import type { SocialJobData } from '../src/social/start-social.js';
 import { QUEUE_NAMES } from '../src/queue/queues.js';
-import { workerOptions } from './worker-options.js';
+import type { OutageDeferral } from './outage-deferral.js';
+import { reportWorkerErrors, workerOptions } from './worker-options.js';
 
 /** How soon a post of a paused dispatch looks again. */
 const PAUSED_RECHECK_MS = 2000;
 
-export function startSocialWorker(ctx: HeraldContext, deps: { poster: SocialPoster; gate: NetworkRateGate }): Worker {
+export function startSocialWorker(ctx: HeraldContext, deps: { poster: SocialPoster; gate: NetworkRateGate; deferOnOutage: OutageDeferral }): Worker {
   const log = ctx.log.child({ component: 'social-worker' });
   for (const { network, missing } of ctx.social.all().filter((a) => !a.channel)) {
     log.info({ event: 'social.preview_mode', network, missing }, `${network}: preview mode, posts are composed but not sent`);
@@ -39,7 +40,7 @@ export function startSocialWorker(ctx: HeraldContext, deps: { poster: SocialPost
     }
   };
 
-  const processor = async (job: Job<SocialJobData>, token?: string) => {
+  const runJob = async (job: Job<SocialJobData>, token?: string) => {
     const { deliveryId, network } = job.data;
     const heldMs = await deps.gate.remainingMs(network);
     if (heldMs > 0) return settleJob(job, token, { action: 'wait', at: Date.now() + heldMs });
@@ -48,6 +49,7 @@ export function startSocialWorker(ctx: HeraldContext, deps: { poster: SocialPost
     const outcome = await deps.poster.post(deliveryId, { finalAttempt });
     return settleJob(job, token, await toJobOutcome(job, outcome));
   };
+  const processor = (job: Job<SocialJobData>, token?: string) => deps.deferOnOutage(job, token, () => runJob(job, token));
 
   const worker = new Worker<SocialJobData>(QUEUE_NAMES.social, processor, workerOptions(ctx, 4));
   worker.on('failed', async (job, error) => {
@@ -60,6 +62,6 @@ export function startSocialWorker(ctx: HeraldContext, deps: { poster: SocialPost
       await completeDispatchIfDone(ctx.db, job.data.dispatchId).catch(() => {});
     }
   });
-  worker.on('error', (error) => log.warn({ event: 'worker.error', err: error }, 'social worker error'));
+  reportWorkerErrors(worker, log, 'social');
   return worker;
 }

@@ -1,5 +1,7 @@
 // Options every Herald worker shares: one connection, one prefix, and crash recovery timings from config.
-import type { WorkerOptions } from 'bullmq';
+import type { Worker, WorkerOptions } from 'bullmq';
+import type { Logger } from 'pino';
+import { reportClientErrors } from '../src/runtime/outage-log.js';
 import type { HeraldContext } from '../src/context.js';
 
 export function workerOptions(ctx: HeraldContext, concurrency: number): WorkerOptions {
@@ -16,4 +18,12 @@ export function workerOptions(ctx: HeraldContext, concurrency: number): WorkerOp
     // a reader. Those waits are bounded by time where they are decided (SMTP_RETRY_WINDOW_MINUTES, the reset, the
     // editor); a job that keeps *failing* is still bounded by its attempts.
   };
+}
+
+/**
+ * A worker's own errors are logged; its connection's reconnect attempts are not (one line per outage comes from the
+ * shared connection, src/runtime/redis.ts), so a Redis outage does not flood the log.
+ */
+export function reportWorkerErrors(worker: Worker, log: Logger, what: string): void {
+  reportClientErrors(worker, log, `${what} worker`);
 }

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { loadConfig, type Config } from '../config/config.js';
 import { migrate, openDatabase, pgliteDataDir } from '../db/database.js';
 import { startHerald, type Herald } from '../herald.js';
+import { stopOnSignals } from '../runtime/graceful-stop.js';
 import { apiBaseUrl, createApiClient, resolveToken } from './api-client.js';
 import { exportCsv, importCsv, publishFile } from './commands.js';
 import { addDispatchCommands } from './dispatch-commands.js';
@@ -12,17 +13,7 @@ function config(): Config {
 }
 
 function runUntilSignalled(herald: Herald): Promise<void> {
-  return new Promise((resolve) => {
-    let closing = false;
-    const stop = (signal: string) => {
-      if (closing) return;
-      closing = true;
-      herald.ctx.log.info({ event: 'shutdown', signal }, 'shutting down');
-      herald.close().then(resolve, resolve);
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  return stopOnSignals(herald, { graceMs: herald.ctx.config.HERALD_SHUTDOWN_GRACE_MS, log: herald.ctx.log });
 }
 
 interface ApiOptions {

@@ -62,6 +62,13 @@ const schema = z.object({
   HERALD_RELAY_INTERVAL_MS: positiveInt(3000),
   /** A job of a worker that died is taken over after about this long. */
   HERALD_JOB_LOCK_MS: positiveInt(30_000),
+  /**
+   * How often the queue reconciler compares the database's unfinished steps with the jobs in Redis and re-queues the
+   * missing ones (also once at start), so a Redis that lost its data resumes every send by itself.
+   */
+  HERALD_RECONCILE_INTERVAL_MS: positiveInt(60_000),
+  /** On SIGTERM/SIGINT: how long the chunks in flight may take to finish before the process exits anyway. */
+  HERALD_SHUTDOWN_GRACE_MS: positiveInt(20_000),
 
   // Editors: dispatch control, the dashboard, publishing from outside (see docs/EDITORS.md)
   /** A dispatch whose time passed longer ago than this (Herald was down) is `held` for an editor instead of sent. */

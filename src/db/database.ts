@@ -40,6 +40,9 @@ function postgresDialect(url: string, poolSize: number): Dialect {
   // An idle connection that breaks (PostgreSQL restarted, a failover) is dropped by the pool and the next query
   // reconnects; without a listener the 'error' event would end the process.
   pool.on('error', () => {});
+  // A connection that breaks while checked out (mid-query, mid-transaction) emits 'error' on its client too; the
+  // query in progress already rejects with it, so the listener only keeps the process from ending.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new PostgresDialect({ pool });
 }
 

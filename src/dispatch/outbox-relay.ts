@@ -11,7 +11,7 @@ export interface OutboxRelayOptions {
   batchSize?: number;
 }
 
-/** Emits `error` (a pass failed, e.g. Redis down; the next pass retries) and `relayed` (count). */
+/** Emits `error` (a pass failed, e.g. Redis down; the next pass retries), `passed` (a pass succeeded) and `relayed` (count). */
 export class OutboxRelay extends EventEmitter {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
@@ -38,6 +38,10 @@ export class OutboxRelay extends EventEmitter {
       return;
     }
     this.running = this.relayOnce()
+      .then((relayed) => {
+        this.emit('passed');
+        return relayed;
+      })
       .catch((error: unknown) => {
         this.emit('error', error);
         return 0;

@@ -1,10 +1,10 @@
 // The moment a dispatch fires: claim it (pending/scheduled → running) and set each of its channels going.
 import type { HeraldContext } from '../context.js';
-import { DEFAULT_JOB_OPTIONS, jobIds, QUEUE_NAMES } from '../queue/queues.js';
 import type { FlowProducer } from 'bullmq';
 import { transitionDispatch } from './dispatch-control.js';
 import { TRANSITIONS } from './lifecycle.js';
 import { findDispatch } from './dispatch-repository.js';
+import { queueEmailEdition } from './step-jobs.js';
 
 /** Starts the social side of a dispatch; provided by src/social once it exists. */
 export type SocialStarter = (ctx: HeraldContext, dispatchId: number, channels: string[]) => Promise<void>;
@@ -22,16 +22,7 @@ export async function startDispatch(
   if (claimed) ctx.log.info({ event: 'dispatch.started', dispatchId, channels: dispatch.channels }, 'dispatch started');
 
   if (dispatch.channels.includes('email')) {
-    // A flow: the fan-out (parent) runs only after the edition is rendered (child).
-    await options.flows.add({
-      name: 'fanout',
-      queueName: QUEUE_NAMES.dispatch,
-      data: { dispatchId },
-      opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIds.emailFanOut(dispatchId) },
-      children: [
-        { name: 'render', queueName: QUEUE_NAMES.dispatch, data: { dispatchId }, opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIds.emailRender(dispatchId) } },
-      ],
-    });
+    await queueEmailEdition(options.flows, dispatchId);
   }
   const social = dispatch.channels.filter((c) => c !== 'email');
   if (social.length > 0 && options.startSocial) await options.startSocial(ctx, dispatchId, social);

@@ -10,6 +10,7 @@ import { recordEvents } from '../events/event-log.js';
 import { cappedBackoffMs } from '../queue/job-outcome.js';
 import { DeliveryOutcomes, type DeliveryResult } from './delivery-outcomes.js';
 import type { MailTransport } from './mail-transport.js';
+import { OutcomeRecorder } from './outcome-recorder.js';
 import { ReputationGuard, type ReputationThresholds } from './reputation-guard.js';
 import { asDeliveryFailure } from './smtp-failure.js';
 
@@ -47,7 +48,9 @@ export type BatchOutcome =
   /** The server is pushing back: pause the whole queue until `resetAt`. */
   | { kind: 'throttled'; resetAt: Date }
   /** The dispatch was paused (by an editor or the reputation guard) or cancelled: stop here. */
-  | { kind: 'stopped'; status: string };
+  | { kind: 'stopped'; status: string }
+  /** This process is shutting down: nothing more was claimed, the rest of the batch goes back to the queue. */
+  | { kind: 'handed_back' };
 
 /** A delivery as the claim hands it over: its attempts already include the one about to be made. */
 interface ClaimedDelivery {
@@ -68,22 +71,35 @@ const STRAGGLER_GRACE_MS = 5000;
 const STRAGGLER_RECHECK_MS = 2000;
 
 /** Why a run stops claiming before the batch is through. */
-type Halt = { kind: 'throttled'; resetAt: Date } | { kind: 'unreachable'; reason: string } | { kind: 'stopped'; status: string };
+type Halt =
+  | { kind: 'throttled'; resetAt: Date }
+  | { kind: 'unreachable'; reason: string }
+  | { kind: 'stopped'; status: string }
+  | { kind: 'handed_back' };
 
 export class BatchSender {
   private readonly outcomes: DeliveryOutcomes;
   private readonly guard: ReputationGuard;
   /** Messages of this process still in flight after their run returned (stragglers), by delivery id → batch key. */
   private readonly stragglers = new Map<number, string>();
+  /** Cleared by a graceful stop: runs finish what is in flight and claim nothing more. */
+  private claiming = true;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly transport: MailTransport,
     private readonly options: BatchSenderOptions,
     private readonly log: Logger,
+    /** Holds outcomes the server already gave until the database takes them (a database outage sends nobody twice). */
+    private readonly recorder = new OutcomeRecorder(log),
   ) {
     this.outcomes = new DeliveryOutcomes(db, { retryWindowMs: options.retry.windowMs, softBounceLimit: options.softBounceLimit }, log);
     this.guard = new ReputationGuard(db, options.reputation);
+  }
+
+  /** Graceful stop: the chunks in flight finish and are recorded; no batch claims another. */
+  stopClaiming(): void {
+    this.claiming = false;
   }
 
   async send(dispatchId: number, batchNo: number, message: () => Promise<EditionMessage>): Promise<BatchOutcome> {
@@ -112,7 +128,9 @@ export class BatchSender {
     const flush = async () => {
       const results = settled;
       settled = [];
-      for (const row of await this.outcomes.record(results)) {
+      if (results.length === 0) return;
+      const rows = await this.recorder.keep({ dispatchId, batchNo, outcomes: results.length }, () => this.outcomes.record(results));
+      for (const row of rows) {
         if (row.status === 'sent') totals.sent++;
         else if (row.status === 'failed') totals.failed++;
         else if (row.status === 'blocked') totals.blocked++;
@@ -137,7 +155,7 @@ export class BatchSender {
           return;
         }
         // A straggler whose run has returned: it records its own outcome; the batch's next run finds it settled.
-        await this.outcomes.record([result.result]).catch((error) =>
+        await this.recorder.keep({ dispatchId, batchNo, outcomes: 1 }, () => this.outcomes.record([result.result])).catch((error) =>
           this.log.error({ event: 'email.straggler_record_failed', deliveryId: r.id, err: error }, 'could not record a late outcome'));
         this.stragglers.delete(r.id);
       });
@@ -145,6 +163,7 @@ export class BatchSender {
     };
 
     for (;;) {
+      if (!halt && !this.claiming) halt = { kind: 'handed_back' };
       if (!halt && !exhausted && chunkSize - inFlight.size >= (inFlight.size === 0 ? 1 : refillAt)) {
         await flush();
         const status = halt ? undefined : await this.dispatchStatus(dispatchId);
@@ -178,7 +197,7 @@ export class BatchSender {
       return { kind: 'retry', sent: totals.sent, deferred: 0, delayMs: STRAGGLER_RECHECK_MS, reason: 'messages still in flight' };
     }
 
-    if (halt?.kind === 'stopped') return halt;
+    if (halt?.kind === 'stopped' || halt?.kind === 'handed_back') return halt;
     if (halt?.kind === 'throttled') return halt;
     if (deferred.size > 0 || halt?.kind === 'unreachable') {
       const attempts = Math.max(1, ...deferred.values());

@@ -2,7 +2,7 @@
 // feed, transactional mail): complete, retry with backoff, wait (DelayedError), slow the whole queue down
 // (RateLimitError) or stop for good (UnrecoverableError). Domain code decides *what* happened; this decides how
 // BullMQ is told.
-import { DelayedError, RateLimitError, UnrecoverableError, type Job, type Queue } from 'bullmq';
+import { DelayedError, RateLimitError, UnrecoverableError, WaitingError, type Job, type Queue } from 'bullmq';
 import type { DeliveryFailure, RateLimited } from '../delivery/failure.js';
 
 export type JobOutcome =
@@ -16,6 +16,8 @@ export type JobOutcome =
   | { action: 'wait'; at: number }
   /** The remote said "slow down": every job of `queue` waits `waitMs`, this one goes back with no attempt spent. */
   | { action: 'rate_limit'; queue: Queue; waitMs: number }
+  /** Graceful stop: the job goes back to the waiting list for any worker, with no attempt spent. */
+  | { action: 'hand_back' }
   /** Will never succeed: fail the job now, whatever attempts are left. */
   | { action: 'fail'; reason: string };
 
@@ -36,6 +38,9 @@ export async function settleJob(job: Job, token: string | undefined, outcome: Jo
     case 'rate_limit':
       await outcome.queue.rateLimit(Math.max(1000, outcome.waitMs));
       throw new RateLimitError();
+    case 'hand_back':
+      await job.moveToWait(token);
+      throw new WaitingError();
     case 'fail':
       throw new UnrecoverableError(outcome.reason);
   }

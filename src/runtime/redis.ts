@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { isConnectionError, OutageLog } from './outage-log.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -70,7 +71,18 @@ export async function startRedis(options: { url?: string; dataDir: string; log: 
     }
   }
   const connection = createRedisConnection(url);
-  connection.on('error', (error) => options.log.warn({ event: 'redis.error', err: error }, 'redis connection error'));
+  // ioredis reconnects on its own (and BullMQ's commands wait for it): one line when Redis goes, one when it is back.
+  const outages = new OutageLog(options.log);
+  let connected = false;
+  connection.on('error', (error) => {
+    if (isConnectionError(error) || connected) outages.lost('redis', error);
+    else options.log.warn({ event: 'redis.error', err: error }, 'redis connection error');
+  });
+  connection.on('close', () => connected && outages.lost('redis'));
+  connection.on('ready', () => {
+    connected = true;
+    outages.restored('redis');
+  });
   try {
     await connection.connect();
   } catch (error) {

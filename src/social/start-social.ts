@@ -2,7 +2,7 @@
 import { findArticle } from '../articles/article-repository.js';
 import { findDispatch } from '../dispatch/dispatch-repository.js';
 import type { SocialStarter } from '../dispatch/start-dispatch.js';
-import { jobIds } from '../queue/queues.js';
+import { queueSocialPost } from '../dispatch/step-jobs.js';
 import type { Network } from './channel.js';
 import { deliveryText } from './delivery-post.js';
 import { NETWORKS } from './settings.js';
@@ -46,8 +46,7 @@ export const startSocialDispatch: SocialStarter = async (ctx, dispatchId, channe
   for (const row of stored) {
     // `sending` too: its job must run to settle a post interrupted by a crash (src/social/post-delivery.ts).
     if (row.status !== 'pending' && row.status !== 'sending') continue;
-    const data: SocialJobData = { dispatchId, deliveryId: row.id, network: row.channel as Network };
-    await ctx.queues.social.add('post', data, { jobId: jobIds.social(dispatchId, row.channel) });
+    await queueSocialPost(ctx.queues, { dispatchId, deliveryId: row.id, network: row.channel as Network });
   }
   ctx.log.info(
     { event: 'social.started', dispatchId, posts: stored.map((r) => ({ channel: r.channel, status: r.status })) },

@@ -1,0 +1,185 @@
+// The database is the truth; the queue can be rebuilt. At start and every HERALD_RECONCILE_INTERVAL_MS this compares
+// what the database says is unfinished (a dispatch's start, its edition's render and fan-out, its open batches, its
+// pending social posts) with the jobs Redis holds, and queues every step that has no live job, under the same
+// deterministic job id. So a Redis that comes back empty, or a job that failed while PostgreSQL was away, delays a
+// send and does not stop it. Safe in several processes at once: a Redis lock lets one pass run per interval, and
+// even two passes at once only add jobs whose ids already exist (a no-op), and every step re-reads its rows.
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { FlowProducer, JobState, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { jobIds, type Queues } from '../queue/queues.js';
+import type { Network } from '../social/channel.js';
+import { completeDispatchIfDone } from './complete-dispatch.js';
+import { queueEmailBatch, queueEmailEdition, queueFanOut, queueSocialPost, queueStart } from './step-jobs.js';
+
+/** States in which a job will still run (or is running): anything else means the step has no job. */
+const LIVE_STATES = new Set<JobState | 'unknown'>(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+
+/** Dispatches whose steps must have jobs: running ones, and paused ones (their jobs wait and re-check). */
+const IN_PROGRESS = ['running', 'paused'] as const;
+
+export interface QueueReconcilerOptions {
+  intervalMs: number;
+  /** The Redis key of the lock that lets one process reconcile per interval. */
+  lockKey: string;
+  /** Puts back the job schedulers (digests, feeds) Redis lost; resolves with how many it restored. */
+  restoreSchedules?: () => Promise<number>;
+}
+
+/** What one pass re-queued, by step. */
+export interface ReconcileReport {
+  starts: number;
+  editions: number;
+  batches: number;
+  posts: number;
+  /** Groups of job schedulers written back. */
+  schedules: number;
+}
+
+/** Emits `error` (a pass failed, e.g. Redis or the database down; the next pass retries) and `requeued` (report). */
+export class QueueReconciler extends EventEmitter {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private readonly token = randomUUID();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly queues: Queues,
+    private readonly flows: FlowProducer,
+    private readonly redis: Redis,
+    private readonly options: QueueReconcilerOptions,
+  ) {
+    super();
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.kick(), this.options.intervalMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Runs a pass now unless one is in progress. Never throws; failures are emitted. */
+  kick(): void {
+    if (this.running) return;
+    this.running = this.passIfLocked()
+      .catch((error: unknown) => this.emit('error', error))
+      .finally(() => (this.running = undefined));
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  private async passIfLocked(): Promise<void> {
+    // The lock expires on its own (a process may die holding it) a little before the next interval.
+    const ttl = Math.max(500, Math.floor(this.options.intervalMs * 0.8));
+    const locked = await this.redis.set(this.options.lockKey, this.token, 'PX', ttl, 'NX');
+    if (locked !== 'OK') return;
+    const report = await this.reconcileOnce();
+    if (Object.values(report).some((n) => n > 0)) this.emit('requeued', report);
+  }
+
+  /** One full comparison of the database with the queues; returns what it re-queued. */
+  async reconcileOnce(): Promise<ReconcileReport> {
+    const report: ReconcileReport = { starts: 0, editions: 0, batches: 0, posts: 0, schedules: 0 };
+    await this.reconcileStarts(report);
+    await this.reconcileEmail(report);
+    await this.reconcileSocial(report);
+    report.schedules = (await this.options.restoreSchedules?.()) ?? 0;
+    // A dispatch whose last step finished while its completion could not be written (the database was away).
+    const running = await this.db.selectFrom('dispatches').select('id').where('status', '=', 'running').execute();
+    for (const { id } of running) await completeDispatchIfDone(this.db, id);
+    return report;
+  }
+
+  /** Relayed dispatches (the outbox relay queued them once) still waiting to start. */
+  private async reconcileStarts(report: ReconcileReport): Promise<void> {
+    const rows = await this.db
+      .selectFrom('dispatches')
+      .select(['id', 'scheduledAt'])
+      .where('status', 'in', ['pending', 'scheduled'])
+      .where('enqueuedAt', 'is not', null)
+      .execute();
+    for (const row of rows) {
+      if (await this.requeue(this.queues.dispatch, jobIds.dispatchStart(row.id), () => queueStart(this.queues, row.id, row.scheduledAt))) {
+        report.starts++;
+      }
+    }
+  }
+
+  private async reconcileEmail(report: ReconcileReport): Promise<void> {
+    const unfanned = await this.db
+      .selectFrom('dispatches')
+      .leftJoin('editions', 'editions.dispatchId', 'dispatches.id')
+      .select(['dispatches.id', 'editions.dispatchId as rendered'])
+      .where('dispatches.status', 'in', IN_PROGRESS)
+      .where('dispatches.emailFannedOutAt', 'is', null)
+      .where((eb) => eb(eb.val('email'), '=', eb.fn.any('dispatches.channels')))
+      .execute();
+    for (const { id, rendered } of unfanned) {
+      const renderId = jobIds.emailRender(id);
+      // A render still to run (or running) will release its fan-out parent: nothing is missing.
+      if (!rendered && LIVE_STATES.has(await this.queues.dispatch.getJobState(renderId))) continue;
+      const queued = await this.requeue(this.queues.dispatch, jobIds.emailFanOut(id), async () => {
+        if (rendered) return queueFanOut(this.queues, id);
+        await this.removeStale(this.queues.dispatch, renderId);
+        return queueEmailEdition(this.flows, id);
+      });
+      if (queued) report.editions++;
+    }
+
+    const batches = await this.db
+      .selectFrom('emailBatches')
+      .innerJoin('dispatches', 'dispatches.id', 'emailBatches.dispatchId')
+      .select(['emailBatches.dispatchId', 'emailBatches.batchNo'])
+      .where('dispatches.status', 'in', IN_PROGRESS)
+      .where('emailBatches.status', '!=', 'done')
+      .orderBy('emailBatches.dispatchId')
+      .orderBy('emailBatches.batchNo')
+      .execute();
+    for (const { dispatchId, batchNo } of batches) {
+      const jobId = jobIds.emailBatch(dispatchId, batchNo);
+      if (await this.requeue(this.queues.emailBatch, jobId, () => queueEmailBatch(this.queues, dispatchId, batchNo))) report.batches++;
+    }
+  }
+
+  private async reconcileSocial(report: ReconcileReport): Promise<void> {
+    const posts = await this.db
+      .selectFrom('deliveries')
+      .innerJoin('dispatches', 'dispatches.id', 'deliveries.dispatchId')
+      .select(['deliveries.id', 'deliveries.dispatchId', 'deliveries.channel'])
+      .where('dispatches.status', 'in', IN_PROGRESS)
+      .where('deliveries.channel', '!=', 'email')
+      // `sending` too: its job settles a post interrupted mid-request (src/social/post-delivery.ts).
+      .where('deliveries.status', 'in', ['pending', 'sending'])
+      .execute();
+    for (const post of posts) {
+      const data = { dispatchId: post.dispatchId, deliveryId: post.id, network: post.channel as Network };
+      if (await this.requeue(this.queues.social, jobIds.social(post.dispatchId, post.channel), () => queueSocialPost(this.queues, data))) {
+        report.posts++;
+      }
+    }
+  }
+
+  /**
+   * Queues a step again when its job is missing, or finished (completed, failed) while the database says the step
+   * is not done: a finished job's id would otherwise make the add a no-op.
+   */
+  private async requeue(queue: Queue, jobId: string, add: () => Promise<void>): Promise<boolean> {
+    if (LIVE_STATES.has(await queue.getJobState(jobId))) return false;
+    await this.removeStale(queue, jobId);
+    await add();
+    return true;
+  }
+
+  private async removeStale(queue: Queue, jobId: string): Promise<void> {
+    const job = await queue.getJob(jobId);
+    // It may have started meanwhile (locked): then it is live again, and the add below is a no-op.
+    if (job) await job.remove().catch(() => undefined);
+  }
+}

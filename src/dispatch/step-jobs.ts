@@ -1,0 +1,36 @@
+// How each step of a dispatch is put on its queue, under its deterministic job id: used when the step is first
+// queued and when the queue reconciler puts back one that Redis lost, so both queue exactly the same job.
+import type { FlowProducer } from 'bullmq';
+import { DEFAULT_JOB_OPTIONS, jobIds, QUEUE_NAMES, type Queues } from '../queue/queues.js';
+import type { SocialJobData } from '../social/start-social.js';
+
+/** The email edition's render (child) and fan-out (parent): the fan-out runs only once the edition is rendered. */
+export async function queueEmailEdition(flows: FlowProducer, dispatchId: number): Promise<void> {
+  await flows.add({
+    name: 'fanout',
+    queueName: QUEUE_NAMES.dispatch,
+    data: { dispatchId },
+    opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIds.emailFanOut(dispatchId) },
+    children: [
+      { name: 'render', queueName: QUEUE_NAMES.dispatch, data: { dispatchId }, opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIds.emailRender(dispatchId) } },
+    ],
+  });
+}
+
+/** The fan-out alone, for an edition that is already rendered. */
+export async function queueFanOut(queues: Queues, dispatchId: number): Promise<void> {
+  await queues.dispatch.add('fanout', { dispatchId }, { jobId: jobIds.emailFanOut(dispatchId) });
+}
+
+export async function queueEmailBatch(queues: Queues, dispatchId: number, batchNo: number): Promise<void> {
+  await queues.emailBatch.add('batch', { dispatchId, batchNo }, { jobId: jobIds.emailBatch(dispatchId, batchNo) });
+}
+
+export async function queueSocialPost(queues: Queues, data: SocialJobData): Promise<void> {
+  await queues.social.add('post', data, { jobId: jobIds.social(data.dispatchId, data.network) });
+}
+
+export async function queueStart(queues: Queues, dispatchId: number, scheduledAt: Date | null): Promise<void> {
+  const delay = scheduledAt ? Math.max(0, scheduledAt.getTime() - Date.now()) : 0;
+  await queues.dispatch.add('start', { dispatchId }, { jobId: jobIds.dispatchStart(dispatchId), delay });
+}
