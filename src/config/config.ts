@@ -44,6 +44,10 @@ const schema = z.object({
   HERALD_RELAY_INTERVAL_MS: positiveInt(3000),
   /** A job of a worker that died is taken over after about this long. */
   HERALD_JOB_LOCK_MS: positiveInt(30_000),
+  /** Bearer token Prometheus must send for /metrics (API and worker). Unset: /metrics is open. */
+  HERALD_METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  /** Where `herald worker` serves /metrics, /livez and /readyz (on HOST). Unset: no server; 0: any free port. */
+  HERALD_WORKER_PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).optional()),
 
   // Editors: dispatch control, the dashboard, publishing from outside (see docs/EDITORS.md)
   /** A dispatch whose time passed longer ago than this (Herald was down) is `held` for an editor instead of sent. */

@@ -19,6 +19,13 @@ import { socialRoutes } from './routes/social.js';
 import { subscriberRoutes } from './routes/subscribers.js';
 import { tokenRoutes } from './routes/tokens.js';
 
+/**
+ * API answers that carry readers' addresses (subscribers, their export, deliveries, the capture inbox) or tokens:
+ * no browser, proxy or CDN may keep a copy.
+ */
+const PERSONAL_DATA_PREFIXES = ['/api/subscribers', '/api/deliveries', '/api/outbox', '/api/tokens'];
+const holdsPersonalData = (url: string) => PERSONAL_DATA_PREFIXES.some((prefix) => url === prefix || url.startsWith(`${prefix}/`) || url.startsWith(`${prefix}?`));
+
 export async function buildHttpServer(ctx: HeraldContext): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.log.child({ component: 'http' }) as FastifyBaseLogger,
@@ -27,6 +34,15 @@ export async function buildHttpServer(ctx: HeraldContext): Promise<FastifyInstan
       typeof ctx.config.TRUST_PROXY === 'number'
         ? ((hops: number) => (_address: string, hop: number) => hop < hops)(ctx.config.TRUST_PROXY)
         : ctx.config.TRUST_PROXY,
+    // Logged by the onResponse hook below instead, so polled endpoints can log at debug.
+    disableRequestLogging: true,
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const level = request.routeOptions.config.polled ? 'debug' : 'info';
+    request.log[level](
+      { event: 'http.request', method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]} ${reply.statusCode}`,
+    );
   });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route for ${request.method} ${request.url.split('?')[0]}` }));
@@ -41,6 +57,9 @@ export async function buildHttpServer(ctx: HeraldContext): Promise<FastifyInstan
 
   await app.register(async (api) => {
     api.addHook('onRequest', sessionOrBearerAuth(ctx.db, sessions));
+    api.addHook('onSend', async (request, reply) => {
+      if (holdsPersonalData(request.url)) reply.header('cache-control', 'no-store');
+    });
     articleRoutes(api, ctx);
     subscriberRoutes(api, ctx);
     dispatchRoutes(api, ctx);
@@ -52,4 +71,11 @@ export async function buildHttpServer(ctx: HeraldContext): Promise<FastifyInstan
     tokenRoutes(api, ctx);
   });
   return app;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Polled by machines or the dashboard: its request log is at debug level, not info. */
+    polled?: boolean;
+  }
 }

@@ -60,7 +60,8 @@ export function dispatchControlRoutes(app: FastifyInstance, ctx: HeraldContext) 
     return answerControl(ctx, await resumeDispatch(ctx.db, ctx.queues, id, editorCause(request)), id, 'resumed', ['paused']);
   });
 
-  app.get('/api/dispatches/:id/live', async (request) => {
+  // Polled by the dashboard's live view every second or two: its request log is at debug level.
+  app.get('/api/dispatches/:id/live', { config: { polled: true } }, async (request) => {
     const { id } = parseInput(idParams, request.params, 'path');
     const live = await liveProgress(ctx.db, id);
     if (!live) throw notFound('dispatch');
