@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { loadConfig, type Config } from '../config/config.js';
 import { migrate, openDatabase, pgliteDataDir } from '../db/database.js';
 import { startHerald, type Herald } from '../herald.js';
+import { heraldVersion } from '../runtime/templates-dir.js';
 import { apiBaseUrl, createApiClient, resolveToken } from './api-client.js';
 import { exportCsv, importCsv, publishFile } from './commands.js';
 import { addDispatchCommands } from './dispatch-commands.js';
@@ -38,6 +39,7 @@ function api(options: ApiOptions) {
 export function buildCli(): Command {
   const program = new Command('herald')
     .description('Herald: one article in, an email edition and social posts out.')
+    .version(heraldVersion(), '-V, --version', 'print the version')
     .showHelpAfterError();
 
   program

@@ -47,7 +47,7 @@ const schema = z.object({
   /** Bearer token Prometheus must send for /metrics (API and worker). Unset: /metrics is open. */
   HERALD_METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   /** Where `herald worker` serves /metrics, /livez and /readyz (on HOST). Unset: no server; 0: any free port. */
-  HERALD_WORKER_PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).optional()),
+  HERALD_WORKER_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 
   // Editors: dispatch control, the dashboard, publishing from outside (see docs/EDITORS.md)
   /** A dispatch whose time passed longer ago than this (Herald was down) is `held` for an editor instead of sent. */
@@ -154,7 +154,8 @@ export class ConfigError extends Error {
 
 /** Validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = schema.safeParse(env);
+  // `NAME=` (an .env line left blank, a compose variable without a value) means unset, as in a shell.
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => ({ variable: String(issue.path[0]), message: issue.message })),

@@ -5,7 +5,6 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { readdir, stat, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { SMTPServer } from 'smtp-server';
 
 export interface CaptureInbox {
   /** smtp:// URL to hand the transport. */
@@ -16,6 +15,8 @@ export interface CaptureInbox {
 
 export async function startCaptureInbox(dir: string): Promise<CaptureInbox> {
   mkdirSync(dir, { recursive: true });
+  // Loaded here only: processes that send to SMTP_URL, and the API listing the inbox, never carry an SMTP server.
+  const { SMTPServer } = await import('smtp-server');
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
