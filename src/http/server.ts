@@ -1,10 +1,10 @@
 // The HTTP server: editor API under /api (bearer token), health and metrics; later the public pages and dashboard.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { HeraldContext } from '../context.js';
 import { sessionOrBearerAuth } from './dashboard/auth-hooks.js';
 import { registerDashboard } from './dashboard/register.js';
-import { handleError } from './errors.js';
+import { errorReply, handleError } from './errors.js';
 import { articleRoutes } from './routes/articles.js';
 import { cmsWebhookRoutes } from './routes/cms-webhook.js';
 import { dispatchControlRoutes } from './routes/dispatch-control.js';
@@ -35,7 +35,7 @@ export async function buildHttpServer(ctx: HeraldContext): Promise<FastifyInstan
         ? ((hops: number) => (_address: string, hop: number) => hop < hops)(ctx.config.TRUST_PROXY)
         : ctx.config.TRUST_PROXY,
     // Logged by the onResponse hook below instead, so polled endpoints can log at debug.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
   app.addHook('onResponse', async (request, reply) => {
     const level = request.routeOptions.config.polled ? 'debug' : 'info';
@@ -45,7 +45,7 @@ export async function buildHttpServer(ctx: HeraldContext): Promise<FastifyInstan
     );
   });
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route for ${request.method} ${request.url.split('?')[0]}` }));
+  app.setNotFoundHandler((request, reply) => reply.code(404).send(errorReply('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)));
   await app.register(formbody);
 
   healthRoutes(app, ctx);

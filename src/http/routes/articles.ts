@@ -6,14 +6,12 @@ import { findArticle, listArticles } from '../../articles/article-repository.js'
 import { publishArticle } from '../../articles/publish.js';
 import type { HeraldContext } from '../../context.js';
 import { notFound, parseInput } from '../errors.js';
+import { decodeCursor, pageQuery, toPage } from '../pagination.js';
 import { checkSocialTexts } from './social.js';
 import { editorCause } from '../auth.js';
 
 export const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
-const pageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  before: z.coerce.number().int().positive().optional(),
-});
+const listQuery = pageQuery(50, 500);
 
 export function articleRoutes(app: FastifyInstance, ctx: HeraldContext) {
   app.post('/api/articles', async (request, reply) => {
@@ -28,8 +26,10 @@ export function articleRoutes(app: FastifyInstance, ctx: HeraldContext) {
   });
 
   app.get('/api/articles', async (request) => {
-    const page = parseInput(pageQuery, request.query, 'query');
-    return { articles: await listArticles(ctx.db, page) };
+    const { limit, cursor } = parseInput(listQuery, request.query, 'query');
+    const rows = await listArticles(ctx.db, { limit: limit + 1, before: decodeCursor(cursor, 'number') });
+    const page = toPage(rows, limit, (article) => article.id);
+    return { articles: page.items, nextCursor: page.nextCursor };
   });
 
   app.get('/api/articles/:id', async (request) => {

@@ -7,18 +7,20 @@ import { cancelReport } from '../../dispatch/pause-resume.js';
 import { jobIds } from '../../queue/queues.js';
 import { listSocialPosts } from '../../social/social-deliveries.js';
 import { HttpError, notFound, parseInput } from '../errors.js';
+import { decodeCursor, pageQuery, toPage } from '../pagination.js';
 import { idParams } from './articles.js';
 import { editorCause } from '../auth.js';
 
-const listQuery = z.object({
-  article: z.coerce.number().int().positive().optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+const listQuery = pageQuery(50, 500).extend({
+  article: z.coerce.number().int().positive().optional().describe('only the dispatches of this article'),
 });
 
 export function dispatchRoutes(app: FastifyInstance, ctx: HeraldContext) {
   app.get('/api/dispatches', async (request) => {
-    const query = parseInput(listQuery, request.query, 'query');
-    return { dispatches: await listDispatches(ctx.db, { articleId: query.article, limit: query.limit }) };
+    const { limit, cursor, article } = parseInput(listQuery, request.query, 'query');
+    const rows = await listDispatches(ctx.db, { articleId: article, limit: limit + 1, beforeId: decodeCursor(cursor, 'number') });
+    const page = toPage(rows, limit, (dispatch) => dispatch.id);
+    return { dispatches: page.items, nextCursor: page.nextCursor };
   });
 
   app.get('/api/dispatches/:id', async (request) => {

@@ -7,9 +7,10 @@ import type { HeraldContext } from '../../context.js';
 import { listCapturedMessages } from '../../email/capture-inbox.js';
 import { outboxDir } from '../../email/outbox-dir.js';
 import { HttpError, notFound, parseInput } from '../errors.js';
+import { decodeCursor, pageQuery, toPage } from '../pagination.js';
 
 const fileParams = z.object({ file: z.string().regex(/^[\w.-]+\.eml$/, 'must be a message file name from the list') });
-const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+const listQuery = pageQuery(100, 1000);
 
 export function outboxRoutes(app: FastifyInstance, ctx: HeraldContext) {
   const dir = outboxDir(ctx.config.HERALD_DATA_DIR);
@@ -19,8 +20,10 @@ export function outboxRoutes(app: FastifyInstance, ctx: HeraldContext) {
 
   app.get('/api/outbox', async (request) => {
     requireCaptureMode();
-    const { limit } = parseInput(listQuery, request.query, 'query');
-    return { messages: await listCapturedMessages(dir, limit) };
+    const { limit, cursor } = parseInput(listQuery, request.query, 'query');
+    const rows = await listCapturedMessages(dir, { limit: limit + 1, before: decodeCursor(cursor, 'string') });
+    const page = toPage(rows, limit, (message) => message.file);
+    return { messages: page.items, nextCursor: page.nextCursor };
   });
 
   app.get('/api/outbox/:file', async (request, reply) => {

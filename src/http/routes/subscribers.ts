@@ -10,13 +10,12 @@ import { editorSubscriberInput, subscriberStatus } from '../../subscribers/subsc
 import { addSubscriber, DuplicateSubscriberError, listSubscribers } from '../../subscribers/subscriber-repository.js';
 import { isSuppressed } from '../../subscribers/suppression.js';
 import { HttpError, notFound, parseInput } from '../errors.js';
+import { decodeCursor, pageQuery, toPage } from '../pagination.js';
 import { idParams } from './articles.js';
 
-const listQuery = z.object({
+const listQuery = pageQuery(100, 1000).extend({
   status: subscriberStatus.optional(),
   q: z.string().trim().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  after: z.coerce.number().int().positive().optional(),
 });
 
 export function subscriberRoutes(app: FastifyInstance, ctx: HeraldContext) {
@@ -28,13 +27,13 @@ export function subscriberRoutes(app: FastifyInstance, ctx: HeraldContext) {
     if (await isSuppressed(ctx.db, ctx.secret, input.email)) {
       throw new HttpError(409, 'this address was erased and is on the suppression list; only the subscribe form can bring it back', [
         { path: 'email', message: 'suppressed' },
-      ]);
+      ], 'suppressed');
     }
     try {
       return reply.code(201).send(await addSubscriber(ctx.db, input, 'editor'));
     } catch (error) {
       if (error instanceof DuplicateSubscriberError) {
-        throw new HttpError(409, error.message, [{ path: 'email', message: 'already subscribed' }]);
+        throw new HttpError(409, error.message, [{ path: 'email', message: 'already subscribed' }], 'duplicate');
       }
       throw error;
     }
@@ -49,8 +48,10 @@ export function subscriberRoutes(app: FastifyInstance, ctx: HeraldContext) {
   });
 
   app.get('/api/subscribers', async (request) => {
-    const query = parseInput(listQuery, request.query, 'query');
-    return { subscribers: await listSubscribers(ctx.db, { ...query, afterId: query.after }) };
+    const { limit, cursor, ...filter } = parseInput(listQuery, request.query, 'query');
+    const rows = await listSubscribers(ctx.db, { ...filter, limit: limit + 1, afterId: decodeCursor(cursor, 'number') });
+    const page = toPage(rows, limit, (subscriber) => subscriber.id);
+    return { subscribers: page.items, nextCursor: page.nextCursor };
   });
 
   app.post('/api/subscribers/import', async (request) => {
