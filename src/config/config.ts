@@ -11,6 +11,9 @@ const optionalString = z
 const url = (example: string) =>
   z.string().trim().url({ message: `must be a URL like ${example}` });
 
+/** The footer's placeholder address: fine for trying Herald, unlawful in a real newsletter (`herald doctor` says so). */
+export const EXAMPLE_POSTAL_ADDRESS = 'Herald Newsroom, 1 Example Street, Springfield';
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const schema = z.object({
@@ -73,7 +76,7 @@ const schema = z.object({
   SMTP_RATE_PER_SECOND: z.coerce.number().int().min(0).default(0),
   MAIL_FROM: z.string().trim().min(3).default('Herald <newsletter@localhost>'),
   LIST_NAME: z.string().trim().min(1).default('Herald Newsletter'),
-  POSTAL_ADDRESS: z.string().trim().default('Herald Newsroom, 1 Example Street, Springfield'),
+  POSTAL_ADDRESS: z.string().trim().default(EXAMPLE_POSTAL_ADDRESS),
   /** An address mailbox providers may also unsubscribe through (List-Unsubscribe mailto). */
   UNSUBSCRIBE_MAILTO: optionalString,
   EMAIL_BATCH_SIZE: positiveInt(500),

@@ -40,6 +40,10 @@ export class LazyChannel implements SocialChannel {
   post(post: SocialPost, options: PostOptions): Promise<PostResult> {
     return this.loaded().then((channel) => channel.post(post, options));
   }
+
+  verify(): Promise<string> {
+    return this.loaded().then((channel) => channel.verify());
+  }
 }
 
 /** Builds clients only: no request is made until a channel posts (Bluesky logs in on its first post). */
