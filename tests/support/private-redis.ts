@@ -19,6 +19,7 @@ export async function startPrivateRedis(args: string[] = [], port?: number): Pro
   const url = `redis://127.0.0.1:${port}`;
   await eventually(async () => {
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => {});
     try {
       await probe.connect();
       return (await probe.ping()) === 'PONG';
