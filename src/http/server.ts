@@ -5,6 +5,7 @@ import type { HeraldContext } from '../context.js';
 import { sessionOrBearerAuth } from './dashboard/auth-hooks.js';
 import { registerDashboard } from './dashboard/register.js';
 import { errorReply, handleError } from './errors.js';
+import { registerOpenApi } from './openapi.js';
 import { articleRoutes } from './routes/articles.js';
 import { cmsWebhookRoutes } from './routes/cms-webhook.js';
 import { dispatchControlRoutes } from './routes/dispatch-control.js';
@@ -47,6 +48,8 @@ export async function buildHttpServer(ctx: HeraldContext): Promise<FastifyInstan
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => reply.code(404).send(errorReply('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)));
   await app.register(formbody);
+  // Before any route: the document is collected as routes are declared.
+  await registerOpenApi(app, ctx.config.PUBLIC_URL);
 
   healthRoutes(app, ctx);
   await app.register(publicRoutes(ctx));
