@@ -1,7 +1,7 @@
 // `herald doctor` against real parts: a Redis of its own, PostgreSQL, an SMTP server with AUTH, the network
 // stand-ins. A correct setup passes (exit 0); a misconfigured one names each problem and what to do (exit 1).
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
@@ -137,6 +137,28 @@ describe('herald doctor', () => {
     expect(output).toMatch(/^error +mastodon: the account did not answer as expected/m);
     expect(output).toMatch(/^ok +x: preview mode/m);
     expect(smtpLog.refused).toBeGreaterThan(0);
+  });
+
+  it('reads a .env in the working directory, and the environment wins over it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-dotenv-'));
+    try {
+      writeFileSync(join(dir, '.env'), 'SMTP_POOL_SIZE=many\nEMAIL_BATCH_SIZE=none\n# a comment\nLIST_NAME=\n');
+      const fromFile = await runHerald(['doctor'], baseEnv(), { cwd: dir });
+      expect(fromFile.code).toBe(1);
+      expect(fromFile.output).toMatch(/^error +config: SMTP_POOL_SIZE: /m);
+      expect(fromFile.output).toMatch(/^error +config: EMAIL_BATCH_SIZE: /m);
+      const overridden = await runHerald(['doctor'], { ...baseEnv(), SMTP_POOL_SIZE: '3' }, { cwd: dir });
+      expect(overridden.output).not.toMatch(/SMTP_POOL_SIZE/);
+      expect(overridden.output).toMatch(/^error +config: EMAIL_BATCH_SIZE: /m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('prints its version', async () => {
+    const { code, output } = await runHerald(['--version'], {});
+    expect(code).toBe(0);
+    expect(output.trim()).toBe(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
   });
 
   it('reports invalid settings as errors without touching anything', async () => {

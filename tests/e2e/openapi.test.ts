@@ -1,6 +1,6 @@
 // The OpenAPI document describes what the API really answers: a walk over every documented operation validates
 // each real answer (successes and errors) against the document's response schema for its status.
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { articlePayload } from '../support/articles.js';
