@@ -1,16 +1,36 @@
 # Herald's image: the compiled service, for `herald serve` and `herald worker` (see docker-compose.yml).
-FROM node:20-bookworm-slim
+# Two stages: the build stage has the dev dependencies (TypeScript, MJML) and compiles; the runtime stage gets
+# production dependencies only, no npm cache, and runs as the unprivileged `node` user.
+
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
-ENV NODE_ENV=production
-COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+# Dependencies first: this layer is rebuilt only when package.json or the lock file change.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY src ./src
 COPY workers ./workers
 COPY templates ./templates
-# Build with the dev dependencies (TypeScript), then keep only what runs.
-RUN npm ci --include=dev --no-audit --no-fund && npm run build && npm prune --omit=dev
-ENV HERALD_DATA_DIR=/data HOST=0.0.0.0 PORT=3000
+# TypeScript to dist/, and the MJML email template to templates/email/.compiled/ (stamped with its source's hash).
+RUN npm run build
+
+FROM node:22-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force && rm -rf /root/.npm /tmp/*
+COPY --from=build /app/bin ./bin
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/templates ./templates
+# /data holds what a Herald process keeps on disk (generated admin token, capture inbox); owned by `node`.
+RUN mkdir -p /data && chown node:node /data
+# Listen on every interface inside the container; the worker serves /metrics, /livez and /readyz on 3001.
+ENV HERALD_DATA_DIR=/data HOST=0.0.0.0 PORT=3000 HERALD_WORKER_PORT=3001
 VOLUME /data
-EXPOSE 3000
+EXPOSE 3000 3001
+USER node
+# Ready when the API (serve) or the worker's ops server answers /readyz: database and Redis reachable.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["node", "bin/healthcheck.js"]
 ENTRYPOINT ["node", "bin/herald.js"]
 CMD ["serve"]

@@ -17,6 +17,7 @@ import { ensureDataDir, loadOrCreateSecret, restrictTree } from './runtime/data-
 import { createLogger } from './runtime/logger.js';
 import { OutageLog, reportClientErrors } from './runtime/outage-log.js';
 import { startRedis } from './runtime/redis.js';
+import { startWorkerOpsServer } from './ops/worker-ops-server.js';
 import { SocialAccounts } from './social/social-accounts.js';
 import { startWorkers, type RunningWorkers } from '../workers/index.js';
 
@@ -38,6 +39,8 @@ export interface Herald {
   /** The address the HTTP server listens on, e.g. http://127.0.0.1:3000. */
   address?: string;
   workers?: RunningWorkers;
+  /** `herald worker`'s /metrics, /livez and /readyz server (HERALD_WORKER_PORT), e.g. http://127.0.0.1:3001. */
+  opsAddress?: string;
   close(): Promise<void>;
 }
 
@@ -135,6 +138,11 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
     );
     reconciler.start();
     closers.push(() => reconciler.stop());
+    if (!options.http && config.HERALD_WORKER_PORT !== undefined) {
+      const ops = await startWorkerOpsServer(ctx, config.HERALD_WORKER_PORT, config.HOST);
+      closers.push(() => ops.close());
+      herald.opsAddress = ops.address;
+    }
     if (options.http) {
       // Loaded only here: a `herald worker` process never carries the HTTP stack (~60 MB of RSS).
       const { buildHttpServer } = await import('./http/server.js');

@@ -1,5 +1,15 @@
 // Article content is untrusted input from a CMS: clean it once on the way in, so every renderer can trust it.
-import sanitizeHtml from 'sanitize-html';
+import { createRequire } from 'node:module';
+import type SanitizeHtml from 'sanitize-html';
+
+// sanitize-html (with postcss) is required on first use, synchronously: processes that never clean HTML (a worker
+// sending email only) never load it.
+const require = createRequire(import.meta.url);
+let library: typeof SanitizeHtml | undefined;
+const sanitizeHtml = ((html: string, options?: SanitizeHtml.IOptions) => {
+  library ??= require('sanitize-html') as typeof SanitizeHtml;
+  return library(html, options);
+}) as typeof SanitizeHtml;
 
 const ALLOWED_TAGS = [
   'p', 'br', 'hr', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'code', 'em', 'strong', 'b', 'i', 'u',
@@ -7,7 +17,7 @@ const ALLOWED_TAGS = [
   'tbody', 'tr', 'th', 'td', 'caption', 'span', 'div', 'cite', 'q', 'abbr', 'time',
 ];
 
-const OPTIONS: sanitizeHtml.IOptions = {
+const OPTIONS: SanitizeHtml.IOptions = {
   allowedTags: ALLOWED_TAGS,
   allowedAttributes: {
     // Direction and language keep Arabic, Hebrew and mixed-script paragraphs readable.
@@ -25,7 +35,8 @@ const OPTIONS: sanitizeHtml.IOptions = {
   // Drop the content of these entirely instead of keeping their text.
   nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'iframe', 'object', 'embed', 'template'],
   transformTags: {
-    a: sanitizeHtml.simpleTransform('a', { rel: 'noopener noreferrer' }),
+    // What sanitizeHtml.simpleTransform('a', {rel}) does, without loading the library to build the options.
+    a: (tagName, attribs) => ({ tagName, attribs: { ...attribs, rel: 'noopener noreferrer' } }),
   },
 };
 

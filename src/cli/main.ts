@@ -1,9 +1,10 @@
 // The `herald` command: serve, worker, migrate, and API-backed editor commands.
 import { Command } from 'commander';
-import { loadConfig, type Config } from '../config/config.js';
+import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { migrate, openDatabase, pgliteDataDir } from '../db/database.js';
 import { startHerald, type Herald } from '../herald.js';
 import { stopOnSignals } from '../runtime/graceful-stop.js';
+import { heraldVersion } from '../runtime/templates-dir.js';
 import { apiBaseUrl, createApiClient, resolveToken } from './api-client.js';
 import { exportCsv, importCsv, publishFile } from './commands.js';
 import { addDispatchCommands } from './dispatch-commands.js';
@@ -29,6 +30,7 @@ function api(options: ApiOptions) {
 export function buildCli(): Command {
   const program = new Command('herald')
     .description('Herald: one article in, an email edition and social posts out.')
+    .version(heraldVersion(), '-V, --version', 'print the version')
     .showHelpAfterError();
 
   program
@@ -60,6 +62,28 @@ export function buildCli(): Command {
       } finally {
         await db.destroy();
       }
+    });
+
+  program
+    .command('doctor')
+    .description('check configuration, Redis, the database, SMTP, DKIM and each social account (read-only, sends nothing)')
+    .action(async () => {
+      let c: Config;
+      try {
+        c = config();
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        for (const problem of error.problems) process.stdout.write(`error   config: ${problem.variable}: ${problem.message}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const { formatFinding, runDoctor } = await import('../ops/doctor.js');
+      const findings = await runDoctor(c);
+      for (const finding of findings) process.stdout.write(`${formatFinding(finding)}\n`);
+      const errors = findings.filter((f) => f.level === 'error').length;
+      const warnings = findings.filter((f) => f.level === 'warning').length;
+      process.stdout.write(`\n${errors} error(s), ${warnings} warning(s)\n`);
+      if (errors > 0) process.exitCode = 1;
     });
 
   const withApi = (command: Command) =>

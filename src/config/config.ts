@@ -26,6 +26,8 @@ const secretValue = (minLength: number) =>
     .min(minLength, `must be at least ${minLength} characters`)
     .refine((v) => !isPlaceholderSecret(v), 'is a placeholder from the documentation; generate one with `openssl rand -hex 32`')
     .optional();
+/** The footer's placeholder address: fine for trying Herald, unlawful in a real newsletter (`herald doctor` says so). */
+export const EXAMPLE_POSTAL_ADDRESS = 'Herald Newsroom, 1 Example Street, Springfield';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -69,6 +71,10 @@ const schema = z.object({
   HERALD_RECONCILE_INTERVAL_MS: positiveInt(60_000),
   /** On SIGTERM/SIGINT: how long the chunks in flight may take to finish before the process exits anyway. */
   HERALD_SHUTDOWN_GRACE_MS: positiveInt(20_000),
+  /** Bearer token Prometheus must send for /metrics (API and worker). Unset: /metrics is open. */
+  HERALD_METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  /** Where `herald worker` serves /metrics, /livez and /readyz (on HOST). Unset: no server; 0: any free port. */
+  HERALD_WORKER_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 
   // Editors: dispatch control, the dashboard, publishing from outside (see docs/EDITORS.md)
   /** A dispatch whose time passed longer ago than this (Herald was down) is `held` for an editor instead of sent. */
@@ -108,7 +114,7 @@ const schema = z.object({
   SMTP_RATE_PER_SECOND: z.coerce.number().int().min(0).default(0),
   MAIL_FROM: z.string().trim().min(3).default('Herald <newsletter@localhost>'),
   LIST_NAME: z.string().trim().min(1).default('Herald Newsletter'),
-  POSTAL_ADDRESS: z.string().trim().default('Herald Newsroom, 1 Example Street, Springfield'),
+  POSTAL_ADDRESS: z.string().trim().default(EXAMPLE_POSTAL_ADDRESS),
   /** An address mailbox providers may also unsubscribe through (List-Unsubscribe mailto). */
   UNSUBSCRIBE_MAILTO: optionalString,
   EMAIL_BATCH_SIZE: positiveInt(500),
@@ -220,7 +226,8 @@ export class ConfigError extends Error {
 
 /** Validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = schema.safeParse(env);
+  // `NAME=` (an .env line left blank, a compose variable without a value) means unset, as in a shell.
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => ({ variable: String(issue.path[0]), message: issue.message })),

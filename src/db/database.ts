@@ -68,13 +68,21 @@ export function pgliteDataDir(heraldDataDir: string): string {
 
 /** Applies every pending migration; safe to run at every start and from several processes. */
 export async function migrate(db: Db): Promise<string[]> {
-  const migrator = new Migrator({
+  const { error, results } = await migratorFor(db).migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Migrations this database has not applied yet (`herald doctor`). */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  return (await migratorFor(db).getMigrations()).filter((m) => !m.executedAt).map((m) => m.name);
+}
+
+function migratorFor(db: Db): Migrator {
+  return new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'herald_migrations',
     migrationLockTableName: 'herald_migrations_lock',
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

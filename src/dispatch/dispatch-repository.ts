@@ -42,10 +42,11 @@ export async function viewDispatch(db: Kysely<Database>, id: number): Promise<Di
 
 export async function listDispatches(
   db: Kysely<Database>,
-  filter: { articleId?: number; limit: number },
+  filter: { articleId?: number; limit: number; beforeId?: number },
 ): Promise<DispatchRow[]> {
   let query = db.selectFrom('dispatches').selectAll().orderBy('id', 'desc').limit(filter.limit);
   if (filter.articleId) query = query.where('articleId', '=', filter.articleId);
+  if (filter.beforeId) query = query.where('id', '<', filter.beforeId);
   return query.execute();
 }
 

@@ -5,7 +5,6 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { readdir, stat, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { SMTPServer } from 'smtp-server';
 
 export interface CaptureInbox {
   /** smtp:// URL to hand the transport. */
@@ -16,6 +15,8 @@ export interface CaptureInbox {
 
 export async function startCaptureInbox(dir: string): Promise<CaptureInbox> {
   mkdirSync(dir, { recursive: true });
+  // Loaded here only: processes that send to SMTP_URL, and the API listing the inbox, never carry an SMTP server.
+  const { SMTPServer } = await import('smtp-server');
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -50,13 +51,17 @@ export interface CapturedMessage {
   subject: string;
 }
 
-/** Reads only the header block of each message (the first 16 KB), newest first. */
-export async function listCapturedMessages(dir: string, limit = 100): Promise<CapturedMessage[]> {
+/** Reads only the header block of each message (the first 16 KB), newest first; `before`: older than that file. */
+export async function listCapturedMessages(dir: string, page: { limit: number; before?: string } = { limit: 100 }): Promise<CapturedMessage[]> {
   // Loaded on first use: only the API process that lists the inbox needs a MIME parser.
   const { simpleParser } = await import('mailparser');
   let files: string[];
   try {
-    files = (await readdir(dir)).filter((f) => f.endsWith('.eml')).sort().reverse().slice(0, limit);
+    files = (await readdir(dir))
+      .filter((f) => f.endsWith('.eml') && (page.before === undefined || f < page.before))
+      .sort()
+      .reverse()
+      .slice(0, page.limit);
   } catch {
     return [];
   }

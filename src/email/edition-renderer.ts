@@ -238,7 +238,14 @@ async function compileTemplate(templatePath: string): Promise<string> {
 }
 
 async function compileMjml(source: string, templatePath: string): Promise<string> {
-  const { default: mjml2html } = await import('mjml');
+  // MJML is a build-time (dev) dependency: a production install only has the compiled copy `npm run build` made.
+  const { default: mjml2html } = await import('mjml').catch((error: unknown) => {
+    throw new Error(
+      `${templatePath} differs from the copy compiled at build time, and MJML is not installed (a production install): ` +
+        'run `npm run build` where dev dependencies are installed, or `npm install mjml`',
+      { cause: error },
+    );
+  });
   const { html } = await mjml2html(source, { validationLevel: 'strict', keepComments: false, filePath: templatePath });
   // Indentation is a fifth of MJML's output and counts against Gmail's clipping limit; the template has no <pre>.
   return html.replace(/\n\s+/g, '\n');

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { checkToken, type TokenOwner } from '../auth/api-tokens.js';
 import type { Database } from '../db/schema.js';
+import { errorReply } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,13 +19,13 @@ export function bearerAuth(db: Kysely<Database>) {
       return reply
         .code(401)
         .header('www-authenticate', 'Bearer')
-        .send({ error: 'missing bearer token (Authorization: Bearer <token>)' });
+        .send(errorReply('missing_token', 'missing bearer token (Authorization: Bearer <token>)'));
     }
     const result = await checkToken(db, match[1]);
     if (!result.ok) {
       return result.reason === 'revoked'
-        ? reply.code(403).send({ error: 'this token has been revoked' })
-        : reply.code(401).header('www-authenticate', 'Bearer error="invalid_token"').send({ error: 'invalid token' });
+        ? reply.code(403).send(errorReply('token_revoked', 'this token has been revoked'))
+        : reply.code(401).header('www-authenticate', 'Bearer error="invalid_token"').send(errorReply('invalid_token', 'invalid token'));
     }
     request.editor = result.owner;
   };

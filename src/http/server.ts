@@ -1,11 +1,12 @@
 // The HTTP server: editor API under /api (bearer token), health and metrics; later the public pages and dashboard.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { HeraldContext } from '../context.js';
 import { sessionOrBearerAuth } from './dashboard/auth-hooks.js';
 import { registerDashboard } from './dashboard/register.js';
-import { handleError } from './errors.js';
+import { errorReply, handleError } from './errors.js';
 import { redactedRequest, redactLinkTokens } from './log-redaction.js';
+import { registerOpenApi } from './openapi.js';
 import { articleRoutes } from './routes/articles.js';
 import { cmsWebhookRoutes } from './routes/cms-webhook.js';
 import { dispatchControlRoutes } from './routes/dispatch-control.js';
@@ -20,6 +21,13 @@ import { socialRoutes } from './routes/social.js';
 import { subscriberRoutes } from './routes/subscribers.js';
 import { tokenRoutes } from './routes/tokens.js';
 
+/**
+ * API answers that carry readers' addresses (subscribers, their export, deliveries, the capture inbox) or tokens:
+ * no browser, proxy or CDN may keep a copy.
+ */
+const PERSONAL_DATA_PREFIXES = ['/api/subscribers', '/api/deliveries', '/api/outbox', '/api/tokens'];
+const holdsPersonalData = (url: string) => PERSONAL_DATA_PREFIXES.some((prefix) => url === prefix || url.startsWith(`${prefix}/`) || url.startsWith(`${prefix}?`));
+
 export async function buildHttpServer(ctx: HeraldContext): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.log.child({ component: 'http' }, { serializers: { req: redactedRequest } }) as FastifyBaseLogger,
@@ -28,10 +36,22 @@ export async function buildHttpServer(ctx: HeraldContext): Promise<FastifyInstan
       typeof ctx.config.TRUST_PROXY === 'number'
         ? ((hops: number) => (_address: string, hop: number) => hop < hops)(ctx.config.TRUST_PROXY)
         : ctx.config.TRUST_PROXY,
+    // Logged by the onResponse hook below instead, so polled endpoints can log at debug.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const level = request.routeOptions.config.polled ? 'debug' : 'info';
+    request.log[level](
+      { event: 'http.request', method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]} ${reply.statusCode}`,
+    );
   });
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route for ${request.method} ${redactLinkTokens(request.url.split('?')[0])}` }));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(errorReply('not_found', `no route for ${request.method} ${redactLinkTokens(request.url.split('?')[0])}`)));
   await app.register(formbody);
+  // Before any route: the document is collected as routes are declared.
+  await registerOpenApi(app, ctx.config.PUBLIC_URL);
 
   healthRoutes(app, ctx);
   await app.register(publicRoutes(ctx));
@@ -42,6 +62,9 @@ export async function buildHttpServer(ctx: HeraldContext): Promise<FastifyInstan
 
   await app.register(async (api) => {
     api.addHook('onRequest', sessionOrBearerAuth(ctx.db, sessions));
+    api.addHook('onSend', async (request, reply) => {
+      if (holdsPersonalData(request.url)) reply.header('cache-control', 'no-store');
+    });
     articleRoutes(api, ctx);
     subscriberRoutes(api, ctx);
     dispatchRoutes(api, ctx);
@@ -53,4 +76,11 @@ export async function buildHttpServer(ctx: HeraldContext): Promise<FastifyInstan
     tokenRoutes(api, ctx);
   });
   return app;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Polled by machines or the dashboard: its request log is at debug level, not info. */
+    polled?: boolean;
+  }
 }

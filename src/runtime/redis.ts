@@ -40,7 +40,8 @@ function startEmbeddedRedis(dataDir: string, log: Logger): ChildProcess {
     throw new RedisUnavailableError(
       'No Redis answers on 127.0.0.1:6379 and redis-server is not installed. Install it (Debian/Ubuntu: ' +
         '`apt-get install redis-server`, macOS: `brew install redis`), run `docker compose up -d redis`, ' +
-        'or set REDIS_URL.',
+        'or set REDIS_URL. In a container (the Herald image has no redis-server): use `docker compose up`, or ' +
+        '`docker run -e REDIS_URL=redis://your-redis:6379 …`.',
     );
   }
   const dir = join(dataDir, 'redis');

@@ -115,6 +115,12 @@ export class BlueskyChannel implements SocialChannel {
     };
   }
 
+  /** A session (com.atproto.server.createSession): the app password works; resolves with the account's handle. */
+  async verify(): Promise<string> {
+    await this.ensureSession();
+    return `@${this.agent.session?.handle ?? this.settings.identifier}`;
+  }
+
   /** Logs in only when there is no session: createSession is rate limited hard (30 per 5 minutes per account). */
   private async ensureSession(): Promise<void> {
     if (this.agent.hasSession) return;

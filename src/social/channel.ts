@@ -30,4 +30,9 @@ export interface SocialChannel {
   readonly account: string;
   /** Posts and resolves with the remote id, or throws a DeliveryFailure subclass (src/delivery/failure.ts). */
   post(post: SocialPost, options: PostOptions): Promise<PostResult>;
+  /**
+   * One read-only call that proves the credentials work (`herald doctor`); resolves with what the network calls
+   * the account, or throws a DeliveryFailure. Never posts.
+   */
+  verify(): Promise<string>;
 }

@@ -47,11 +47,13 @@ export class FacebookPageChannel implements SocialChannel {
   readonly network = 'facebook' as const;
   readonly account: string;
   private readonly feedUrl: string;
+  private readonly pageUrl: string;
 
   constructor(private readonly settings: FacebookSettings) {
     this.account = settings.pageId;
     const graph = (settings.graphUrl ?? 'https://graph.facebook.com').replace(/\/+$/, '');
-    this.feedUrl = `${graph}/${settings.graphVersion ?? 'v23.0'}/${encodeURIComponent(settings.pageId)}/feed`;
+    this.pageUrl = `${graph}/${settings.graphVersion ?? 'v23.0'}/${encodeURIComponent(settings.pageId)}`;
+    this.feedUrl = `${this.pageUrl}/feed`;
   }
 
   /**
@@ -84,6 +86,33 @@ export class FacebookPageChannel implements SocialChannel {
     const [pageId, postId] = body.id.includes('_') ? body.id.split('_', 2) : [this.settings.pageId, body.id];
     return { remoteId: body.id, remoteUrl: `https://www.facebook.com/${pageId}/posts/${postId}` };
   }
+
+  verify(): Promise<string> {
+    return verifyPage(this.pageUrl, this.settings);
+  }
+}
+
+/** Reads the Page with its token (GET /{page-id}?fields=id,name): token and Page id belong together. */
+async function verifyPage(pageUrl: string, settings: FacebookSettings): Promise<string> {
+  const url = new URL(pageUrl);
+  url.searchParams.set('fields', 'id,name');
+  if (settings.appSecret) {
+    url.searchParams.set('appsecret_proof', createHmac('sha256', settings.appSecret).update(settings.pageAccessToken).digest('hex'));
+  }
+  let response: Response;
+  let text = '';
+  try {
+    response = await fetch(url, {
+      headers: { authorization: `Bearer ${settings.pageAccessToken}` },
+      signal: AbortSignal.timeout(settings.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+    });
+    text = await response.text();
+  } catch (error) {
+    throw failureFromTransportError('facebook', error, { mayHaveLanded: false });
+  }
+  const body = parseJson(text) as { id?: string; name?: string; error?: GraphError } | undefined;
+  if (!response.ok) throw classifyGraphError(response.status, response.headers, body?.error);
+  return body?.name ? `${body.name} (${body.id})` : (body?.id ?? settings.pageId);
 }
 
 function parseJson(text: string): { id?: string; error?: GraphError } | undefined {

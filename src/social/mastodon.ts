@@ -64,6 +64,16 @@ export class MastodonChannel implements SocialChannel {
     }
   }
 
+  /** GET /api/v1/accounts/verify_credentials: the account the token belongs to. */
+  async verify(): Promise<string> {
+    try {
+      const account = await this.client.v1.accounts.verifyCredentials();
+      return `@${account.acct}@${new URL(this.settings.url).host}`;
+    } catch (error) {
+      throw classifyMastoError(error, false);
+    }
+  }
+
   /** The instance's status limits from GET /api/v2/instance, fetched once per channel (retried after a failure). */
   limits(): Promise<MastodonLimits> {
     this.cachedLimits ??= this.client.v2.instance.fetch().then(

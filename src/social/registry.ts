@@ -2,7 +2,7 @@
 import type { BlueskySettings } from './bluesky.js';
 import type { Network, PostOptions, PostResult, SocialChannel, SocialPost } from './channel.js';
 import { type FacebookSettings, FacebookPageChannel } from './facebook.js';
-import { type MastodonSettings, MastodonChannel } from './mastodon.js';
+import type { MastodonSettings } from './mastodon.js';
 import type { XSettings } from './x.js';
 import { hasXCredentials } from './x-credentials.js';
 
@@ -16,10 +16,10 @@ export interface SocialSettings {
 }
 
 /**
- * A channel whose adapter module is imported on its first post. X's and Bluesky's client libraries weigh about
- * 60 MB of RSS together: a process that never posts there (email-only workers, the API) never carries them.
+ * A channel whose adapter module is imported on its first use. X's, Bluesky's and Mastodon's client libraries weigh
+ * about 60 MB of RSS together: a process that never posts there (email-only workers, the API) never carries them.
  */
-class LazyChannel implements SocialChannel {
+export class LazyChannel implements SocialChannel {
   private channel: Promise<SocialChannel> | undefined;
 
   constructor(
@@ -28,12 +28,21 @@ class LazyChannel implements SocialChannel {
     private readonly load: () => Promise<SocialChannel>,
   ) {}
 
-  post(post: SocialPost, options: PostOptions): Promise<PostResult> {
+  /** The adapter itself, imported on the first call. */
+  loaded(): Promise<SocialChannel> {
     this.channel ??= this.load().catch((error: unknown) => {
       this.channel = undefined; // a failed import is retried by the next post
       throw error;
     });
-    return this.channel.then((channel) => channel.post(post, options));
+    return this.channel;
+  }
+
+  post(post: SocialPost, options: PostOptions): Promise<PostResult> {
+    return this.loaded().then((channel) => channel.post(post, options));
+  }
+
+  verify(): Promise<string> {
+    return this.loaded().then((channel) => channel.verify());
   }
 }
 
@@ -44,7 +53,8 @@ export function createSocialChannels(settings: SocialSettings): SocialChannel[] 
     x && hasXCredentials(x) &&
       new LazyChannel('x', x.account ?? 'x', async () => new (await import('./x.js')).XChannel(x)),
     facebook?.pageId && facebook.pageAccessToken && new FacebookPageChannel(facebook),
-    mastodon?.url && mastodon.accessToken && new MastodonChannel(mastodon),
+    mastodon?.url && mastodon.accessToken &&
+      new LazyChannel('mastodon', mastodon.account ?? new URL(mastodon.url).host, async () => new (await import('./mastodon.js')).MastodonChannel(mastodon)),
     bluesky?.identifier && bluesky.appPassword &&
       new LazyChannel('bluesky', bluesky.identifier, async () => new (await import('./bluesky.js')).BlueskyChannel(bluesky)),
   ];

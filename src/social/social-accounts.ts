@@ -2,9 +2,9 @@
 import type { Config } from '../config/config.js';
 import type { Network, SocialChannel } from './channel.js';
 import { NETWORK_LIMITS } from './length.js';
-import { MastodonChannel } from './mastodon.js';
+import type { MastodonChannel } from './mastodon.js';
 import type { SocialLog } from './post-image.js';
-import { createSocialChannels } from './registry.js';
+import { createSocialChannels, LazyChannel } from './registry.js';
 import { accountName, missingCredentials, NETWORKS, socialSettingsFrom } from './settings.js';
 
 export interface SocialAccount {
@@ -55,14 +55,16 @@ export class SocialAccounts {
    * the network's default. An instance that cannot be asked right now must not hold up a post: its default is used.
    */
   async limit(network: Network): Promise<number> {
-    const channel = this.byNetwork.get(network)?.channel;
-    if (!(channel instanceof MastodonChannel)) return NETWORK_LIMITS[network];
+    const configured = this.byNetwork.get(network)?.channel;
+    if (network !== 'mastodon' || !configured) return NETWORK_LIMITS[network];
     let timer: NodeJS.Timeout | undefined;
     const gaveUp = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${LIMITS_WAIT_MS} ms`)), LIMITS_WAIT_MS);
     });
     try {
-      return (await Promise.race([channel.limits(), gaveUp])).maxCharacters;
+      const instanceLimits = async () =>
+        ((configured instanceof LazyChannel ? await configured.loaded() : configured) as MastodonChannel).limits();
+      return (await Promise.race([instanceLimits(), gaveUp])).maxCharacters;
     } catch (error) {
       this.log?.warn(
         { event: 'social.limits_unavailable', network, reason: (error as Error).message },

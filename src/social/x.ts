@@ -89,6 +89,16 @@ export class XChannel implements SocialChannel {
     }
   }
 
+  /** GET /2/users/me: the account the credentials act for. */
+  async verify(): Promise<string> {
+    try {
+      const { data } = await this.client.v2.me();
+      return `@${data.username}`;
+    } catch (error) {
+      throw classifyXError(error, false);
+    }
+  }
+
   /**
    * twitter-api-v2 1.29's v2 `uploadMedia` uses X's v2 chunked endpoints on api.x.com
    * (/2/media/upload/initialize, /{id}/append, /{id}/finalize) and `createMediaMetadata` /2/media/metadata;

@@ -59,6 +59,7 @@ describe('editors’ own texts on publish', () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({
       error: 'invalid body',
+      code: 'invalid_input',
       issues: [{ path: 'socialTexts.x', message: expect.stringMatching(/312 characters.*X allows 280/) }],
     });
   });

@@ -166,7 +166,7 @@ describe('no list enumeration', () => {
   it('answers an invalid address with 400 and the offending field', async () => {
     const json = await postJson(`${herald.baseUrl}/subscribe`, { email: 'not-an-address' });
     expect(json.status).toBe(400);
-    expect(await json.json()).toEqual({ error: 'invalid body', issues: [{ path: 'email', message: 'must be a valid email address' }] });
+    expect(await json.json()).toEqual({ error: 'invalid body', code: 'invalid_input', issues: [{ path: 'email', message: 'must be a valid email address' }] });
 
     const form = await postForm(`${herald.baseUrl}/subscribe`, { email: 'not-an-address', name: 'Kept <b>' });
     expect(form.status).toBe(400);

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { bearerAuth } from '../auth.js';
+import { errorReply } from '../errors.js';
 import { sameSecret, type SessionStore } from './sessions.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -17,7 +18,7 @@ export function sessionOrBearerAuth(db: Kysely<Database>, sessions: SessionStore
     const signedIn = await sessions.resolve(request);
     if (!signedIn) return bearer(request, reply); // answers 401 with the bearer hint
     if (!isSafeMethod(request) && !sameSecret(request.headers['x-csrf-token'], signedIn.session.csrf)) {
-      return reply.code(403).send({ error: 'missing or wrong X-CSRF-Token for this session' });
+      return reply.code(403).send(errorReply('forbidden', 'missing or wrong X-CSRF-Token for this session'));
     }
     request.editor = signedIn.owner;
   };

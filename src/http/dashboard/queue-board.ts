@@ -5,6 +5,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { HeraldContext } from '../../context.js';
+import { errorReply } from '../errors.js';
 import { isSafeMethod } from './auth-hooks.js';
 import type { SessionStore } from './sessions.js';
 
@@ -25,10 +26,10 @@ export function queueBoard(ctx: HeraldContext, sessions: SessionStore) {
       if (!signedIn) {
         return request.method === 'GET'
           ? reply.redirect(`/login?next=${encodeURIComponent(QUEUE_BOARD_PATH)}`, 303)
-          : reply.code(401).send({ error: 'sign in first' });
+          : reply.code(401).send(errorReply('missing_token', 'sign in first'));
       }
       if (signedIn.owner.role !== 'admin') return reply.code(403).type('text/plain').send('The queue board is for admins.');
-      if (!isSafeMethod(request) && !fromThisSite(request)) return reply.code(403).send({ error: 'cross-site request refused' });
+      if (!isSafeMethod(request) && !fromThisSite(request)) return reply.code(403).send(errorReply('forbidden', 'cross-site request refused'));
       request.editor = signedIn.owner;
     });
     app.addHook('onSend', async (_request, reply, payload) => {

@@ -7,6 +7,7 @@ import { findDelivery, moveDelivery } from '../../delivery/delivery-repository.j
 import { HttpError, notFound, parseInput } from '../errors.js';
 import { idParams } from './articles.js';
 import { editorCause } from '../auth.js';
+import { delivery, errors } from '../api-schemas.js';
 
 const resolution = z.object({
   /** `sent`: it did arrive (optionally with the post's id or URL); `failed`: it did not, and will not be repeated. */
@@ -17,7 +18,9 @@ const resolution = z.object({
 });
 
 export function deliveryRoutes(app: FastifyInstance, ctx: HeraldContext) {
-  app.post('/api/deliveries/:id/resolve', async (request) => {
+  app.post('/api/deliveries/:id/resolve', {
+    schema: { tags: ['deliveries'], summary: 'Settle an uncertain delivery', params: idParams, body: resolution, response: { 200: delivery, ...errors(400, 404, 409) } },
+  }, async (request) => {
     const { id } = parseInput(idParams, request.params, 'path');
     const body = parseInput(resolution, request.body);
     const resolved = await moveDelivery(ctx.db, id, {

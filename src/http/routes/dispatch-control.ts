@@ -18,6 +18,7 @@ import { emailAddress } from '../../subscribers/subscriber-input.js';
 import { editorCause } from '../auth.js';
 import { HttpError, notFound, parseInput } from '../errors.js';
 import { idParams } from './articles.js';
+import { dispatchView, errors, liveProgress as liveProgressBody, testSendResult } from '../api-schemas.js';
 
 const testSendInput = z.object({ email: emailAddress });
 
@@ -37,37 +38,51 @@ export async function answerControl(ctx: HeraldContext, outcome: ControlOutcome,
 export function dispatchControlRoutes(app: FastifyInstance, ctx: HeraldContext) {
   const startQueue = ctx.queues.dispatch;
 
-  app.post('/api/dispatches/:id/reschedule', async (request) => {
+  app.post('/api/dispatches/:id/reschedule', {
+    schema: { tags: ['dispatches'], summary: 'A new time for a dispatch that has not started', params: idParams, body: rescheduleInput, response: { 200: dispatchView, ...errors(400, 404, 409) } },
+  }, async (request) => {
     const { id } = parseInput(idParams, request.params, 'path');
     const input = parseInput(rescheduleInput, request.body);
     const outcome = await rescheduleDispatch(ctx.db, startQueue, id, input, editorCause(request));
     return answerControl(ctx, outcome, id, 'rescheduled', RESCHEDULABLE);
   });
 
-  app.post('/api/dispatches/:id/release', async (request) => {
+  app.post('/api/dispatches/:id/release', {
+    schema: { tags: ['dispatches'], summary: 'Send a held dispatch now', params: idParams, response: { 200: dispatchView, ...errors(400, 404, 409) } },
+  }, async (request) => {
     const { id } = parseInput(idParams, request.params, 'path');
     const outcome = await releaseDispatch(ctx.db, startQueue, id, editorCause(request));
     return answerControl(ctx, outcome, id, 'released', ['held']);
   });
 
-  app.post('/api/dispatches/:id/pause', async (request) => {
+  app.post('/api/dispatches/:id/pause', {
+    schema: { tags: ['dispatches'], summary: 'Pause a running send', params: idParams, response: { 200: dispatchView, ...errors(400, 404, 409) } },
+  }, async (request) => {
     const { id } = parseInput(idParams, request.params, 'path');
     return answerControl(ctx, await pauseDispatch(ctx.db, id, editorCause(request)), id, 'paused', ['running']);
   });
 
-  app.post('/api/dispatches/:id/resume', async (request) => {
+  app.post('/api/dispatches/:id/resume', {
+    schema: { tags: ['dispatches'], summary: 'Resume a paused send, without duplicates', params: idParams, response: { 200: dispatchView, ...errors(400, 404, 409) } },
+  }, async (request) => {
     const { id } = parseInput(idParams, request.params, 'path');
     return answerControl(ctx, await resumeDispatch(ctx.db, ctx.queues, id, editorCause(request)), id, 'resumed', ['paused']);
   });
 
-  app.get('/api/dispatches/:id/live', async (request) => {
+  // Polled by the dashboard's live view every second or two: its request log is at debug level.
+  app.get('/api/dispatches/:id/live', {
+    config: { polled: true },
+    schema: { tags: ['dispatches'], summary: 'Live progress: counts, rate, ETA, failures by reason', params: idParams, response: { 200: liveProgressBody, ...errors(400, 404) } },
+  }, async (request) => {
     const { id } = parseInput(idParams, request.params, 'path');
     const live = await liveProgress(ctx.db, id);
     if (!live) throw notFound('dispatch');
     return live;
   });
 
-  app.post('/api/dispatches/:id/test-send', async (request, reply) => {
+  app.post('/api/dispatches/:id/test-send', {
+    schema: { tags: ['dispatches'], summary: 'Send the edition to one address (202: queued, no worker answered yet)', params: idParams, body: testSendInput, response: { 200: testSendResult, 202: testSendResult, ...errors(400, 404, 422, 502) } },
+  }, async (request, reply) => {
     const { id } = parseInput(idParams, request.params, 'path');
     const { email } = parseInput(testSendInput, request.body);
     const result = await requestTestSend(ctx, id, email);

@@ -8,9 +8,12 @@ import { HttpError, notFound, parseInput } from '../errors.js';
 import { idParams } from './articles.js';
 import { checkSocialTexts } from './social.js';
 import { editorCause } from '../auth.js';
+import { dispatchWithPosts, errors } from '../api-schemas.js';
 
 export function dispatchEditRoutes(app: FastifyInstance, ctx: HeraldContext) {
-  app.patch('/api/dispatches/:id', async (request) => {
+  app.patch('/api/dispatches/:id', {
+    schema: { tags: ['dispatches'], summary: 'Edit subject, preheader or social texts before it fires', params: idParams, body: dispatchEdits, response: { 200: dispatchWithPosts, ...errors(400, 404, 409) } },
+  }, async (request) => {
     const { id } = parseInput(idParams, request.params, 'path');
     const edits = parseInput(dispatchEdits, request.body);
     await checkSocialTexts(ctx, edits.socialTexts);

@@ -7,28 +7,37 @@ import { cancelReport } from '../../dispatch/pause-resume.js';
 import { jobIds } from '../../queue/queues.js';
 import { listSocialPosts } from '../../social/social-deliveries.js';
 import { HttpError, notFound, parseInput } from '../errors.js';
+import { decodeCursor, pageQuery, toPage } from '../pagination.js';
 import { idParams } from './articles.js';
 import { editorCause } from '../auth.js';
+import { cancelReport as cancelReportBody, dispatch, dispatchWithPosts, errors, page } from '../api-schemas.js';
 
-const listQuery = z.object({
-  article: z.coerce.number().int().positive().optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+const listQuery = pageQuery(50, 500).extend({
+  article: z.coerce.number().int().positive().optional().describe('only the dispatches of this article'),
 });
 
 export function dispatchRoutes(app: FastifyInstance, ctx: HeraldContext) {
-  app.get('/api/dispatches', async (request) => {
-    const query = parseInput(listQuery, request.query, 'query');
-    return { dispatches: await listDispatches(ctx.db, { articleId: query.article, limit: query.limit }) };
+  app.get('/api/dispatches', {
+    schema: { tags: ['dispatches'], summary: 'List dispatches, newest first', querystring: listQuery, response: { 200: page('dispatches', dispatch), ...errors(400) } },
+  }, async (request) => {
+    const { limit, cursor, article } = parseInput(listQuery, request.query, 'query');
+    const rows = await listDispatches(ctx.db, { articleId: article, limit: limit + 1, beforeId: decodeCursor(cursor, 'number') });
+    const page = toPage(rows, limit, (dispatch) => dispatch.id);
+    return { dispatches: page.items, nextCursor: page.nextCursor };
   });
 
-  app.get('/api/dispatches/:id', async (request) => {
+  app.get('/api/dispatches/:id', {
+    schema: { tags: ['dispatches'], summary: 'A dispatch with per-channel counts and its social posts', params: idParams, response: { 200: dispatchWithPosts, ...errors(400, 404) } },
+  }, async (request) => {
     const { id } = parseInput(idParams, request.params, 'path');
     const dispatch = await viewDispatch(ctx.db, id);
     if (!dispatch) throw notFound('dispatch');
     return { ...dispatch, posts: await listSocialPosts(ctx.db, id) };
   });
 
-  app.post('/api/dispatches/:id/cancel', async (request) => {
+  app.post('/api/dispatches/:id/cancel', {
+    schema: { tags: ['dispatches'], summary: 'Cancel; says how many went out', params: idParams, response: { 200: cancelReportBody, ...errors(400, 404, 409) } },
+  }, async (request) => {
     const { id } = parseInput(idParams, request.params, 'path');
     const cancelled = await cancelDispatch(ctx.db, id, editorCause(request));
     if (!cancelled) {

@@ -1,33 +1,15 @@
-// Liveness for orchestrators and Prometheus metrics.
+// Liveness, readiness (/healthz is an alias) and Prometheus metrics, answered by src/ops/ops-endpoints.ts so the
+// API and `herald worker` say the same thing.
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import type { HeraldContext } from '../../context.js';
-
-async function check(name: string, probe: () => Promise<unknown>, timeoutMs = 2000): Promise<[string, string]> {
-  try {
-    await Promise.race([
-      probe(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), timeoutMs).unref()),
-    ]);
-    return [name, 'ok'];
-  } catch (error) {
-    return [name, (error as Error).message || 'failed'];
-  }
-}
+import { answerOps, OPS_PATHS } from '../../ops/ops-endpoints.js';
 
 export function healthRoutes(app: FastifyInstance, ctx: HeraldContext) {
-  app.get('/healthz', async (_request, reply) => {
-    const checks = Object.fromEntries(
-      await Promise.all([
-        check('database', () => sql`select 1`.execute(ctx.db)),
-        check('redis', () => ctx.redis.ping()),
-      ]),
-    );
-    const healthy = Object.values(checks).every((v) => v === 'ok');
-    return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'unavailable', checks });
-  });
-
-  app.get('/metrics', async (_request, reply) => {
-    return reply.header('content-type', ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
-  });
+  for (const path of OPS_PATHS) {
+    // Polled every few seconds by orchestrators and Prometheus: their request logs stay at debug level.
+    app.get(path, { config: { polled: true } }, async (request, reply) => {
+      const answer = await answerOps(ctx, path, request.headers.authorization);
+      return reply.code(answer.status).headers(answer.headers).send(answer.body);
+    });
+  }
 }

@@ -7,6 +7,7 @@ import type { HeraldContext } from '../../context.js';
 import { previewPosts } from '../../social/preview.js';
 import { socialTextIssues, socialTextsInput, type SocialTextsEdit } from '../../social/social-texts.js';
 import { HttpError, notFound, parseInput } from '../errors.js';
+import { errors, postPreview } from '../api-schemas.js';
 
 const savedArticle = z.object({
   articleId: z.number().int().positive().max(2_147_483_647),
@@ -26,7 +27,9 @@ export async function checkSocialTexts(ctx: HeraldContext, texts: SocialTextsEdi
 
 export function socialRoutes(app: FastifyInstance, ctx: HeraldContext) {
   /** Body: `{articleId}` or an article payload, each with optional `socialTexts`; answers every network's post. */
-  app.post('/api/social/preview', async (request) => {
+  app.post('/api/social/preview', {
+    schema: { tags: ['social'], summary: "Each network's composed post with its length and limit", body: z.union([savedArticle, draftArticle]), response: { 200: z.object({ posts: z.array(postPreview) }), ...errors(400, 404) } },
+  }, async (request) => {
     const body = (request.body ?? {}) as Record<string, unknown>;
     if ('articleId' in body) {
       const input = parseInput(savedArticle, body);

@@ -10,50 +10,65 @@ import { editorSubscriberInput, subscriberStatus } from '../../subscribers/subsc
 import { addSubscriber, DuplicateSubscriberError, listSubscribers } from '../../subscribers/subscriber-repository.js';
 import { isSuppressed } from '../../subscribers/suppression.js';
 import { HttpError, notFound, parseInput } from '../errors.js';
+import { decodeCursor, pageQuery, toPage } from '../pagination.js';
 import { idParams } from './articles.js';
+import { errors, importReport, noContent, page, subscriber } from '../api-schemas.js';
 
-const listQuery = z.object({
+const listQuery = pageQuery(100, 1000).extend({
   status: subscriberStatus.optional(),
   q: z.string().trim().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  after: z.coerce.number().int().positive().optional(),
 });
 
 export function subscriberRoutes(app: FastifyInstance, ctx: HeraldContext) {
   // CSV bodies are streamed straight into the importer, never buffered whole.
   app.addContentTypeParser(['text/csv', 'application/csv'], (_request, payload, done) => done(null, payload));
 
-  app.post('/api/subscribers', async (request, reply) => {
+  app.post('/api/subscribers', {
+    schema: { tags: ['subscribers'], summary: 'Add a subscriber', body: editorSubscriberInput, response: { 201: subscriber, ...errors(400, 409) } },
+  }, async (request, reply) => {
     const input = parseInput(editorSubscriberInput, request.body);
     if (await isSuppressed(ctx.db, ctx.secret, input.email)) {
       throw new HttpError(409, 'this address was erased and is on the suppression list; only the subscribe form can bring it back', [
         { path: 'email', message: 'suppressed' },
-      ]);
+      ], 'suppressed');
     }
     try {
       return reply.code(201).send(await addSubscriber(ctx.db, input, 'editor'));
     } catch (error) {
       if (error instanceof DuplicateSubscriberError) {
-        throw new HttpError(409, error.message, [{ path: 'email', message: 'already subscribed' }]);
+        throw new HttpError(409, error.message, [{ path: 'email', message: 'already subscribed' }], 'duplicate');
       }
       throw error;
     }
   });
 
   // Erasure: personal data goes, a keyed hash stays on the suppression list (src/subscribers/erasure.ts).
-  app.delete('/api/subscribers/:id', async (request, reply) => {
+  app.delete('/api/subscribers/:id', {
+    schema: { tags: ['subscribers'], summary: 'Erase a subscriber (a keyed hash stays on the suppression list)', params: idParams, response: { 204: noContent, ...errors(400, 404) } },
+  }, async (request, reply) => {
     const { id } = parseInput(idParams, request.params, 'path');
     const erased = await eraseSubscriber(ctx.db, ctx.secret, id, request.editor?.name ?? 'api');
     if (!erased) throw notFound('subscriber');
     return reply.code(204).send();
   });
 
-  app.get('/api/subscribers', async (request) => {
-    const query = parseInput(listQuery, request.query, 'query');
-    return { subscribers: await listSubscribers(ctx.db, { ...query, afterId: query.after }) };
+  app.get('/api/subscribers', {
+    schema: { tags: ['subscribers'], summary: 'List and search subscribers, in id order', querystring: listQuery, response: { 200: page('subscribers', subscriber), ...errors(400) } },
+  }, async (request) => {
+    const { limit, cursor, ...filter } = parseInput(listQuery, request.query, 'query');
+    const rows = await listSubscribers(ctx.db, { ...filter, limit: limit + 1, afterId: decodeCursor(cursor, 'number') });
+    const page = toPage(rows, limit, (subscriber) => subscriber.id);
+    return { subscribers: page.items, nextCursor: page.nextCursor };
   });
 
-  app.post('/api/subscribers/import', async (request) => {
+  app.post('/api/subscribers/import', {
+    schema: {
+      tags: ['subscribers'],
+      summary: 'Import a CSV (email,name,topics,status), streamed',
+      description: 'Send the file as the body with Content-Type: text/csv; a header row names the columns.',
+      response: { 200: importReport, ...errors(400, 415) },
+    },
+  }, async (request) => {
     const type = request.headers['content-type'] ?? '';
     if (!/^(text|application)\/csv/i.test(type)) {
       throw new HttpError(415, 'send the CSV with Content-Type: text/csv');
@@ -66,7 +81,9 @@ export function subscriberRoutes(app: FastifyInstance, ctx: HeraldContext) {
     }
   });
 
-  app.get('/api/subscribers/export', async (_request, reply) => {
+  app.get('/api/subscribers/export', {
+    schema: { tags: ['subscribers'], summary: 'Every subscriber as CSV, streamed', response: { 200: { content: { 'text/csv': { schema: z.string() } } }, ...errors() } },
+  }, async (_request, reply) => {
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', 'attachment; filename="subscribers.csv"')

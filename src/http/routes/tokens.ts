@@ -7,6 +7,7 @@ import type { HeraldContext } from '../../context.js';
 import { HttpError, notFound, parseInput } from '../errors.js';
 import { requireAdmin } from '../roles.js';
 import { idParams } from './articles.js';
+import { errors, issuedToken, noContent, token } from '../api-schemas.js';
 
 export const newTokenInput = z.object({
   name: z.string().max(100).transform(cleanLine).pipe(z.string().min(1, 'must not be blank')),
@@ -14,12 +15,16 @@ export const newTokenInput = z.object({
 });
 
 export function tokenRoutes(app: FastifyInstance, ctx: HeraldContext) {
-  app.get('/api/tokens', async (request) => {
+  app.get('/api/tokens', {
+    schema: { tags: ['tokens'], summary: 'Admins: every API token (never the secret)', response: { 200: z.object({ tokens: z.array(token) }), ...errors() } },
+  }, async (request) => {
     requireAdmin(request);
     return { tokens: await listTokens(ctx.db) };
   });
 
-  app.post('/api/tokens', async (request, reply) => {
+  app.post('/api/tokens', {
+    schema: { tags: ['tokens'], summary: 'Admins: issue a token (shown once)', body: newTokenInput, response: { 201: issuedToken, ...errors(400) } },
+  }, async (request, reply) => {
     requireAdmin(request);
     const input = parseInput(newTokenInput, request.body);
     const { id, token } = await issueToken(ctx.db, input.name, input.role);
@@ -27,7 +32,9 @@ export function tokenRoutes(app: FastifyInstance, ctx: HeraldContext) {
     return reply.code(201).send({ id, name: input.name, role: input.role, token });
   });
 
-  app.delete('/api/tokens/:id', async (request, reply) => {
+  app.delete('/api/tokens/:id', {
+    schema: { tags: ['tokens'], summary: 'Admins: revoke a token', params: idParams, response: { 204: noContent, ...errors(400, 404, 409) } },
+  }, async (request, reply) => {
     requireAdmin(request);
     const { id } = parseInput(idParams, request.params, 'path');
     const outcome = await revokeTokenSafely(ctx.db, id);

@@ -25,6 +25,8 @@ export class FacebookStandIn extends StandIn {
 
   protected handle(req: RecordedRequest, res: ServerResponse): void {
     const feed = /^\/v\d+\.\d+\/([^/]+)\/feed$/.exec(req.path);
+    const page = /^\/v\d+\.\d+\/([^/]+)$/.exec(req.path);
+    if (req.method === 'GET' && page) return this.readPage(req, res, decodeURIComponent(page[1]!));
     if (req.method !== 'POST' || !feed) {
       return this.graphError(res, 400, 100, `Unknown path components: ${req.path}`, 'OAuthException');
     }
@@ -54,6 +56,18 @@ export class FacebookStandIn extends StandIn {
     const post = { id: `${pageId}_${1_000_000 + this.posts.length + 1}`, message, link };
     this.posts.push(post);
     this.send(res, 200, { id: post.id });
+  }
+
+  /** GET /{page-id}?fields=id,name with the Page token, as `herald doctor` reads it. */
+  private readPage(req: RecordedRequest, res: ServerResponse, id: string): void {
+    const token = /^(?:Bearer|OAuth) (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? req.query.get('access_token');
+    if (token !== this.options.pageAccessToken) {
+      return this.graphError(res, 400, 190, 'Invalid OAuth access token - Cannot parse access token', 'OAuthException');
+    }
+    if (id !== this.options.pageId) {
+      return this.graphError(res, 400, 100, `Unsupported get request. Object with ID '${id}' does not exist`, 'GraphMethodException');
+    }
+    this.send(res, 200, { id, name: 'Herald Test Page' });
   }
 
   /** Graph's error envelope, as every failed call returns it. */

@@ -30,6 +30,12 @@ export class MastodonStandIn extends StandIn {
 
   protected handle(req: RecordedRequest, res: ServerResponse): void {
     if (req.method === 'GET' && req.path === '/api/v2/instance') return this.instance(res);
+    if (req.method === 'GET' && req.path === '/api/v1/accounts/verify_credentials') {
+      if (req.headers.authorization !== `Bearer ${this.options.accessToken}`) {
+        return this.send(res, 401, { error: 'The access token is invalid' });
+      }
+      return this.send(res, 200, { id: '1', username: 'herald', acct: 'herald', display_name: 'Herald', url: `${this.url}/@herald` });
+    }
     if (req.method === 'POST' && req.path === '/api/v1/statuses') {
       if (req.headers.authorization !== `Bearer ${this.options.accessToken}`) {
         return this.send(res, 401, { error: 'The access token is invalid' });

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { HeraldContext } from '../../../context.js';
+import { cursorOrFirstPage, toPage } from '../../pagination.js';
 import { takeFlash } from '../flash.js';
 import { count, statusBadge, time } from '../format.js';
 import { html } from '../html.js';
@@ -9,7 +10,7 @@ import { layout, sendDashboardPage } from '../layout.js';
 import { articleOverview, dispatchStatusCounts, type ArticleOverview } from '../overview-queries.js';
 
 const PAGE_SIZE = 30;
-const pageQuery = z.object({ before: z.coerce.number().int().positive().optional() });
+const pageQuery = z.object({ cursor: z.string().max(200).optional() });
 
 function progressCell(row: ArticleOverview) {
   if (!row.dispatchId) return html`<span class="muted">—</span>`;
@@ -20,8 +21,11 @@ function progressCell(row: ArticleOverview) {
 
 export function articlePages(app: FastifyInstance, ctx: HeraldContext) {
   app.get('/', async (request, reply) => {
-    const { before } = pageQuery.parse(request.query ?? {});
-    const [rows, statuses] = await Promise.all([articleOverview(ctx.db, { limit: PAGE_SIZE, before }), dispatchStatusCounts(ctx.db)]);
+    // The API's pagination convention (src/http/pagination.ts): an opaque cursor; a bad one shows the first page.
+    const { cursor } = pageQuery.parse(request.query ?? {});
+    const before = cursorOrFirstPage(cursor);
+    const [fetched, statuses] = await Promise.all([articleOverview(ctx.db, { limit: PAGE_SIZE + 1, before }), dispatchStatusCounts(ctx.db)]);
+    const { items: rows, nextCursor } = toPage(fetched, PAGE_SIZE, (row) => row.id);
     const attention = [
       statuses.held ? html`<li><strong>${count(statuses.held)} held</strong>: due while Herald was down; release, reschedule or cancel each.</li>` : '',
       statuses.paused ? html`<li><strong>${count(statuses.paused)} paused</strong>: resume or cancel.</li>` : '',
@@ -40,7 +44,7 @@ export function articlePages(app: FastifyInstance, ctx: HeraldContext) {
     <td class="small">${progressCell(row)}</td>
   </tr>`)}</tbody>
 </table></div>
-${rows.length === PAGE_SIZE ? html`<p class="pager"><a href="/?before=${rows[rows.length - 1].id}">Older articles →</a></p>` : ''}`;
+${nextCursor ? html`<p class="pager"><a href="/?cursor=${nextCursor}">Older articles →</a></p>` : ''}`;
     const content = html`<div class="page-head">
   <h1>Articles</h1>
   <a class="button primary" href="/publish">Publish an article</a>

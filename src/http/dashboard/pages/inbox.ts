@@ -27,7 +27,7 @@ export function inboxPages(app: FastifyInstance, ctx: HeraldContext) {
   };
 
   app.get('/inbox', async (request, reply) => {
-    const messages = capture ? await listCapturedMessages(dir, 200) : [];
+    const messages = capture ? await listCapturedMessages(dir, { limit: 200 }) : [];
     const content = html`<div class="page-head"><h1>Inbox</h1></div>
 ${capture
   ? html`<p class="lede">No SMTP server is configured, so Herald keeps every message it sends here instead (newest first, at most 200 shown).</p>

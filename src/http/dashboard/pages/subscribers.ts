@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { HeraldContext } from '../../../context.js';
+import { cursorOrFirstPage, toPage } from '../../pagination.js';
 import { subscriberStatus } from '../../../subscribers/subscriber-input.js';
 import { listSubscribers } from '../../../subscribers/subscriber-repository.js';
 import { takeFlash } from '../flash.js';
@@ -16,19 +17,20 @@ const STATUSES = subscriberStatus.options;
 const listQuery = z.object({
   q: z.string().trim().max(200).optional().catch(undefined),
   status: subscriberStatus.optional().catch(undefined),
-  after: z.coerce.number().int().positive().optional().catch(undefined),
+  cursor: z.string().max(200).optional().catch(undefined),
 });
 
 export function subscriberPages(app: FastifyInstance, ctx: HeraldContext) {
   app.get('/subscribers', async (request, reply) => {
     const query = listQuery.parse(request.query ?? {});
-    const [rows, totals] = await Promise.all([
-      listSubscribers(ctx.db, { q: query.q || undefined, status: query.status, afterId: query.after, limit: PAGE_SIZE }),
+    const [fetched, totals] = await Promise.all([
+      listSubscribers(ctx.db, { q: query.q || undefined, status: query.status, afterId: cursorOrFirstPage(query.cursor), limit: PAGE_SIZE + 1 }),
       subscriberStatusCounts(ctx.db),
     ]);
     const all = Object.values(totals).reduce((a, b) => a + b, 0);
     const nextQuery = new URLSearchParams({ ...(query.q ? { q: query.q } : {}), ...(query.status ? { status: query.status } : {}) });
-    if (rows.length === PAGE_SIZE) nextQuery.set('after', String(rows[rows.length - 1].id));
+    const { items: rows, nextCursor } = toPage(fetched, PAGE_SIZE, (row) => row.id);
+    if (nextCursor) nextQuery.set('cursor', nextCursor);
     const content = html`<div class="page-head">
   <h1>Subscribers</h1>
   <a class="button secondary" href="/api/subscribers/export" download>Export CSV</a>

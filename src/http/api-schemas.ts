@@ -1,0 +1,167 @@
+// The shapes of the editor API's answers, for the OpenAPI document (src/http/openapi.ts) and the test that checks
+// real answers against it. Requests are described by the zod schemas that validate them, in each route file.
+import { z } from 'zod';
+import { errorBody } from './errors.js';
+import { nextCursorField } from './pagination.js';
+
+const id = z.number().int().positive();
+const timestamp = z.string().describe('ISO 8601 date-time');
+const nullableTimestamp = timestamp.nullable();
+
+export const dispatchStatus = z.enum(['scheduled', 'pending', 'held', 'running', 'paused', 'completed', 'cancelled', 'failed']);
+export const deliveryStatus = z.enum(['pending', 'sending', 'sent', 'failed', 'skipped', 'uncertain', 'preview', 'cancelled']);
+
+export const article = z
+  .looseObject({
+    id,
+    externalId: z.string(),
+    title: z.string(),
+    url: z.string(),
+    excerpt: z.string(),
+    html: z.string().describe('sanitised on the way in'),
+    authorName: z.string().nullable(),
+    section: z.string().nullable(),
+    tags: z.array(z.string()),
+    imageUrl: z.string().nullable(),
+    imageAlt: z.string().nullable(),
+    publishedAt: timestamp,
+    createdAt: timestamp,
+  })
+  .meta({ id: 'Article' });
+
+export const dispatch = z
+  .looseObject({
+    id,
+    articleId: id,
+    channels: z.array(z.string()),
+    status: dispatchStatus,
+    scheduledAt: nullableTimestamp,
+    timezone: z.string().nullable(),
+    startedAt: nullableTimestamp,
+    completedAt: nullableTimestamp,
+    subject: z.string().nullable(),
+    preheader: z.string().nullable(),
+    socialTexts: z.record(z.string(), z.string()),
+    error: z.string().nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'Dispatch' });
+
+const channelProgress = z.object({
+  channel: z.string(),
+  total: z.number().int(),
+  counts: z.record(z.string(), z.number().int()).describe('deliveries per status'),
+});
+
+export const socialPost = z
+  .looseObject({
+    id,
+    channel: z.string(),
+    account: z.string(),
+    status: deliveryStatus,
+    content: z.string().nullable(),
+    remoteId: z.string().nullable(),
+    remoteUrl: z.string().nullable(),
+    lastResponse: z.string().nullable(),
+    attempts: z.number().int(),
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'SocialPost' });
+
+export const dispatchView = dispatch.extend({ progress: z.array(channelProgress) }).meta({ id: 'DispatchView' });
+export const dispatchWithPosts = dispatchView.extend({ posts: z.array(socialPost) }).meta({ id: 'DispatchWithPosts' });
+export const cancelReport = dispatchView
+  .extend({
+    sent: z.number().int().describe('went out before the cancel took hold'),
+    unsent: z.number().int().describe('will not be sent'),
+    inFlight: z.number().int(),
+  })
+  .meta({ id: 'CancelReport' });
+
+export const publishedArticle = article.extend({ dispatch: dispatch.nullable() }).meta({ id: 'PublishedArticle' });
+
+export const liveProgress = z
+  .looseObject({
+    id,
+    articleId: id,
+    status: dispatchStatus,
+    scheduledAt: nullableTimestamp,
+    startedAt: nullableTimestamp,
+    completedAt: nullableTimestamp,
+    error: z.string().nullable(),
+    channels: z.array(z.looseObject({ channel: z.string() })),
+    emailFannedOut: z.boolean().nullable(),
+    rate: z.number().nullable(),
+    etaSeconds: z.number().nullable(),
+    failures: z.array(z.looseObject({})),
+    posts: z.array(socialPost),
+    now: timestamp,
+  })
+  .meta({ id: 'LiveProgress' });
+
+export const subscriber = z
+  .looseObject({
+    id,
+    email: z.string(),
+    name: z.string().nullable(),
+    status: z.enum(['pending', 'confirmed', 'unsubscribed', 'bounced', 'complained']),
+    topics: z.array(z.string()),
+    cadence: z.enum(['instant', 'daily', 'weekly']),
+    paused: z.boolean(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    confirmedAt: nullableTimestamp,
+    unsubscribedAt: nullableTimestamp,
+  })
+  .meta({ id: 'Subscriber' });
+
+export const importReport = z
+  .object({
+    imported: z.number().int(),
+    updated: z.number().int(),
+    skipped: z.number().int(),
+    errors: z.array(z.object({ line: z.number().int(), reason: z.string() })),
+  })
+  .meta({ id: 'ImportReport' });
+
+export const delivery = z
+  .looseObject({ id, dispatchId: id, channel: z.string(), recipient: z.string(), status: deliveryStatus, updatedAt: timestamp })
+  .meta({ id: 'Delivery' });
+
+export const token = z
+  .object({ id, name: z.string(), role: z.enum(['editor', 'admin']), createdAt: timestamp, lastUsedAt: nullableTimestamp, revokedAt: nullableTimestamp })
+  .meta({ id: 'Token' });
+export const issuedToken = z
+  .object({ id, name: z.string(), role: z.enum(['editor', 'admin']), token: z.string().describe('shown once') })
+  .meta({ id: 'IssuedToken' });
+
+export const postPreview = z
+  .looseObject({
+    network: z.enum(['x', 'facebook', 'mastodon', 'bluesky']),
+    account: z.string(),
+    mode: z.enum(['post', 'preview']),
+    override: z.boolean(),
+    text: z.string().nullable(),
+    length: z.number().nullable(),
+    limit: z.number(),
+  })
+  .meta({ id: 'PostPreview' });
+
+export const capturedMessage = z
+  .object({ file: z.string(), size: z.number().int(), receivedAt: timestamp, from: z.string(), to: z.string(), subject: z.string() })
+  .meta({ id: 'CapturedMessage' });
+
+export const testSendResult = z.union([
+  z.object({ sent: z.literal(true), to: z.string(), response: z.string() }),
+  z.object({ sent: z.literal(false), queued: z.literal(true), to: z.string(), jobId: z.string().optional() }),
+]);
+
+export const page = <T extends z.ZodType>(key: string, item: T) => z.object({ [key]: z.array(item), nextCursor: nextCursorField });
+
+/** The error answers a route can give, each in the one error shape. */
+export function errors(...statuses: number[]): Record<number, typeof errorBody> {
+  return Object.fromEntries([401, 403, ...statuses].map((status) => [status, errorBody]));
+}
+
+export const noContent = z.null().describe('no content');
