@@ -7,6 +7,7 @@ import type { Database } from './db/schema.js';
 import type { OutboxRelay } from './dispatch/outbox-relay.js';
 import type { Metrics } from './http/metrics.js';
 import type { Queues } from './queue/queues.js';
+import type { Clock } from './runtime/clock.js';
 import type { SocialAccounts } from './social/social-accounts.js';
 
 export interface HeraldContext {
@@ -23,4 +24,6 @@ export interface HeraldContext {
   /** The social accounts, configured (posting) or in preview mode. */
   social: SocialAccounts;
   log: Logger;
+  /** The calendar the digest schedulers follow (the system clock but in tests). */
+  clock: Clock;
 }

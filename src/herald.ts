@@ -1,4 +1,6 @@
 // The composition root: builds a running Herald (database, Redis, queues, relay, HTTP, workers) and closes it again.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from './config/config.js';
@@ -7,9 +9,11 @@ import { migrate, openDatabase, pgliteDataDir, type DatabaseHandle } from './db/
 import { readInstallationId, redisNamespace } from './db/installation.js';
 import { OutboxRelay } from './dispatch/outbox-relay.js';
 import { createMetrics } from './http/metrics.js';
+import { digestRepeatStrategy } from './digest/digest-scheduler.js';
 import { createQueues } from './queue/queues.js';
 import { bootstrapAdminToken } from './runtime/bootstrap-admin.js';
 import { ensureDataDir, loadOrCreateSecret } from './runtime/data-dir.js';
+import { systemClock, type Clock } from './runtime/clock.js';
 import { createLogger } from './runtime/logger.js';
 import { startRedis } from './runtime/redis.js';
 import { SocialAccounts } from './social/social-accounts.js';
@@ -25,6 +29,8 @@ export interface HeraldOptions {
   database?: DatabaseHandle;
   /** Where the generated admin token is announced (stderr by default). */
   announce?: (message: string) => void;
+  /** The calendar the digest schedulers follow; the system clock unless a test sets one. */
+  clock?: Clock;
 }
 
 export interface Herald {
@@ -77,7 +83,8 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
     const redis = await startRedis({ url: config.REDIS_URL, dataDir: config.HERALD_DATA_DIR, log });
     closers.push(() => redis.close());
     const redisPrefix = redisNamespace(config.HERALD_QUEUE_PREFIX, await readInstallationId(database.db));
-    const queues = createQueues(redis.connection, redisPrefix);
+    const clock = options.clock ?? systemClock;
+    const queues = createQueues(redis.connection, redisPrefix, { digestRepeatStrategy: digestRepeatStrategy(clock) });
     closers.push(() => queues.close());
 
     const relay = new OutboxRelay(database.db, queues, { intervalMs: config.HERALD_RELAY_INTERVAL_MS });
@@ -93,24 +100,40 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
       metrics: createMetrics(queues),
       social: SocialAccounts.fromConfig(config, log.child({ component: 'social' })),
       log,
+      clock,
     };
 
     const herald: Herald = { ctx, close };
+    if (options.http) {
+      // Bound before the routes are built: with PORT=0 (any free port, as tests use) the links in pages and mail
+      // name the port bound, and the workers, started after this, read the same PUBLIC_URL.
+      const server = createServer();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.PORT, config.HOST, () => resolve());
+      });
+      closers.push(() => new Promise((resolve) => server.close(resolve)));
+      const { port } = server.address() as AddressInfo;
+      const publicUrl = new URL(config.PUBLIC_URL);
+      if (publicUrl.port === '0') {
+        publicUrl.port = String(port);
+        config.PUBLIC_URL = publicUrl.toString().replace(/\/+$/, '');
+      }
+      // Loaded only here: a `herald worker` process never carries the HTTP stack (~60 MB of RSS).
+      const { buildHttpServer } = await import('./http/server.js');
+      const http = await buildHttpServer(ctx, server);
+      closers.push(() => http.close());
+      await http.ready();
+      herald.address = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+      herald.http = http;
+      log.info({ event: 'http.listening', address: herald.address }, `Herald listening on ${herald.address}`);
+    }
     if (options.workers) {
       herald.workers = await startWorkers(ctx);
       closers.push(() => herald.workers!.close());
     }
     relay.start();
     closers.push(() => relay.stop());
-    if (options.http) {
-      // Loaded only here: a `herald worker` process never carries the HTTP stack (~60 MB of RSS).
-      const { buildHttpServer } = await import('./http/server.js');
-      const http = await buildHttpServer(ctx);
-      closers.push(() => http.close());
-      herald.address = await http.listen({ port: config.PORT, host: config.HOST });
-      herald.http = http;
-      log.info({ event: 'http.listening', address: herald.address }, `Herald listening on ${herald.address}`);
-    }
     return herald;
   } catch (error) {
     await close();

@@ -100,6 +100,11 @@ const schema = z.object({
   DIGEST_TIMEZONE: z.string().trim().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin').default('UTC'),
   /** The day weekly digests go out. */
   DIGEST_WEEKDAY: z.enum(['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday']).default('monday'),
+  /**
+   * `off`: no digest runs by the clock (the schedulers are removed); digests only run when a job is added by hand.
+   * Tests run with it off, so a real DIGEST_TIME never lands in the middle of one.
+   */
+  DIGEST_SCHEDULERS: z.enum(['on', 'off']).default('on'),
   /** Hosts Herald fetches SNS signing certificates and SubscribeURLs from (a regular expression). */
   SNS_CERT_HOST_PATTERN: z.string().trim().min(1).default('^sns\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?$'),
   /** Only notifications from these SNS topics count (comma-separated ARNs). Unset: any topic with a valid signature. */

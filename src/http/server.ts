@@ -1,5 +1,6 @@
 // The HTTP server: editor API under /api (bearer token), health and metrics; later the public pages and dashboard.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Server } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { HeraldContext } from '../context.js';
 import { sessionOrBearerAuth } from './dashboard/auth-hooks.js';
@@ -19,8 +20,10 @@ import { socialRoutes } from './routes/social.js';
 import { subscriberRoutes } from './routes/subscribers.js';
 import { tokenRoutes } from './routes/tokens.js';
 
-export async function buildHttpServer(ctx: HeraldContext): Promise<FastifyInstance> {
+/** `server`: an http.Server already listening (src/herald.ts binds it first, so links can name the port bound). */
+export async function buildHttpServer(ctx: HeraldContext, server?: Server): Promise<FastifyInstance> {
   const app = Fastify({
+    ...(server ? { serverFactory: ((handler) => server.on('request', handler)) satisfies FastifyServerFactory<Server> } : {}),
     loggerInstance: ctx.log.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: ctx.config.HERALD_BODY_LIMIT,
     trustProxy:
