@@ -190,9 +190,17 @@ describe('once only', () => {
     const again = await herald.api('/api/articles', { body: { ...payload, channels: SOCIAL_CHANNELS } });
     expect(again.status).toBe(200);
     expect((await again.json()).dispatch).toBeNull();
-    // A start job re-run after a crash: existing rows are kept, no job is queued for a finished post.
+    const jobsBefore = await Promise.all(SOCIAL_CHANNELS.map((c) => herald.ctx.queues.social.getJob(jobIds.social(dispatch.id, c))));
+    // A start job re-run after a crash: existing rows are kept, no job is queued for a finished post. Jobs are added
+    // before startSocialDispatch returns, so the queue now shows whatever it queued: nothing waiting or delayed,
+    // and each post's job the one that already finished.
     await startSocialDispatch(herald.ctx, dispatch.id, [...SOCIAL_CHANNELS]);
-    await new Promise((r) => setTimeout(r, 1500));
+    expect(await herald.ctx.queues.social.getJobCounts('waiting', 'delayed', 'active', 'prioritized')).toEqual({ waiting: 0, delayed: 0, active: 0, prioritized: 0 });
+    for (const [i, channel] of SOCIAL_CHANNELS.entries()) {
+      const job = await herald.ctx.queues.social.getJob(jobIds.social(dispatch.id, channel));
+      expect(await job?.getState(), channel).toBe('completed');
+      expect(job?.finishedOn, channel).toBe(jobsBefore[i]?.finishedOn);
+    }
 
     const view = await (await herald.api(`/api/dispatches/${dispatch.id}`)).json();
     expect(view.posts).toEqual(first.posts);
