@@ -31,7 +31,10 @@ export function classifySmtpError(error: unknown, throttleWaitMs = 30_000): Deli
   }
   if (code && code >= 400) return new TransientFailure(`SMTP ${code}`, `smtp_${code}`, response);
   const command = e.command?.toUpperCase();
-  if ((command && PRE_MESSAGE_COMMANDS.has(command)) || e.code === 'ECONNREFUSED') {
+  // nodemailer names every unexpected close `CONN`, also one while the reply to DATA is awaited, when the server
+  // may already have accepted the message: a close is never proof that nothing was delivered.
+  const closed = e.code === 'ECONNECTION' && command === 'CONN';
+  if (!closed && ((command && PRE_MESSAGE_COMMANDS.has(command)) || e.code === 'ECONNREFUSED')) {
     return new TransientFailure(`SMTP connection failed (${e.code ?? command})`, `smtp_${(e.code ?? 'conn').toLowerCase()}`, response);
   }
   // The connection broke while the message was being sent or its final reply awaited (or at a stage nodemailer

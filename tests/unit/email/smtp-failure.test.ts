@@ -28,6 +28,8 @@ describe('classifySmtpError', () => {
 
   it('treats a connection lost during or after DATA as of unknown outcome', () => {
     expect(classifySmtpError({ code: 'ECONNECTION', command: 'DATA' }).kind).toBe('uncertain');
+    // What nodemailer reports when the server drops the connection instead of answering DATA.
+    expect(classifySmtpError({ code: 'ECONNECTION', command: 'CONN', message: 'Connection closed unexpectedly' }).kind).toBe('uncertain');
     expect(classifySmtpError({ code: 'ECONNECTION', message: 'Reached maximum number of retries after connection was closed' }).kind).toBe('uncertain');
   });
 });
