@@ -76,9 +76,8 @@ describe('the embedded redis-server', () => {
     expect(await redis.connection.ping()).toBe('PONG');
     expect(await redisAnswers(port)).toBe(true);
     await redis.connection.set('embedded-check', 'kept');
-    const config = await redis.connection.config('GET', 'dir');
-    expect(config[1]).toBe(join(dataDir, 'redis'));
-    expect((await redis.connection.config('GET', 'appendonly'))[1]).toBe('yes');
+    expect(await redis.connection.config('GET', 'dir')).toEqual(['dir', join(dataDir, 'redis')]);
+    expect(await redis.connection.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
     await eventually(async () => existsSync(join(dataDir, 'redis', 'appendonlydir')) || existsSync(join(dataDir, 'redis', 'appendonly.aof')), 10_000, 'the append-only file');
 
     await redis.close();
