@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // Two projects: everything on embedded PGlite, and everything that touches the database again on PostgreSQL.
-// Tests that start several processes always use PostgreSQL themselves (PGlite lives in one process), so they run once.
+// Tests that start several processes always use PostgreSQL themselves (PGlite lives in one process), so they run once;
+// unit tests touch no database and run once. Everything else (social pipeline and browser included) runs on both.
 const multiProcess = 'tests/**/*.multiprocess.test.ts';
 
 export default defineConfig({
@@ -23,7 +24,7 @@ export default defineConfig({
         test: {
           name: 'postgres',
           include: ['tests/integration/**/*.test.ts', 'tests/e2e/**/*.test.ts'],
-          exclude: [multiProcess, 'tests/integration/social/**', 'tests/e2e/browser/**'],
+          exclude: [multiProcess],
           env: { HERALD_TEST_DB: 'postgres' },
         },
       },

@@ -9,6 +9,7 @@ import type { Metrics } from './http/metrics.js';
 import type { OutboundFetcher } from './net/outbound-fetch.js';
 import type { Queues } from './queue/queues.js';
 import type { OutageLog } from './runtime/outage-log.js';
+import type { Clock } from './runtime/clock.js';
 import type { SocialAccounts } from './social/social-accounts.js';
 
 export interface HeraldContext {
@@ -31,4 +32,6 @@ export interface HeraldContext {
   log: Logger;
   /** One log line when Redis or the database goes away and one when it is back, for the whole process. */
   outages: OutageLog;
+  /** The calendar the digest schedulers follow (the system clock but in tests). */
+  clock: Clock;
 }

@@ -1,5 +1,7 @@
 // The composition root: builds a running Herald (database, Redis, queues, relay, HTTP, workers) and closes it again.
 import { FlowProducer } from 'bullmq';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from './config/config.js';
@@ -14,6 +16,8 @@ import { outboundFetcher } from './net/outbound-fetch.js';
 import { createQueues } from './queue/queues.js';
 import { bootstrapAdminToken } from './runtime/bootstrap-admin.js';
 import { ensureDataDir, loadOrCreateSecret, restrictTree } from './runtime/data-dir.js';
+import { digestRepeatStrategy } from './digest/digest-scheduler.js';
+import { systemClock, type Clock } from './runtime/clock.js';
 import { createLogger } from './runtime/logger.js';
 import { OutageLog, reportClientErrors } from './runtime/outage-log.js';
 import { startRedis } from './runtime/redis.js';
@@ -31,6 +35,8 @@ export interface HeraldOptions {
   database?: DatabaseHandle;
   /** Where the generated admin token is announced (stderr by default). */
   announce?: (message: string) => void;
+  /** The calendar the digest schedulers follow; the system clock unless a test sets one. */
+  clock?: Clock;
 }
 
 export interface Herald {
@@ -86,7 +92,8 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
     const redis = await startRedis({ url: config.REDIS_URL, dataDir: config.HERALD_DATA_DIR, log });
     closers.push(() => redis.close());
     const redisPrefix = redisNamespace(config.HERALD_QUEUE_PREFIX, await readInstallationId(database.db));
-    const queues = createQueues(redis.connection, redisPrefix);
+    const clock = options.clock ?? systemClock;
+    const queues = createQueues(redis.connection, redisPrefix, { digestRepeatStrategy: digestRepeatStrategy(clock) });
     for (const queue of queues.all()) reportClientErrors(queue, log, `queue ${queue.name}`);
     closers.push(() => queues.close());
 
@@ -111,9 +118,34 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
       social: SocialAccounts.fromConfig(config, log.child({ component: 'social' })),
       log,
       outages,
+      clock,
     };
 
     const herald: Herald = { ctx, close };
+    if (options.http) {
+      // Bound before the routes are built: with PORT=0 (any free port, as tests use) the links in pages and mail
+      // name the port bound, and the workers, started after this, read the same PUBLIC_URL.
+      const server = createServer();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.PORT, config.HOST, () => resolve());
+      });
+      closers.push(() => new Promise((resolve) => server.close(resolve)));
+      const { port } = server.address() as AddressInfo;
+      const publicUrl = new URL(config.PUBLIC_URL);
+      if (publicUrl.port === '0') {
+        publicUrl.port = String(port);
+        config.PUBLIC_URL = publicUrl.toString().replace(/\/+$/, '');
+      }
+      // Loaded only here: a `herald worker` process never carries the HTTP stack (~60 MB of RSS).
+      const { buildHttpServer } = await import('./http/server.js');
+      const http = await buildHttpServer(ctx, server);
+      closers.push(() => http.close());
+      await http.ready();
+      herald.address = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+      herald.http = http;
+      log.info({ event: 'http.listening', address: herald.address }, `Herald listening on ${herald.address}`);
+    }
     if (options.workers) {
       herald.workers = await startWorkers(ctx);
       closers.push(() => herald.workers!.close());
@@ -142,15 +174,6 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
       const ops = await startWorkerOpsServer(ctx, config.HERALD_WORKER_PORT, config.HOST);
       closers.push(() => ops.close());
       herald.opsAddress = ops.address;
-    }
-    if (options.http) {
-      // Loaded only here: a `herald worker` process never carries the HTTP stack (~60 MB of RSS).
-      const { buildHttpServer } = await import('./http/server.js');
-      const http = await buildHttpServer(ctx);
-      closers.push(() => http.close());
-      herald.address = await http.listen({ port: config.PORT, host: config.HOST });
-      herald.http = http;
-      log.info({ event: 'http.listening', address: herald.address }, `Herald listening on ${herald.address}`);
     }
     return herald;
   } catch (error) {

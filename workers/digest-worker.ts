@@ -2,7 +2,7 @@
 import { Worker, type Job } from 'bullmq';
 import type { HeraldContext } from '../src/context.js';
 import { runDigest } from '../src/digest/digest-run.js';
-import { scheduleDigests, type DigestJobData } from '../src/digest/digest-scheduler.js';
+import { digestRepeatStrategy, scheduleDigests, scheduledRunAt, type DigestJobData } from '../src/digest/digest-scheduler.js';
 import { editionSettingsFrom } from '../src/email/edition-service.js';
 import { QUEUE_NAMES } from '../src/queue/queues.js';
 import { reportWorkerErrors, workerOptions } from './worker-options.js';
@@ -14,7 +14,7 @@ export async function startDigestWorker(ctx: HeraldContext): Promise<Worker> {
 
   const processor = async (job: Job<DigestJobData>) => {
     // A scheduled job knows when it was due (prevMillis); a late one still covers exactly its own period.
-    const at = job.data.at ? new Date(job.data.at) : new Date(job.opts.prevMillis ?? job.timestamp);
+    const at = job.data.at ? new Date(job.data.at) : scheduledRunAt(job.opts.prevMillis ?? job.timestamp, ctx.clock);
     const result = await runDigest(ctx.db, job.data.cadence, at, editionSettingsFrom(ctx));
     // The dispatches are in the outbox; the relay queues them now rather than on its next tick.
     if (result.editions.length > 0) ctx.relay.kick();
@@ -23,7 +23,8 @@ export async function startDigestWorker(ctx: HeraldContext): Promise<Worker> {
     return { status: result.status, articles: result.articles, editions: result.editions.map((e) => e.dispatchId) };
   };
 
-  const worker = new Worker(QUEUE_NAMES.digest, processor, workerOptions(ctx, 1));
+  // The worker schedules each next run itself when one fires: on the same clock as the schedulers.
+  const worker = new Worker(QUEUE_NAMES.digest, processor, { ...workerOptions(ctx, 1), settings: { repeatStrategy: digestRepeatStrategy(ctx.clock) } });
   worker.on('failed', (job, error) =>
     log.error({ event: 'digest.failed', cadence: job?.data.cadence, attempt: job?.attemptsMade, err: error }, 'digest run failed'),
   );

@@ -171,6 +171,11 @@ const schema = z.object({
   /** The day weekly digests go out. */
   DIGEST_WEEKDAY: z.enum(['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday']).default('monday'),
   /**
+   * `off`: no digest runs by the clock (the schedulers are removed); digests only run when a job is added by hand.
+   * Tests run with it off, so a real DIGEST_TIME never lands in the middle of one.
+   */
+  DIGEST_SCHEDULERS: z.enum(['on', 'off']).default('on'),
+  /**
    * Hosts Herald fetches SNS signing certificates and SubscribeURLs from (a regular expression). Default: exactly the
    * SNS regional hosts (sns.<region>.amazonaws.com[.cn]); widen it only for a test stand-in.
    */

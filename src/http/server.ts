@@ -1,5 +1,6 @@
 // The HTTP server: editor API under /api (bearer token), health and metrics; later the public pages and dashboard.
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Server } from 'node:http';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { HeraldContext } from '../context.js';
 import { sessionOrBearerAuth } from './dashboard/auth-hooks.js';
@@ -28,8 +29,10 @@ import { tokenRoutes } from './routes/tokens.js';
 const PERSONAL_DATA_PREFIXES = ['/api/subscribers', '/api/deliveries', '/api/outbox', '/api/tokens'];
 const holdsPersonalData = (url: string) => PERSONAL_DATA_PREFIXES.some((prefix) => url === prefix || url.startsWith(`${prefix}/`) || url.startsWith(`${prefix}?`));
 
-export async function buildHttpServer(ctx: HeraldContext): Promise<FastifyInstance> {
+/** `server`: an http.Server already listening (src/herald.ts binds it first, so links can name the port bound). */
+export async function buildHttpServer(ctx: HeraldContext, server?: Server): Promise<FastifyInstance> {
   const app = Fastify({
+    ...(server ? { serverFactory: ((handler) => server.on('request', handler)) satisfies FastifyServerFactory<Server> } : {}),
     loggerInstance: ctx.log.child({ component: 'http' }, { serializers: { req: redactedRequest } }) as FastifyBaseLogger,
     bodyLimit: ctx.config.HERALD_BODY_LIMIT,
     trustProxy:

@@ -1,5 +1,5 @@
 // The BullMQ queues Herald uses, all under one prefix (default `{herald}`: one hash slot on Redis Cluster).
-import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
+import { Queue, type ConnectionOptions, type DefaultJobOptions, type RepeatStrategy } from 'bullmq';
 
 export const QUEUE_NAMES = {
   /** One `start` job per dispatch (delayed until its scheduled time); render and fan-out of its email edition. */
@@ -34,13 +34,14 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
-  const make = (name: QueueName) => new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+export function createQueues(connection: ConnectionOptions, prefix: string, options: { digestRepeatStrategy?: RepeatStrategy } = {}): Queues {
+  const make = (name: QueueName, repeatStrategy?: RepeatStrategy) =>
+    new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS, ...(repeatStrategy ? { settings: { repeatStrategy } } : {}) });
   const queues = {
     dispatch: make(QUEUE_NAMES.dispatch),
     emailBatch: make(QUEUE_NAMES.emailBatch),
     social: make(QUEUE_NAMES.social),
-    digest: make(QUEUE_NAMES.digest),
+    digest: make(QUEUE_NAMES.digest, options.digestRepeatStrategy),
     feed: make(QUEUE_NAMES.feed),
   };
   return {

@@ -35,7 +35,7 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-function startEmbeddedRedis(dataDir: string, log: Logger): ChildProcess {
+function startEmbeddedRedis(dataDir: string, port: number, log: Logger): ChildProcess {
   if (spawnSync('redis-server', ['--version']).error) {
     throw new RedisUnavailableError(
       'No Redis answers on 127.0.0.1:6379 and redis-server is not installed. Install it (Debian/Ubuntu: ' +
@@ -46,22 +46,28 @@ function startEmbeddedRedis(dataDir: string, log: Logger): ChildProcess {
   }
   const dir = join(dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
-  log.info({ event: 'redis.embedded.start', dir }, 'starting embedded redis-server on 127.0.0.1:6379');
+  log.info({ event: 'redis.embedded.start', dir, port }, `starting embedded redis-server on 127.0.0.1:${port}`);
   // Append-only with fsync every second: queued jobs survive a restart, like the docker-compose service.
   const child = spawn(
     'redis-server',
-    ['--bind', '127.0.0.1', '--port', '6379', '--dir', dir, '--appendonly', 'yes', '--save', '',
+    ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--appendonly', 'yes', '--save', '',
       '--maxmemory-policy', 'noeviction'],
     { stdio: 'ignore' },
   );
   return child;
 }
 
-export async function startRedis(options: { url?: string; dataDir: string; log: Logger }): Promise<RedisRuntime> {
+export async function startRedis(options: {
+  url?: string;
+  dataDir: string;
+  log: Logger;
+  /** Where Herald looks for Redis, and starts its own, when REDIS_URL is unset (tests use another port than 6379). */
+  defaultUrl?: string;
+}): Promise<RedisRuntime> {
   let child: ChildProcess | undefined;
-  const url = options.url ?? DEFAULT_REDIS_URL;
+  const url = options.url ?? options.defaultUrl ?? DEFAULT_REDIS_URL;
   if (!options.url && !(await answers(url))) {
-    child = startEmbeddedRedis(options.dataDir, options.log);
+    child = startEmbeddedRedis(options.dataDir, Number(new URL(url).port || 6379), options.log);
     const deadline = Date.now() + 10_000;
     while (!(await answers(url))) {
       if (Date.now() > deadline || child.exitCode !== null) {

@@ -8,7 +8,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, openDatabase } from '../../src/db/database.js';
 import { createPostgresDatabase } from '../support/database.js';
-import { startPrivateRedis, type PrivateRedis } from '../support/private-redis.js';
+import { startPrivateRedis, type PrivateRedis } from '../support/private-services.js';
 import { runHerald } from '../support/processes.js';
 import { startSocialStandIns, type SocialStandIns } from '../support/social.js';
 
@@ -45,8 +45,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', () => resolve()));
   smtpPort = (smtp.server.address() as { port: number }).port;
-  goodRedis = await startPrivateRedis(['--appendonly', 'yes', '--dir', dataDir, '--maxmemory-policy', 'noeviction']);
-  evictingRedis = await startPrivateRedis(['--maxmemory-policy', 'allkeys-lru']);
+  goodRedis = await startPrivateRedis({ appendOnly: true });
+  evictingRedis = await startPrivateRedis({ args: ['--maxmemory-policy', 'allkeys-lru'] });
   migrated = await createPostgresDatabase();
   const { db } = await openDatabase({ url: migrated.url, dataDir });
   await migrate(db);
@@ -57,8 +57,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
-  await goodRedis?.stop();
-  await evictingRedis?.stop();
+  await goodRedis?.close();
+  await evictingRedis?.close();
   await migrated?.drop();
   await empty?.drop();
   await social?.close();

@@ -11,13 +11,12 @@ import { migrate, openDatabase, pgliteDataDir } from '../../src/db/database.js';
 import { articlePayload, fixturePayload } from '../support/articles.js';
 import { clearQueuePrefix, eventually, randomPrefix, startTestHerald, type TestHerald } from '../support/herald.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'herald-embedded-'));
 const prefix = randomPrefix();
-const start = () => startTestHerald({ embedded: true, dataDir, keepQueues: true, env: { HERALD_QUEUE_PREFIX: prefix } });
+const dirs: string[] = [];
 
 afterAll(async () => {
   await clearQueuePrefix(prefix);
-  rmSync(dataDir, { recursive: true, force: true });
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 async function completed(herald: TestHerald, dispatchId: number) {
@@ -28,16 +27,33 @@ async function completed(herald: TestHerald, dispatchId: number) {
 }
 
 describe('embedded mode', () => {
-  let articleId: number;
+  /** A fresh data dir of its own for each test: none relies on what another left behind. */
+  function dataDirFor(name: string): string {
+    const dir = mkdtempSync(join(tmpdir(), `herald-embedded-${name}-`));
+    dirs.push(dir);
+    return dir;
+  }
+  const start = (dataDir: string) => startTestHerald({ embedded: true, dataDir, keepQueues: true, env: { HERALD_QUEUE_PREFIX: prefix } });
 
-  it('sends the edition into the capture inbox and serves the web copy', async () => {
-    const herald = await start();
+  /** Runs a Herald on the data dir: one reader, one seed edition sent into the capture inbox. */
+  async function sendSeedEdition(dataDir: string) {
+    const herald = await start(dataDir);
     try {
       await herald.api('/api/subscribers', { body: { email: 'reader@example.com', name: 'Reader' } });
       const published = await (await herald.api('/api/articles', { body: fixturePayload('seed-article') })).json();
-      articleId = published.id;
       await completed(herald, published.dispatch.id);
+      return published as { id: number; dispatch: { id: number } };
+    } finally {
+      await herald.stop();
+    }
+  }
 
+  it('sends the edition into the capture inbox and serves the web copy', async () => {
+    const herald = await start(dataDirFor('inbox'));
+    try {
+      await herald.api('/api/subscribers', { body: { email: 'reader@example.com', name: 'Reader' } });
+      const published = await (await herald.api('/api/articles', { body: fixturePayload('seed-article') })).json();
+      await completed(herald, published.dispatch.id);
       const { messages } = await (await herald.api('/api/outbox')).json();
       expect(messages).toHaveLength(1);
       expect(messages[0]).toMatchObject({ to: '"Reader" <reader@example.com>', subject: expect.stringContaining('America, ISIS Accomplice') });
@@ -61,7 +77,9 @@ describe('embedded mode', () => {
   });
 
   it('keeps every article and subscriber across a restart', async () => {
-    const herald = await start();
+    const dataDir = dataDirFor('restart');
+    const { id: articleId } = await sendSeedEdition(dataDir);
+    const herald = await start(dataDir);
     try {
       const article = await (await herald.api(`/api/articles/${articleId}`)).json();
       expect(article.externalId).toBe('seed-2016-09-isis-audio');
@@ -94,13 +112,15 @@ describe('embedded mode', () => {
   });
 
   it('sends a dispatch that was committed while Herald was down', async () => {
+    const dataDir = dataDirFor('down');
+    await sendSeedEdition(dataDir);
     // As if the process died right after the publish transaction committed, before anything was queued.
     const { db } = await openDatabase({ dataDir: pgliteDataDir(dataDir) });
     await migrate(db);
     const { dispatch } = await publishArticle(db, articleInput.parse({ ...articlePayload(), channels: ['email'] }));
     await db.destroy();
 
-    const herald = await start();
+    const herald = await start(dataDir);
     try {
       const view = await completed(herald, dispatch!.id);
       expect(view.progress).toEqual([{ channel: 'email', total: 1, counts: { sent: 1 } }]);

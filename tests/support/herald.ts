@@ -1,13 +1,13 @@
 // Starts a whole Herald for a test: its own database, its own queue prefix on the real Redis, its own data dir.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { loadConfig } from '../../src/config/config.js';
 import { startHerald, type Herald } from '../../src/herald.js';
+import type { Clock } from '../../src/runtime/clock.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 export const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -24,17 +24,6 @@ export interface TestHerald extends Herald {
   /** fetch against the API with the admin token. */
   api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string>; token?: string | null }): Promise<ApiResponse>;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export const randomPrefix = () => `{herald-test-${randomBytes(5).toString('hex')}}`;
@@ -67,15 +56,17 @@ export interface TestHeraldOptions {
   keepQueues?: boolean;
   /** The logger Herald writes to (tests that read the logs); default silent unless HERALD_TEST_LOG is set. */
   log?: Logger;
+  /** The calendar the digest schedulers follow (set DIGEST_SCHEDULERS: 'on' too). */
+  clock?: Clock;
 }
 
 export async function startTestHerald(options: TestHeraldOptions = {}): Promise<TestHerald> {
   const database = options.embedded ? undefined : (options.database ?? (await createTestDatabase()));
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'herald-test-'));
-  const port = await freePort();
   const env: Record<string, string> = {
     HOST: '127.0.0.1',
-    PORT: String(port),
+    // Any free port, bound by Herald and read back from it below.
+    PORT: '0',
     HERALD_DATA_DIR: dataDir,
     REDIS_URL,
     HERALD_QUEUE_PREFIX: randomPrefix(),
@@ -83,6 +74,8 @@ export async function startTestHerald(options: TestHeraldOptions = {}): Promise<
     HERALD_SECRET: 'test-secret-0123456789abcdef0123456789abcdef',
     HERALD_RELAY_INTERVAL_MS: '500',
     LOG_LEVEL: 'silent',
+    // No digest runs by the clock: a real DIGEST_TIME must never land in the middle of a test.
+    DIGEST_SCHEDULERS: 'off',
     ...(database?.url ? { DATABASE_URL: database.url } : {}),
     ...options.env,
   };
@@ -92,8 +85,9 @@ export async function startTestHerald(options: TestHeraldOptions = {}): Promise<
     workers: options.workers ?? true,
     database,
     log: options.log ?? pino({ level: process.env.HERALD_TEST_LOG ?? 'silent' }),
+    clock: options.clock,
   });
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const baseUrl = herald.address ?? 'http://127.0.0.1:0';
   return {
     ...herald,
     baseUrl,

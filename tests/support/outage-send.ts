@@ -11,9 +11,10 @@ import { publishArticle } from '../../src/articles/publish.js';
 import { migrate, openDatabase, type DatabaseHandle } from '../../src/db/database.js';
 import { readInstallationId, redisNamespace } from '../../src/db/installation.js';
 import { articlePayload } from './articles.js';
-import { eventually, freePort, randomPrefix } from './herald.js';
+import { eventually, randomPrefix } from './herald.js';
 import { spawnHerald, type HeraldProcess } from './processes.js';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
+import { freeServicePort } from './private-services.js';
 
 export const SEND_CHUNK = 10;
 /** Batch jobs each worker process runs at once (workers/email-batch-worker.ts). */
@@ -93,7 +94,7 @@ export async function startOutageSend(options: OutageSendOptions): Promise<Outag
     redisPrefix: async () => redisNamespace(env.HERALD_QUEUE_PREFIX, await readInstallationId(database.db)),
     startWorker: (extraEnv = {}) => spawnOne(['worker'], extraEnv),
     async startApi() {
-      const port = await freePort();
+      const port = await freeServicePort();
       const proc = spawnOne(['serve', '--no-workers'], { HOST: '127.0.0.1', PORT: String(port) });
       const baseUrl = `http://127.0.0.1:${port}`;
       await eventually(async () => (await fetch(`${baseUrl}/healthz`)).ok, 60_000, 'the API process to answer');

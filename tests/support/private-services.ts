@@ -16,7 +16,7 @@ const run = promisify(execFile);
  * A free port below Linux's ephemeral range (32768+): a server restarted on it cannot lose it to an outgoing
  * connection, and it does not race the ports other tests take with port 0.
  */
-async function freeServicePort(): Promise<number> {
+export async function freeServicePort(): Promise<number> {
   for (;;) {
     const port = 20_000 + Math.floor(Math.random() * 10_000);
     const free = await new Promise<boolean>((resolve) => {
@@ -37,36 +37,50 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, what: str
   }
 }
 
+/** Whether a Redis answers PING on the loopback port. */
+export async function redisAnswers(port: number): Promise<boolean> {
+  const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500 });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
 export interface PrivateRedis {
   url: string;
+  port: number;
   /** SIGKILL: no shutdown save, as a crash or an OOM kill. */
   kill(): Promise<void>;
   /** Starts it again on the same port: from its append-only file when persistent, empty otherwise. */
   start(): Promise<void>;
+  /** Kills it and removes its data. */
   close(): Promise<void>;
 }
 
-export async function startPrivateRedis(options: { appendOnly: boolean }): Promise<PrivateRedis> {
+export interface PrivateRedisOptions {
+  /** Keep an append-only file in its own folder (default: no persistence). */
+  appendOnly?: boolean;
+  /** More `redis-server` arguments; they win over the defaults (e.g. `--maxmemory-policy allkeys-lru`). */
+  args?: string[];
+}
+
+export async function startPrivateRedis(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
   const port = await freeServicePort();
   const dir = mkdtempSync(join(tmpdir(), 'herald-redis-'));
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
-  const answers = async () => {
-    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => {});
-    try {
-      await probe.connect();
-      return (await probe.ping()) === 'PONG';
-    } finally {
-      probe.disconnect();
-    }
-  };
   const start = async () => {
     child = spawn('redis-server', [
       '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
       '--appendonly', options.appendOnly ? 'yes' : 'no', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction',
+      ...(options.args ?? []),
     ], { stdio: 'ignore' });
-    await until(answers, 10_000, `redis-server on ${port}`);
+    await until(() => redisAnswers(port), 10_000, `redis-server on ${port}`);
   };
   const kill = async () => {
     const c = child;
@@ -79,6 +93,7 @@ export async function startPrivateRedis(options: { appendOnly: boolean }): Promi
   await start();
   return {
     url,
+    port,
     kill,
     start,
     close: async () => {

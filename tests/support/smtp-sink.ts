@@ -9,8 +9,12 @@ export interface ReceivedMessage {
   parsed: ParsedMail;
 }
 
-/** Decides the reply for one message to `to`; undefined accepts it. */
-export type ReplyRule = (to: string, attempt: number) => { code: number; message: string } | 'drop' | undefined;
+/**
+ * Decides the reply for one message to `to`; undefined accepts it. `drop` closes the connection at RCPT TO;
+ * `drop-after-data` takes the whole message and closes the connection instead of answering it (the sender cannot
+ * know whether it was accepted).
+ */
+export type ReplyRule = (to: string, attempt: number) => { code: number; message: string } | 'drop' | 'drop-after-data' | undefined;
 
 export interface SmtpSink {
   url: string;
@@ -19,6 +23,8 @@ export interface SmtpSink {
   /** Messages accepted per recipient address. */
   countFor(address: string): number;
   setRule(rule: ReplyRule | undefined): void;
+  /** Messages taken in full and then dropped unanswered ('drop-after-data'). */
+  droppedAfterData(): number;
   waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedMessage[]>;
   /** Recipients whose message was taken in full and then never answered (the `silent` option), still waiting. */
   silentNow(): string[];
@@ -44,6 +50,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   const sockets = new Set<import('node:net').Socket>();
   const silentNow = new Set<string>();
   const dataAttempts = new Map<string, number>();
+  let dataDropped = 0;
 
   const server = new SMTPServer({
     authOptional: true,
@@ -56,8 +63,12 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       const reply = rule?.(to, attempt);
       if (reply === 'drop') {
         // Close the connection mid-transaction, as a crashing server would.
-        (session as unknown as { socket?: { destroy(): void } }).socket?.destroy?.();
+        destroyConnection(session);
         return callback(new Error('dropped'));
+      }
+      if (reply === 'drop-after-data') {
+        (session as unknown as { dropAfterData?: boolean }).dropAfterData = true;
+        return callback();
       }
       if (reply) return callback(Object.assign(new Error(reply.message), { responseCode: reply.code }));
       callback();
@@ -66,6 +77,11 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', async () => {
+        if ((session as unknown as { dropAfterData?: boolean }).dropAfterData) {
+          dataDropped++;
+          destroyConnection(session);
+          return;
+        }
         const to = session.envelope.rcptTo.map((r) => r.address.toLowerCase())[0] ?? '';
         const attempt = (dataAttempts.get(to) ?? 0) + 1;
         dataAttempts.set(to, attempt);
@@ -92,6 +108,11 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
+  /** Closes the TCP connection a session runs on, as a crashing server would (the session does not hold its socket). */
+  function destroyConnection(session: SMTPServerSession): void {
+    const connections = (server as unknown as { connections: Set<{ session?: { id: string }; _socket?: { destroy(): void } }> }).connections;
+    for (const connection of connections) if (connection.session?.id === session.id) connection._socket?.destroy();
+  }
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', () => resolve()));
   const { port } = server.server.address() as { port: number };
   return {
@@ -99,6 +120,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     port,
     messages,
     countFor: (address) => messages.filter((m) => m.envelopeTo.includes(address.toLowerCase())).length,
+    droppedAfterData: () => dataDropped,
     setRule: (r) => {
       rule = r;
     },

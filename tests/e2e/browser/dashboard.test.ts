@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_DIR, fixturePayload } from '../../support/articles.js';
 import { ADMIN_TOKEN, eventually, startTestHerald, type TestHerald } from '../../support/herald.js';
 import { startSmtpSink, type SmtpSink } from '../../support/smtp-sink.js';
+import { jobIds } from '../../../src/queue/queues.js';
 
 const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../artifacts');
 const SUBSCRIBERS = 200;
@@ -129,11 +130,20 @@ describe('the dashboard', () => {
     await page.locator('[data-field="status"]', { hasText: 'Paused' }).waitFor();
     expect(await page.locator('.flash.ok').textContent()).toContain('Paused');
 
-    await page.waitForTimeout(1500); // chunks in flight finish
+    // At rest: nothing with the transport, and every batch job finished or waiting (it saw the pause; when it wakes it
+    // reads the row again before claiming anything).
+    await eventually(async () => {
+      const sending = await herald.ctx.db.selectFrom('deliveries').select('id').where('dispatchId', '=', id).where('status', '=', 'sending').execute();
+      const batches = await herald.ctx.db.selectFrom('emailBatches').select('batchNo').where('dispatchId', '=', id).execute();
+      const states = await Promise.all(batches.map(async (b) => (await herald.ctx.queues.emailBatch.getJob(jobIds.emailBatch(id, b.batchNo)))?.getState()));
+      return sending.length === 0 && states.length > 0 && states.every((state) => state === 'delayed' || state === 'completed');
+    }, 30_000, 'the paused send to come to rest');
     const atPause = messagesOf(id).length;
-    await page.waitForTimeout(2500);
-    expect(messagesOf(id)).toHaveLength(atPause);
+    const sentRows = await herald.ctx.db.selectFrom('deliveries').select('id').where('dispatchId', '=', id).where('status', '=', 'sent').execute();
+    expect(sentRows).toHaveLength(atPause);
     expect(atPause).toBeLessThan(SUBSCRIBERS);
+    // The page shows the same count.
+    await eventually(async () => (await sentOnPage(page)) === atPause, 10_000, 'the page to show the count at the pause');
     await shot(page, '05-dispatch-paused');
 
     await page.getByRole('button', { name: 'Resume' }).click();
@@ -150,9 +160,9 @@ describe('the dashboard', () => {
     await page.getByLabel('Subject line').fill('Climate summit: what Tokyo decided');
     await page.getByRole('button', { name: 'Save subject and preheader' }).click();
     await page.locator('.facts dd', { hasText: 'Climate summit: what Tokyo decided' }).waitFor();
+    await page.locator('.frame.mobile iframe').waitFor();
     const saved = await herald.ctx.db.selectFrom('dispatches').select(['subject', 'preheader']).where('id', '=', dispatch.id).executeTakeFirstOrThrow();
     expect(saved).toEqual({ subject: 'Climate summit: what Tokyo decided', preheader: null });
-    await page.waitForTimeout(500);
     await shot(page, '06-preview');
 
     await page.goto(`${herald.baseUrl}/`);
@@ -170,12 +180,22 @@ describe('the dashboard', () => {
     await shot(page, '09-tokens');
 
     await page.goto(`${herald.baseUrl}/settings`);
+    await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+    const facts = (await page.locator('.facts').allTextContents()).join(' ');
+    expect(facts).toContain(herald.ctx.config.PUBLIC_URL);
+    expect(facts).toContain('The Springfield Herald');
+    expect(facts).toContain(herald.ctx.redisPrefix);
+    expect(facts).not.toContain('test-secret-0123456789abcdef');
     await shot(page, '10-settings');
 
     await page.goto(`${herald.baseUrl}/admin/queues/queue/email-batch`);
     await page.getByText('email-batch').first().waitFor();
     await page.waitForLoadState('networkidle');
     await page.getByText('Loading...').waitFor({ state: 'detached' }).catch(() => undefined);
+    // bull-board lists every queue of this Herald.
+    for (const queue of ['dispatch', 'email-batch', 'social', 'digest', 'feed']) {
+      expect(await page.getByRole('link', { name: queue, exact: true }).count(), queue).toBeGreaterThan(0);
+    }
     await shot(page, '11-queues');
 
     // The new editor token signs in, sees no admin pages, and cannot open the queue board.
@@ -212,9 +232,15 @@ describe('the capture inbox (embedded mode)', () => {
       await eventually(async () => (await (await embedded.api(`/api/dispatches/${dispatch.id}`)).json()).status === 'completed', 30_000, 'the send');
       const page = await signIn(context, embedded.baseUrl);
       await page.getByRole('link', { name: 'Inbox' }).click();
+      await page.getByRole('heading', { name: 'Inbox', level: 1 }).waitFor();
+      // One message, to the one reader.
+      const rows = page.locator('tbody tr');
+      expect(await rows.count()).toBe(1);
+      expect(await rows.first().textContent()).toContain('reader@example.com');
       await page.getByRole('link', { name: /America, ISIS Accomplice/ }).click();
+      await page.getByRole('heading', { name: /America, ISIS Accomplice/, level: 1 }).waitFor();
       await page.getByText('Rea Der').first().waitFor();
-      await page.waitForTimeout(300);
+      expect(await page.getByText('Rea Der').count()).toBeGreaterThan(0);
       await shot(page, '13-inbox-message');
     } finally {
       await context.close();

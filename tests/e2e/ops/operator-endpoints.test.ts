@@ -2,7 +2,7 @@
 // and personal data never cached.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestHerald, type TestHerald } from '../../support/herald.js';
-import { startPrivateRedis, type PrivateRedis } from '../../support/private-redis.js';
+import { startPrivateRedis, type PrivateRedis } from '../../support/private-services.js';
 import { createTestDatabase } from '../../support/database.js';
 
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
@@ -55,12 +55,12 @@ describe('readiness when Redis goes away', () => {
   });
   afterAll(async () => {
     await herald?.stop();
-    await redis?.stop();
+    await redis?.close();
   });
 
   it('says only which dependency is failing, never why, and stays live', async () => {
     expect((await herald.api('/healthz', { token: null })).status).toBe(200);
-    await redis.stop();
+    await redis.kill();
     const failing = await eventually(async () => {
       const response = await herald.api('/readyz', { token: null });
       return response.status === 503 ? response : undefined;
@@ -73,7 +73,7 @@ describe('readiness when Redis goes away', () => {
     expect((await herald.api('/livez', { token: null })).status).toBe(200);
 
     // Back again: ready again, by itself.
-    redis = await startPrivateRedis([], redis.port);
+    await redis.start();
     await eventually(async () => (await herald.api('/readyz', { token: null })).status === 200, 20_000, 'readyz 200');
   });
 });

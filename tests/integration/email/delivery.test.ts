@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { articlePayload, fixturePayload } from '../../support/articles.js';
 import { eventually, startTestHerald, type TestHerald } from '../../support/herald.js';
-import { startSmtpSink, type SmtpSink } from '../../support/smtp-sink.js';
+import { startSmtpSink, type ReceivedMessage, type SmtpSink } from '../../support/smtp-sink.js';
 
 let smtp: SmtpSink;
 let herald: TestHerald;
@@ -61,21 +61,24 @@ afterAll(async () => {
 });
 
 describe('an edition', () => {
-  let view: { progress: { channel: string; total: number; counts: Record<string, number> }[] };
+  let view: { id: number; progress: { channel: string; total: number; counts: Record<string, number> }[] };
+  /** This edition's messages only, whatever else the file has sent. */
+  let messages: ReceivedMessage[];
 
   beforeAll(async () => {
     view = await publishAndWait(fixturePayload('seed-article'));
+    messages = smtp.messages.filter((m) => m.parsed.messageId?.startsWith(`<herald.${view.id}.`));
   });
 
   it('arrives once at every confirmed subscriber whose topics match, and nowhere else', () => {
-    const recipients = smtp.messages.flatMap((m) => m.envelopeTo).sort();
+    const recipients = messages.flatMap((m) => m.envelopeTo).sort();
     expect(recipients).toEqual(['a@example.com', 'b@example.com', 'c@example.com', 'd@example.com', 'nation@example.com']);
     expect(view.progress).toEqual([{ channel: 'email', total: 5, counts: { sent: 5 } }]);
   });
 
   it('carries the list headers, a unique Message-ID and both parts', () => {
     const ids = new Set<string>();
-    for (const { parsed, raw } of smtp.messages) {
+    for (const { parsed, raw } of messages) {
       expect(parsed.from?.value[0]).toMatchObject({ address: 'news@herald.example', name: 'Herald Daily' });
       expect(parsed.subject).toBe('‘America, ISIS Accomplice:’ Audio Reveals US Talked With ISIS Before Bombing Syrian Forces!');
       expect(parsed.date).toBeInstanceOf(Date);
@@ -93,10 +96,10 @@ describe('an edition', () => {
   });
 
   it('personalises each message for its reader', () => {
-    const forNation = smtp.messages.find((m) => m.envelopeTo.includes('nation@example.com'))!;
+    const forNation = messages.find((m) => m.envelopeTo.includes('nation@example.com'))!;
     expect(forNation.parsed.to).toMatchObject({ value: [{ address: 'nation@example.com', name: 'Ünïcødé “Reader”' }] });
     expect(forNation.parsed.html).toContain('Ünïcødé “Reader”');
-    const urls = smtp.messages.map((m) => listUnsubscribe(m.parsed).url);
+    const urls = messages.map((m) => listUnsubscribe(m.parsed).url);
     expect(new Set(urls).size).toBe(5);
   });
 });
@@ -120,7 +123,10 @@ describe('hostile and oversized articles', () => {
   it('keeps the long fixture under Gmail’s clipping size with the unsubscribe link intact', async () => {
     const before = smtp.messages.length;
     await publishAndWait(fixturePayload('long-article'));
-    for (const { parsed } of smtp.messages.slice(before)) {
+    const messages = smtp.messages.slice(before);
+    // An "Investigations" story: the four readers without a topic choice (nation@ chose another topic).
+    expect(messages.flatMap((m) => m.envelopeTo).sort()).toEqual(['a@example.com', 'b@example.com', 'c@example.com', 'd@example.com']);
+    for (const { parsed } of messages) {
       expect(Buffer.byteLength(parsed.html as string)).toBeLessThan(100 * 1024);
       expect(parsed.html).toMatch(/Continue reading/);
       expect(parsed.html).toContain(listUnsubscribe(parsed).url);
@@ -221,10 +227,19 @@ describe('failures', () => {
   it('slows the whole queue down when the server throttles, without spending attempts', async () => {
     const email = 'throttled@example.com';
     await addSubscriber(email, { topics: ['throttle'] });
+    // Nine more readers of the topic fill later batches (EMAIL_BATCH_SIZE 3): those have to wait out the throttle.
+    for (let i = 0; i < 9; i++) await addSubscriber(`throttle-${i}@example.com`, { topics: ['throttle'] });
     // 451 keeps the connection open, so the reply code reaches us every time (a 421 closes it, and nodemailer's pool
     // sometimes reports only the closed connection; the unit tests cover how 421 itself is classified).
     smtp.setRule((to, attempt) => (to === email && attempt <= 2 ? { code: 451, message: 'Rate limit exceeded, slow down' } : undefined));
-    const view = await publishAndWait(articlePayload({ section: 'throttle', tags: [] }));
+    // Watches the queue's rate limit in Redis: when it was first seen, and how long it had to run then.
+    let limited: { seenAt: number; endsNoEarlierThan: number } | undefined;
+    const watcher = setInterval(async () => {
+      const before = Date.now();
+      const ttl = await herald.ctx.queues.emailBatch.getRateLimitTtl().catch(() => 0);
+      if (ttl > 0 && !limited) limited = { seenAt: Date.now(), endsNoEarlierThan: before + ttl };
+    }, 20);
+    const view = await publishAndWait(articlePayload({ section: 'throttle', tags: [] })).finally(() => clearInterval(watcher));
     smtp.setRule(undefined);
     expect(smtp.countFor(email)).toBe(1);
     const delivery = await herald.ctx.db.selectFrom('deliveries').select(['attempts', 'status'])
@@ -232,5 +247,13 @@ describe('failures', () => {
       .executeTakeFirstOrThrow();
     // Two throttling replies, yet only the successful attempt counts.
     expect(delivery).toEqual({ attempts: 1, status: 'sent' });
+
+    // The whole queue waited, not only the throttled reader: no batch started while the limit ran, and some did after.
+    expect(limited, 'the email queue to be rate-limited').toBeDefined();
+    const batches = (await herald.ctx.queues.emailBatch.getJobs(['completed'])).filter((job) => job.data.dispatchId === view.id);
+    const startedLater = batches.filter((job) => job.processedOn! > limited!.seenAt);
+    expect(startedLater.length).toBeGreaterThan(0);
+    for (const job of startedLater) expect(job.processedOn!, `batch ${job.data.batchNo}`).toBeGreaterThanOrEqual(limited!.endsNoEarlierThan - 20);
+    expect(view.progress[0].counts).toEqual({ sent: 14 });
   });
 });

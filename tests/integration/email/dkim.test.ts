@@ -5,6 +5,7 @@ import { articlePayload } from '../../support/articles.js';
 import { startTestHerald, type TestHerald } from '../../support/herald.js';
 import { startSmtpSink, type SmtpSink } from '../../support/smtp-sink.js';
 
+const READERS = ['reader@example.com', 'second@example.com', 'third@example.com'];
 let smtp: SmtpSink;
 let herald: TestHerald;
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -20,9 +21,9 @@ beforeAll(async () => {
       DKIM_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     },
   });
-  await herald.api('/api/subscribers', { body: { email: 'reader@example.com' } });
+  for (const email of READERS) await herald.api('/api/subscribers', { body: { email } });
   await herald.api('/api/articles', { body: { ...articlePayload(), channels: ['email'] } });
-  await smtp.waitForMessages(1);
+  await smtp.waitForMessages(READERS.length);
 });
 afterAll(async () => {
   await herald?.stop();
@@ -33,8 +34,12 @@ afterAll(async () => {
 const relaxed = (name: string, value: string) =>
   `${name.toLowerCase()}:${value.replace(/\r\n[ \t]+/g, ' ').replace(/[ \t]+/g, ' ').trim()}`;
 
-it('signs with a DKIM-Signature that covers List-Unsubscribe and List-Unsubscribe-Post and verifies', () => {
-  const raw = smtp.messages[0].raw.toString('latin1');
+it('signs every message of the edition with a DKIM-Signature that covers both list headers and verifies', () => {
+  expect(smtp.messages.flatMap((m) => m.envelopeTo).sort()).toEqual([...READERS].sort());
+  for (const message of smtp.messages) verifyDkim(message.raw.toString('latin1'));
+});
+
+function verifyDkim(raw: string): void {
   const [head, ...bodyParts] = raw.split('\r\n\r\n');
   const body = bodyParts.join('\r\n\r\n');
   const headers = head.split(/\r\n(?![ \t])/).map((line) => {
@@ -60,4 +65,4 @@ it('signs with a DKIM-Signature that covers List-Unsubscribe and List-Unsubscrib
   const unsignedSignature = relaxed('DKIM-Signature', signature.value).replace(/b=[^;]*$/, 'b=');
   const data = [...signedHeaders, unsignedSignature].join('\r\n');
   expect(verify('sha256', Buffer.from(data, 'latin1'), publicKey, Buffer.from(tags.b, 'base64'))).toBe(true);
-});
+}

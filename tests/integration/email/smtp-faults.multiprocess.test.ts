@@ -9,12 +9,13 @@ import { publishArticle } from '../../../src/articles/publish.js';
 import { migrate, openDatabase, type DatabaseHandle } from '../../../src/db/database.js';
 import { articlePayload } from '../../support/articles.js';
 import { createPostgresDatabase } from '../../support/database.js';
-import { ADMIN_TOKEN, clearQueuePrefix, eventually, freePort, randomPrefix, REDIS_URL } from '../../support/herald.js';
+import { ADMIN_TOKEN, clearQueuePrefix, eventually, randomPrefix, REDIS_URL } from '../../support/herald.js';
 import { spawnHerald } from '../../support/processes.js';
 import { startSmtpSink, type SmtpSink } from '../../support/smtp-sink.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeServicePort } from '../../support/private-services.js';
 
 const SEND_CHUNK = 10;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -166,7 +167,7 @@ describe('a provider answering 550 5.7.1 to every address of one domain', () => 
     smtp.setRule((to) => (to.endsWith('@blocked.example') ? { code: 550, message: '5.7.1 [CS01] Message rejected due to local policy' } : undefined));
     cleanups.push(() => smtp.close());
     const { addresses, spawn, publish, statusOf, finished, deliveryCounts, subscriberCounts } = await setUp(READERS, email);
-    const port = await freePort();
+    const port = await freeServicePort();
     spawn(['serve'], smtp.url, { PORT: String(port), HOST: '127.0.0.1' });
     const api = (path: string, method = 'GET') =>
       eventually(async () => fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })

@@ -142,5 +142,5 @@ describe('a worker killed mid-post', () => {
       { subjectId: String(fb.id), fromStatus: 'sending', toStatus: 'uncertain', cause: 'crash-recovery' },
       { subjectId: String(m.id), fromStatus: 'sending', toStatus: 'pending', cause: 'crash-recovery' },
     ]));
-  });
+  }, 120_000);
 });

@@ -192,9 +192,17 @@ describe('once only', () => {
     const again = await herald.api('/api/articles', { body: { ...payload, channels: SOCIAL_CHANNELS } });
     expect(again.status).toBe(200);
     expect((await again.json()).dispatch).toBeNull();
-    // A start job re-run after a crash: existing rows are kept, no job is queued for a finished post.
+    const jobsBefore = await Promise.all(SOCIAL_CHANNELS.map((c) => herald.ctx.queues.social.getJob(jobIds.social(dispatch.id, c))));
+    // A start job re-run after a crash: existing rows are kept, no job is queued for a finished post. Jobs are added
+    // before startSocialDispatch returns, so the queue now shows whatever it queued: nothing waiting or delayed,
+    // and each post's job the one that already finished.
     await startSocialDispatch(herald.ctx, dispatch.id, [...SOCIAL_CHANNELS]);
-    await new Promise((r) => setTimeout(r, 1500));
+    expect(await herald.ctx.queues.social.getJobCounts('waiting', 'delayed', 'active', 'prioritized')).toEqual({ waiting: 0, delayed: 0, active: 0, prioritized: 0 });
+    for (const [i, channel] of SOCIAL_CHANNELS.entries()) {
+      const job = await herald.ctx.queues.social.getJob(jobIds.social(dispatch.id, channel));
+      expect(await job?.getState(), channel).toBe('completed');
+      expect(job?.finishedOn, channel).toBe(jobsBefore[i]?.finishedOn);
+    }
 
     const view = await (await herald.api(`/api/dispatches/${dispatch.id}`)).json();
     expect(view.posts).toEqual(first.posts);
@@ -210,5 +218,53 @@ describe('once only', () => {
     expect(postOn(posts, 'x')).toMatchObject({ status: 'sent', content: text });
     expect(net.x.tweets.filter((t) => t.text === text)).toHaveLength(1);
     expect(postOn(posts, 'bluesky').content).toContain(payload.title);
+  });
+});
+
+describe('pause, resume and cancel', () => {
+  /** X answers the next tweet with a 429 for 3 s: the post waits that long, time enough to steer its dispatch. */
+  async function publishHeldByX(): Promise<{ dispatchId: number; resetAt: number }> {
+    const resetAt = Math.ceil(Date.now() / 1000) + 3;
+    net.x.scriptNext('/2/tweets', {
+      status: 429,
+      headers: { 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(resetAt) },
+      body: { title: 'Too Many Requests', detail: 'Too Many Requests', status: 429 },
+    });
+    const calls = net.x.requestsTo('/2/tweets').length;
+    const { dispatch } = await publish(articlePayload(), ['x']);
+    await eventually(async () => net.x.requestsTo('/2/tweets').length === calls + 1, 20_000, 'the 429');
+    return { dispatchId: dispatch.id, resetAt };
+  }
+  const xJob = (dispatchId: number) => herald.ctx.queues.social.getJob(jobIds.social(dispatchId, 'x'));
+  const xDelivery = (dispatchId: number) =>
+    herald.ctx.db.selectFrom('deliveries').select(['id', 'status', 'content']).where('dispatchId', '=', dispatchId).where('channel', '=', 'x').executeTakeFirstOrThrow();
+
+  it('holds a post while its dispatch is paused and posts it once on resume', async () => {
+    const { dispatchId, resetAt } = await publishHeldByX();
+    expect((await herald.api(`/api/dispatches/${dispatchId}/pause`, { method: 'POST' })).status).toBe(200);
+    // The job wakes after the reset, finds the dispatch paused and waits again: it ran, and posted nothing.
+    await eventually(async () => {
+      const job = await xJob(dispatchId);
+      return !!job && job.processedOn! >= resetAt * 1000 && (await job.getState()) === 'delayed';
+    }, 20_000, 'the post to see the pause');
+    const held = await xDelivery(dispatchId);
+    expect(held.status).toBe('pending');
+    expect(net.x.tweets.filter((t) => t.text === held.content)).toHaveLength(0);
+
+    expect((await herald.api(`/api/dispatches/${dispatchId}/resume`, { method: 'POST' })).status).toBe(200);
+    const { posts } = await settled(dispatchId);
+    const x = postOn(posts, 'x');
+    expect(x.status).toBe('sent');
+    expect(net.x.tweets.filter((t) => t.text === x.content)).toHaveLength(1);
+  });
+
+  it('posts nothing once its dispatch is cancelled', async () => {
+    const { dispatchId } = await publishHeldByX();
+    expect((await herald.api(`/api/dispatches/${dispatchId}/cancel`, { method: 'POST' })).status).toBe(200);
+    // The job's last run found the delivery cancelled and finished: nothing is left that could post.
+    await eventually(async () => (await (await xJob(dispatchId))?.getState()) === 'completed', 20_000, 'the post job to finish');
+    const cancelled = await xDelivery(dispatchId);
+    expect(cancelled.status).toBe('cancelled');
+    expect(net.x.tweets.filter((t) => t.text === cancelled.content)).toHaveLength(0);
   });
 });

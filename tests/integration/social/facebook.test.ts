@@ -4,6 +4,7 @@ import { PermanentFailure, RateLimited, TransientFailure, UncertainOutcome } fro
 import type { SocialPost } from '../../../src/social/channel.js';
 import { FacebookPageChannel, type FacebookSettings } from '../../../src/social/facebook.js';
 import { FacebookStandIn } from '../../support/networks/facebook-server.js';
+import { holdRefusedPort } from '../../support/refused-port.js';
 
 const page = { pageId: '104857600123', pageAccessToken: 'EAAB-page-token', appSecret: 'app-secret' };
 const options = { idempotencyKey: 'delivery-1' };
@@ -124,10 +125,8 @@ describe('Facebook Page adapter', () => {
   });
 
   it('reports a refused connection as TransientFailure', async () => {
-    const closed = await new FacebookStandIn(page).start();
-    const graphUrl = closed.url;
-    await closed.close();
-    const failure = await failureOf(channel({ graphUrl }).post(post(), options));
+    const refused = await holdRefusedPort();
+    const failure = await failureOf(channel({ graphUrl: refused.url() }).post(post(), options)).finally(() => refused.release());
     expect(failure).toBeInstanceOf(TransientFailure);
     expect(failure).toMatchObject({ code: 'network_unreachable' });
   });

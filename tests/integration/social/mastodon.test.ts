@@ -4,6 +4,7 @@ import { PermanentFailure, RateLimited, TransientFailure, UncertainOutcome } fro
 import type { SocialPost } from '../../../src/social/channel.js';
 import { MastodonChannel, type MastodonSettings } from '../../../src/social/mastodon.js';
 import { MastodonStandIn } from '../../support/networks/mastodon-server.js';
+import { holdRefusedPort } from '../../support/refused-port.js';
 
 const accessToken = 'mastodon-access-token';
 let mastodon: MastodonStandIn;
@@ -118,10 +119,8 @@ describe('Mastodon adapter', () => {
   });
 
   it('reports a refused connection as TransientFailure', async () => {
-    const closed = await new MastodonStandIn({ accessToken }).start();
-    const url = closed.url;
-    await closed.close();
-    const failure = await failureOf(channel({ url }).post(post(), { idempotencyKey: 'delivery-i' }));
+    const refused = await holdRefusedPort();
+    const failure = await failureOf(channel({ url: refused.url() }).post(post(), { idempotencyKey: 'delivery-i' })).finally(() => refused.release());
     expect(failure).toBeInstanceOf(TransientFailure);
     expect(failure).toMatchObject({ code: 'network_unreachable' });
   });

@@ -7,6 +7,7 @@ import type { SocialPost } from '../../../src/social/channel.js';
 import { XChannel, type XSettings } from '../../../src/social/x.js';
 import { TINY_PNG } from '../../support/networks/stand-in.js';
 import { XStandIn } from '../../support/networks/x-server.js';
+import { holdRefusedPort } from '../../support/refused-port.js';
 
 const credentials = {
   apiKey: 'herald-api-key',
@@ -172,10 +173,8 @@ describe('X adapter', () => {
   });
 
   it('reports a refused connection as TransientFailure', async () => {
-    const closed = await new XStandIn(inject('standInTls'), credentials).start();
-    const url = closed.url;
-    await closed.close();
-    const failure = await failureOf(channel({ baseUrl: url }).post(post(), options));
+    const refused = await holdRefusedPort();
+    const failure = await failureOf(channel({ baseUrl: refused.url('https') }).post(post(), options)).finally(() => refused.release());
     expect(failure).toBeInstanceOf(TransientFailure);
     expect(failure).toMatchObject({ code: 'network_unreachable' });
   });

@@ -1,9 +1,8 @@
-// A 100 000-row CSV streams through the import in bounded memory: the body is never held whole, rows go to the
-// database in chunks, and addresses on the suppression list or with a suppressed status stay out.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestHerald, type TestHerald } from '../../support/herald.js';
+// The CSV import: streamed (rows reach the database while the upload is still going), with line numbers that stay
+// right after quoted multi-line fields, a BOM taken in its stride, an unreadable file reported with its line, and
+// `imported`/`updated`/`skipped` counting what really changed. Its memory use is a figure for the bench, not a test.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startTestHerald, type TestHerald } from '../../support/herald.js';
 
 let herald: TestHerald;
 
@@ -12,73 +11,102 @@ beforeAll(async () => {
 });
 afterAll(() => herald?.stop());
 
-const ROWS = 100_000;
-
-/** The CSV as a stream produced on demand: the test itself never holds the file either. */
-function csvStream(rows: number): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  let next = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (next === 0) controller.enqueue(encoder.encode('email,name,topics,status\n'));
-      if (next >= rows) return controller.close();
-      const lines: string[] = [];
-      for (const end = Math.min(rows, next + 500); next < end; next++) {
-        lines.push(`reader-${next}@example.com,Reader Number ${next},nation|sports,confirmed`);
-      }
-      controller.enqueue(encoder.encode(lines.join('\n') + '\n'));
-    },
-  });
-}
-
-/** A full collection, so a sample counts what is still reachable rather than garbage not yet collected. */
-function collectGarbage(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-}
-
-/**
- * Live JS heap after a full collection. (Not RSS or ArrayBuffers: with PGlite the database itself lives in this
- * process and rightly grows with the rows, and socket buffers come and go.)
- */
-function liveHeap(): number {
-  collectGarbage();
-  return process.memoryUsage().heapUsed;
-}
-
-it(`imports ${ROWS} rows with the heap staying flat`, async () => {
-  // Two addresses the file contains but must not bring back.
-  const left = await (await herald.api('/api/subscribers', { body: { email: 'reader-10@example.com' } })).json();
-  await herald.ctx.db.updateTable('subscribers').set({ status: 'unsubscribed' }).where('id', '=', left.id).execute();
-  const erased = await (await herald.api('/api/subscribers', { body: { email: 'reader-20@example.com' } })).json();
-  await herald.api(`/api/subscribers/${erased.id}`, { method: 'DELETE' });
-
-  const baseline = liveHeap();
-  let peak = baseline;
-  let samples = 0;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, liveHeap());
-    samples++;
-  }, 100);
-  const response = await fetch(`${herald.baseUrl}/api/subscribers/import`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${herald.env.HERALD_ADMIN_TOKEN}`, 'content-type': 'text/csv' },
-    body: csvStream(ROWS),
-    duplex: 'half',
-  } as RequestInit);
-  const report = await response.json();
-  clearInterval(sampler);
-
+const importCsv = async (body: string) => {
+  const response = await herald.api('/api/subscribers/import', { body, headers: { 'content-type': 'text/csv' } });
   expect(response.status).toBe(200);
-  expect(report).toEqual({ imported: ROWS - 2, updated: 0, skipped: 2, errors: [] });
-  const counts = await herald.ctx.db.selectFrom('subscribers').select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-    .groupBy('status').orderBy('status').execute();
-  expect(counts.map((c) => [c.status, Number(c.n)])).toEqual([['confirmed', ROWS - 2], ['unsubscribed', 1]]);
+  return response.json();
+};
+const subscriber = (email: string) => herald.ctx.db.selectFrom('subscribers').selectAll().where('email', '=', email).executeTakeFirst();
+const countLike = async (pattern: string) =>
+  Number((await herald.ctx.db.selectFrom('subscribers').select((eb) => eb.fn.countAll().as('n')).where('email', 'like', pattern).executeTakeFirstOrThrow()).n);
 
-  // Held whole, the 100k parsed rows alone are ~43 MB of live heap; streamed, what is live at any moment is one
-  // chunk of 1000 rows (measured: 1–2 MB). Loose on purpose: the point is "flat", not a number.
-  const growthMb = (peak - baseline) / 1024 / 1024;
-  console.info(`csv import: peak live heap growth ${growthMb.toFixed(1)} MB over ${samples} samples, ${ROWS} rows`);
-  expect(samples).toBeGreaterThan(3);
-  expect(growthMb).toBeLessThan(16);
-}, 240_000);
+describe('a streamed import', () => {
+  it('writes rows to the database before the upload has ended', async () => {
+    const encoder = new TextEncoder();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const rows = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => `stream-${from + i}@example.com,Reader ${from + i}`).join('\n') + '\n';
+    // The first 2500 rows, then the upload stalls until the test has seen rows in the database.
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(encoder.encode('email,name\n' + rows(0, 2500)));
+        await held;
+        controller.enqueue(encoder.encode(rows(2500, 3000)));
+        controller.close();
+      },
+    });
+    const upload = fetch(`${herald.baseUrl}/api/subscribers/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${herald.env.HERALD_ADMIN_TOKEN}`, 'content-type': 'text/csv' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    try {
+      await eventually(async () => (await countLike('stream-%')) >= 1000, 20_000, 'rows in the database mid-upload');
+    } finally {
+      release();
+    }
+    const response = await upload;
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ imported: 3000, updated: 0, skipped: 0, errors: [] });
+    expect(await countLike('stream-%')).toBe(3000);
+  });
+});
+
+describe('the file as written', () => {
+  it('numbers lines as the file does, after quoted fields that span lines', async () => {
+    const csv = [
+      'email,name,topics,status',
+      'multi-1@example.com,"First line',
+      'second line',
+      'third line",nation,',
+      'not-an-address,Broken,,',
+      'multi-2@example.com,"A ""quoted"" name",,',
+      'multi-3@example.com,Three,,maybe',
+    ].join('\n');
+    const report = await importCsv(csv);
+    expect(report).toMatchObject({ imported: 2, updated: 0, skipped: 2 });
+    expect(report.errors).toEqual([
+      { line: 5, reason: expect.stringContaining('email') },
+      { line: 7, reason: expect.stringContaining('status') },
+    ]);
+    // Line breaks inside a name become spaces; quotes are unescaped.
+    expect((await subscriber('multi-1@example.com'))?.name).toBe('First line second line third line');
+    expect((await subscriber('multi-2@example.com'))?.name).toBe('A "quoted" name');
+  });
+
+  it('reads a file that starts with a UTF-8 byte order mark', async () => {
+    const report = await importCsv('\uFEFFemail,name\nbom-reader@example.com,Zoë\n');
+    expect(report).toEqual({ imported: 1, updated: 0, skipped: 0, errors: [] });
+    expect(await subscriber('bom-reader@example.com')).toMatchObject({ name: 'Zoë', status: 'confirmed' });
+  });
+
+  // Whether rows parsed just before the error are kept depends on how the stream's chunks fall (seen: kept on one
+  // run, dropped on another), so this checks only what is certain: the error, its line, nothing after it.
+  it('reports an unclosed quote as unreadable, with its line, and imports nothing after it', async () => {
+    const report = await importCsv('email,name\nbefore-quote@example.com,Fine\nbroken-quote@example.com,"never closed\nafter@example.com,Lost\n');
+    expect(report.errors).toHaveLength(1);
+    expect(report.errors[0]).toMatchObject({ line: expect.any(Number), reason: expect.stringMatching(/^unreadable CSV: .*quote/i) });
+    expect(report.errors[0].line).toBeGreaterThanOrEqual(3);
+    expect(await subscriber('broken-quote@example.com')).toBeUndefined();
+    expect(await subscriber('after@example.com')).toBeUndefined();
+  });
+});
+
+describe('the counts', () => {
+  it('counts a changed known address as updated, and an unchanged one or a repeat as skipped', async () => {
+    await importCsv('email,name,topics,status\ncount-1@example.com,One,,pending\ncount-2@example.com,Two,sports,\ncount-3@example.com,Three,,\n');
+    const report = await importCsv([
+      'email,name,topics,status',
+      'count-1@example.com,One,,confirmed', // pending → confirmed
+      'count-2@example.com,Two,sports|nation,', // new topics
+      'count-3@example.com,Three,,', // nothing changes
+      'count-4@example.com,Four,,', // new
+      'count-4@example.com,Four again,,', // a repeat within the file
+    ].join('\n'));
+    expect(report).toEqual({ imported: 1, updated: 2, skipped: 2, errors: [] });
+    expect(await subscriber('count-1@example.com')).toMatchObject({ status: 'confirmed' });
+    expect((await subscriber('count-2@example.com'))?.topics).toEqual(['sports', 'nation']);
+  });
+});

@@ -103,6 +103,12 @@ describe('erasure and the suppression list', () => {
     await herald.ctx.db.insertInto('events')
       .values({ subjectType: 'subscriber', subjectId: String(id), event: 'subscriber.bounce', detail: JSON.stringify({ response: '550 forget-me@example.com unknown' }) })
       .execute();
+    // A delivery whose SMTP reply quotes the address, as servers' rejections do.
+    const article = await herald.ctx.db.insertInto('articles').values({ externalId: `erasure-${id}`, title: 'T', url: 'https://news.example.org/t', excerpt: '', html: '', tags: [], publishedAt: new Date() } as never).returning('id').executeTakeFirstOrThrow();
+    const dispatch = await herald.ctx.db.insertInto('dispatches').values({ articleId: article.id, channels: ['email'], status: 'completed', socialTexts: JSON.stringify({}) } as never).returning('id').executeTakeFirstOrThrow();
+    const delivery = await herald.ctx.db.insertInto('deliveries')
+      .values({ dispatchId: dispatch.id, channel: 'email', recipient: String(id), subscriberId: id, status: 'failed', lastResponse: 'smtp_550: 550 <forget-me@example.com> unknown' } as never)
+      .returning('id').executeTakeFirstOrThrow();
     expect((await herald.api(`/api/subscribers/${id}`, { method: 'DELETE', token: null })).status).toBe(401);
     expect((await herald.api(`/api/subscribers/${id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await herald.api(`/api/subscribers/${id}`, { method: 'DELETE' })).status).toBe(404);
@@ -114,6 +120,9 @@ describe('erasure and the suppression list', () => {
     const leftovers = await herald.ctx.db.selectFrom('events').select(['event', 'detail', 'cause']).where('subjectId', '=', String(id)).execute();
     expect(JSON.stringify(leftovers)).not.toContain('forget-me');
     expect(leftovers.at(-1)).toMatchObject({ event: 'subscriber.erased', cause: 'editor' });
+    // The delivery stays for the dispatch's counts, without the reply that named the reader.
+    const kept = await herald.ctx.db.selectFrom('deliveries').select(['status', 'lastResponse', 'subscriberId']).where('id', '=', delivery.id).executeTakeFirstOrThrow();
+    expect(kept).toEqual({ status: 'failed', lastResponse: null, subscriberId: null });
   });
 
   it('a CSV import skips an erased address and never re-activates an unsubscribed one', async () => {

@@ -56,5 +56,6 @@ describe('classifySmtpError', () => {
     });
     // A socket closed mid-message: nodemailer names the connection, not the stage. It may have been accepted.
     expect(classifySmtpError({ code: 'ECONNECTION', command: 'CONN', message: 'Connection closed unexpectedly' }).kind).toBe('uncertain');
+    expect(classifySmtpError({ code: 'ECONNECTION', message: 'Reached maximum number of retries after connection was closed' }).kind).toBe('uncertain');
   });
 });
