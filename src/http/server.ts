@@ -46,7 +46,7 @@ export async function buildHttpServer(ctx: HeraldContext, server?: Server): Prom
     const level = request.routeOptions.config.polled ? 'debug' : 'info';
     request.log[level](
       { event: 'http.request', method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
-      `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]} ${reply.statusCode}`,
+      `${request.method} ${request.routeOptions.url ?? redactLinkTokens(request.url.split('?')[0])} ${reply.statusCode}`,
     );
   });
   app.setErrorHandler(handleError);
