@@ -1,6 +1,6 @@
 // The composition root: builds a running Herald (database, Redis, queues, relay, HTTP, workers) and closes it again.
 import { FlowProducer } from 'bullmq';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -125,7 +125,15 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
     if (options.http) {
       // Bound before the routes are built: with PORT=0 (any free port, as tests use) the links in pages and mail
       // name the port bound, and the workers, started after this, read the same PUBLIC_URL.
-      const server = createServer();
+      // Until the routes are ready, the bound port answers 503 at once: a probe or a client that arrives during
+      // start-up must not wait on a request nobody will answer.
+      type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+      let route: Handler | undefined;
+      let fastifyHandler: Handler | undefined;
+      const server = createServer((req, res) => {
+        if (route) return route(req, res);
+        res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end('{"status":"starting"}');
+      });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.PORT, config.HOST, () => resolve());
@@ -139,9 +147,10 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
       }
       // Loaded only here: a `herald worker` process never carries the HTTP stack (~60 MB of RSS).
       const { buildHttpServer } = await import('./http/server.js');
-      const http = await buildHttpServer(ctx, server);
+      const http = await buildHttpServer(ctx, { server, route: (handler) => (fastifyHandler = handler) });
       closers.push(() => http.close());
       await http.ready();
+      route = fastifyHandler;
       herald.address = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
       herald.http = http;
       log.info({ event: 'http.listening', address: herald.address }, `Herald listening on ${herald.address}`);

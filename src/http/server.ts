@@ -1,5 +1,5 @@
 // The HTTP server: editor API under /api (bearer token), health and metrics; later the public pages and dashboard.
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { HeraldContext } from '../context.js';
@@ -29,10 +29,18 @@ import { tokenRoutes } from './routes/tokens.js';
 const PERSONAL_DATA_PREFIXES = ['/api/subscribers', '/api/deliveries', '/api/outbox', '/api/tokens'];
 const holdsPersonalData = (url: string) => PERSONAL_DATA_PREFIXES.some((prefix) => url === prefix || url.startsWith(`${prefix}/`) || url.startsWith(`${prefix}?`));
 
-/** `server`: an http.Server already listening (src/herald.ts binds it first, so links can name the port bound). */
-export async function buildHttpServer(ctx: HeraldContext, server?: Server): Promise<FastifyInstance> {
+/**
+ * `listening`: an http.Server already bound (src/herald.ts binds it first, so links can name the port bound) and
+ * how to hand it Fastify's request handler.
+ */
+export async function buildHttpServer(
+  ctx: HeraldContext,
+  listening?: { server: Server; route(handler: (req: IncomingMessage, res: ServerResponse) => void): void },
+): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(server ? { serverFactory: ((handler) => server.on('request', handler)) satisfies FastifyServerFactory<Server> } : {}),
+    ...(listening
+      ? { serverFactory: ((handler) => (listening.route(handler), listening.server)) satisfies FastifyServerFactory<Server> }
+      : {}),
     loggerInstance: ctx.log.child({ component: 'http' }, { serializers: { req: redactedRequest } }) as FastifyBaseLogger,
     bodyLimit: ctx.config.HERALD_BODY_LIMIT,
     trustProxy:

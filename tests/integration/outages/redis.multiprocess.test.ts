@@ -77,7 +77,7 @@ async function killRedisMidSend(appendOnly: boolean) {
     const schedulers = await eventually(async () => {
       const found = await Promise.all(Object.values(DIGEST_SCHEDULER_IDS).map((id) => digests.getJobScheduler(id)));
       return found.every(Boolean) && found;
-    }, 20_000, 'the digest schedulers');
+    }, 45_000, 'the digest schedulers'); // a reconciler pass (3 s apart here) under the suite's load
     expect(schedulers).toHaveLength(2);
   } finally {
     await digests.close();
