@@ -94,9 +94,10 @@ describe('a worker killed mid-send', () => {
     const counts = perRecipient(smtp);
     expect(counts.size).toBe(SUBSCRIBERS);
     const duplicated = [...counts].filter(([, n]) => n > 1).map(([to]) => to);
-    // Only messages the server accepted while their rows still said `sending` can arrive twice: at most one chunk
-    // per running batch (two batches run at once per worker), and each of them among the rows left `sending`.
-    expect(inFlightRecipients.size).toBeLessThanOrEqual(2 * SEND_CHUNK);
+    // Only messages the server accepted while their rows still said `sending` can arrive twice, each of them among
+    // the rows left `sending`: at most a window of EMAIL_SEND_CHUNK per running batch (two run at once per worker),
+    // plus the last unanswered messages a finished run left to complete on their own (src/email/batch-sender.ts).
+    expect(inFlightRecipients.size).toBeLessThanOrEqual(3 * SEND_CHUNK);
     expect(duplicated.filter((to) => !inFlightRecipients.has(to))).toEqual([]);
     expect(Math.max(...counts.values())).toBeLessThanOrEqual(2);
     // A resend is the same message: the same Message-ID, so a mail client shows it once.
