@@ -22,7 +22,8 @@ export function createRedisConnection(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: true });
 }
 
-async function answers(url: string): Promise<boolean> {
+/** Whether a Redis answers PING at `url` (one short try, no retries). */
+export async function redisAnswersAt(url: string): Promise<boolean> {
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
   probe.on('error', () => {});
   try {
@@ -66,10 +67,10 @@ export async function startRedis(options: {
 }): Promise<RedisRuntime> {
   let child: ChildProcess | undefined;
   const url = options.url ?? options.defaultUrl ?? DEFAULT_REDIS_URL;
-  if (!options.url && !(await answers(url))) {
+  if (!options.url && !(await redisAnswersAt(url))) {
     child = startEmbeddedRedis(options.dataDir, Number(new URL(url).port || 6379), options.log);
     const deadline = Date.now() + 10_000;
-    while (!(await answers(url))) {
+    while (!(await redisAnswersAt(url))) {
       if (Date.now() > deadline || child.exitCode !== null) {
         child.kill();
         throw new RedisUnavailableError('The embedded redis-server did not start; see HERALD_DATA_DIR/redis.');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createServer } from 'node:net';
-import { Redis } from 'ioredis';
+import { redisAnswersAt } from '../../src/runtime/redis.js';
 import pg from 'pg';
 
 const run = promisify(execFile);
@@ -38,18 +38,7 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, what: str
 }
 
 /** Whether a Redis answers PING on the loopback port. */
-export async function redisAnswers(port: number): Promise<boolean> {
-  const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500 });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
+export const redisAnswers = (port: number): Promise<boolean> => redisAnswersAt(`redis://127.0.0.1:${port}`);
 
 export interface PrivateRedis {
   url: string;
