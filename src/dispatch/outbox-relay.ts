@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { jobIds, type Queues } from '../queue/queues.js';
+import { PeriodicPass } from '../runtime/periodic-pass.js';
 
 export interface OutboxRelayOptions {
   intervalMs: number;
@@ -13,9 +14,7 @@ export interface OutboxRelayOptions {
 
 /** Emits `error` (a pass failed, e.g. Redis down; the next pass retries), `passed` (a pass succeeded) and `relayed` (count). */
 export class OutboxRelay extends EventEmitter {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
-  private again = false;
+  private readonly loop: PeriodicPass;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -23,36 +22,22 @@ export class OutboxRelay extends EventEmitter {
     private readonly options: OutboxRelayOptions,
   ) {
     super();
+    this.loop = new PeriodicPass(
+      async () => {
+        await this.relayOnce();
+        this.emit('passed');
+      },
+      { intervalMs: options.intervalMs, rerunWhenKicked: true, onError: (error) => this.emit('error', error) },
+    );
   }
 
   start(): void {
-    this.timer = setInterval(() => this.kick(), this.options.intervalMs);
-    this.timer.unref();
-    this.kick();
+    this.loop.start();
   }
 
   /** Runs a pass now (or right after the one in progress). Never throws; failures are emitted. */
   kick(): void {
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.relayOnce()
-      .then((relayed) => {
-        this.emit('passed');
-        return relayed;
-      })
-      .catch((error: unknown) => {
-        this.emit('error', error);
-        return 0;
-      })
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.loop.kick();
   }
 
   /** Queues every dispatch that has no job yet; returns how many. Safe to run from several processes at once. */
@@ -84,9 +69,7 @@ export class OutboxRelay extends EventEmitter {
     return relayed;
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 }

@@ -14,6 +14,7 @@ import { jobIds, type Queues } from '../queue/queues.js';
 import type { Network } from '../social/channel.js';
 import { completeDispatchIfDone } from './complete-dispatch.js';
 import { queueEmailBatch, queueEmailEdition, queueFanOut, queueSocialPost, queueStart } from './step-jobs.js';
+import { PeriodicPass } from '../runtime/periodic-pass.js';
 
 /** States in which a job will still run (or is running): anything else means the step has no job. */
 const LIVE_STATES = new Set<JobState | 'unknown'>(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
@@ -41,9 +42,8 @@ export interface ReconcileReport {
 
 /** Emits `error` (a pass failed, e.g. Redis or the database down; the next pass retries) and `requeued` (report). */
 export class QueueReconciler extends EventEmitter {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
   private readonly token = randomUUID();
+  private readonly loop: PeriodicPass;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -53,26 +53,20 @@ export class QueueReconciler extends EventEmitter {
     private readonly options: QueueReconcilerOptions,
   ) {
     super();
+    this.loop = new PeriodicPass(() => this.passIfLocked(), { intervalMs: options.intervalMs, onError: (error) => this.emit('error', error) });
   }
 
   start(): void {
-    this.timer = setInterval(() => this.kick(), this.options.intervalMs);
-    this.timer.unref();
-    this.kick();
+    this.loop.start();
   }
 
   /** Runs a pass now unless one is in progress. Never throws; failures are emitted. */
   kick(): void {
-    if (this.running) return;
-    this.running = this.passIfLocked()
-      .catch((error: unknown) => this.emit('error', error))
-      .finally(() => (this.running = undefined));
+    this.loop.kick();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private async passIfLocked(): Promise<void> {

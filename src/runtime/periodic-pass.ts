@@ -1,0 +1,50 @@
+// A background pass that runs at start, on a timer and on demand, one at a time: the loop the outbox relay and the
+// queue reconciler share. It never throws; a failed pass goes to `onError` and the next one tries again.
+export interface PeriodicPassOptions {
+  intervalMs: number;
+  /** A kick during a pass runs another right after it (the relay: a publish must not wait a whole interval). */
+  rerunWhenKicked?: boolean;
+  onError(error: unknown): void;
+}
+
+export class PeriodicPass {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+
+  constructor(
+    private readonly pass: () => Promise<void>,
+    private readonly options: PeriodicPassOptions,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.kick(), this.options.intervalMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Runs a pass now unless one is in progress (then, with `rerunWhenKicked`, right after it). */
+  kick(): void {
+    if (this.running) {
+      if (this.options.rerunWhenKicked) this.again = true;
+      return;
+    }
+    this.running = this.pass()
+      .catch((error: unknown) => this.options.onError(error))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Stops the timer and waits for the pass in progress. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.again = false;
+    await this.running;
+  }
+}
