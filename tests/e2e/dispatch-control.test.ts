@@ -195,7 +195,8 @@ describe('the lateness rule', () => {
 
     const released = await herald.api(`/api/dispatches/${tooLate.id}/release`, { method: 'POST' });
     expect(released.status).toBe(200);
-    expect((await released.json()).status).toBe('pending');
+    // The answer is the row after the release; a worker may already have started it by then.
+    expect(['pending', 'running']).toContain((await released.json()).status);
     await reaches(tooLate.id, 'completed');
     expect(messagesOf(tooLate.id)).toHaveLength(2);
   });

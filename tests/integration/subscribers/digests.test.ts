@@ -135,16 +135,17 @@ describe('a digest run', () => {
   });
 
   it('sends nothing when nothing is new, and runs a period only once', async () => {
+    // Its own first run takes whatever the period holds (nothing, when the daily test above ran first), so this test
+    // does not depend on the others having run.
+    await runDigest({ cadence: 'daily', at: new Date(Date.now() + 120_000).toISOString() });
+    const runsBefore = await herald.ctx.db.selectFrom('digestRuns').select('id').execute();
     const before = smtp.messages.length;
-    const later = new Date(Date.now() + 120_000).toISOString();
+    const later = new Date(Date.now() + 180_000).toISOString();
     expect(await runDigest({ cadence: 'daily', at: later })).toEqual({ status: 'nothing-new', articles: 0, editions: [] });
     expect(await runDigest({ cadence: 'daily', at: later })).toEqual({ status: 'already-ran', articles: 0, editions: [] });
     expect(smtp.messages.length).toBe(before);
+    // The empty run is recorded once; running the same period again adds no row.
     const runs = await herald.ctx.db.selectFrom('digestRuns').select(['cadence', 'articles', 'editions']).orderBy('id').execute();
-    expect(runs).toEqual([
-      { cadence: 'daily', articles: 3, editions: 2 },
-      { cadence: 'weekly', articles: 4, editions: 1 },
-      { cadence: 'daily', articles: 0, editions: 0 },
-    ]);
+    expect(runs.slice(runsBefore.length)).toEqual([{ cadence: 'daily', articles: 0, editions: 0 }]);
   });
 });
