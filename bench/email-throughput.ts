@@ -1,181 +1,114 @@
-// npm run bench: end-to-end email throughput of a real `herald worker` process against an SMTP sink in another
-// process, compared with a naive nodemailer loop on the same sink; with the worker's peak RSS and Redis growth.
-import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// npm run bench: Herald's email throughput and memory, end to end, next to what it is measured against — all in one
+// run on one sink, so the ratios compare like with like on a noisy machine. Prints a table of figures; the last line
+// is one JSON object with every figure. `--dkim` signs every message (RSA-2048) everywhere; `--latency-ms N` puts a
+// relay N ms away each way (a delaying proxy) between every sender and the sink.
+import { generateKeyPairSync } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
-import { sql } from 'kysely';
-import nodemailer from 'nodemailer';
 import { articleInput } from '../src/articles/article-input.js';
-import { publishArticle } from '../src/articles/publish.js';
-import { migrate, openDatabase } from '../src/db/database.js';
 import { renderEdition } from '../src/email/edition-renderer.js';
-import { createPostgresDatabase } from '../tests/support/database.js';
-import { clearQueuePrefix, randomPrefix } from '../tests/support/herald.js';
-import { spawnHerald } from '../tests/support/processes.js';
 import { fixturePayload } from '../tests/support/articles.js';
+import { naivePooledLoop, precomposedCeiling, smtpSource, type DkimKey, type LoopOptions } from './baselines.js';
+import { embedded, workerOnPostgres, type RunFigures } from './herald-runs.js';
+import { startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
+import { startSink } from './sinks.js';
 
 const { values } = parseArgs({
   options: {
-    subscribers: { type: 'string', default: '100000' },
-    'baseline-sample': { type: 'string', default: '5000' },
+    readers: { type: 'string', default: '50000' },
+    /** Messages for each nodemailer baseline (their rate is steady after a few thousand). */
+    'baseline-sample': { type: 'string', default: '10000' },
+    /** SMTP connections, the same for Herald, the baselines and smtp-source. */
     'pool-size': { type: 'string', default: '8' },
-    /**
-     * Node.js flags for the worker process. The default is what docker-compose.yml and the README recommend for
-     * workers: a bounded old generation makes V8 collect sooner, which keeps RSS flat at no cost in throughput.
-     */
-    'node-options': { type: 'string', default: '--max-old-space-size=128' },
+    /** Messages the naive loop keeps awaiting at once: what a pooled loop written by hand typically uses. */
+    'in-flight': { type: 'string', default: '50' },
+    dkim: { type: 'boolean', default: false },
+    'latency-ms': { type: 'string', default: '0' },
+    /** Measure against the Node sink even when Postfix's smtp-sink is installed. */
+    'node-sink': { type: 'boolean', default: false },
+    'skip-embedded': { type: 'boolean', default: false },
+    /** NODE_OPTIONS for Herald's processes (none by default). */
+    'node-options': { type: 'string', default: '' },
   },
 });
-const SUBSCRIBERS = Number(values.subscribers);
-const BASELINE_SAMPLE = Math.min(SUBSCRIBERS, Number(values['baseline-sample']));
-const REDIS_URL = 'redis://127.0.0.1:6379';
+const READERS = Number(values.readers);
+const SAMPLE = Math.min(READERS, Number(values['baseline-sample']));
+const POOL = Number(values['pool-size']);
+const LATENCY_MS = Number(values['latency-ms']);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-function startSink(): Promise<{ port: number; count(): Promise<number>; reset(): void; stop(): void; child: ChildProcess }> {
-  const child = fork(new URL('./smtp-sink-process.ts', import.meta.url).pathname, { execArgv: ['--import', 'tsx'] });
-  return new Promise((resolve) => {
-    child.once('message', (m: { port: number }) =>
-      resolve({
-        port: m.port,
-        child,
-        count: () =>
-          new Promise((r) => {
-            const onMessage = (reply: { type: string; received: number }) => {
-              if (reply.type !== 'count') return;
-              child.off('message', onMessage);
-              r(reply.received);
-            };
-            child.on('message', onMessage);
-            child.send({ type: 'count' });
-          }),
-        reset: () => child.send({ type: 'reset' }),
-        stop: () => child.send({ type: 'stop' }),
-      }),
-    );
-  });
+function dkimKey(): DkimKey {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { domainName: 'herald.example', keySelector: 'bench', privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString() };
 }
 
-function rssMb(pid: number): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-  } catch {
-    return 0;
-  }
-}
-
-async function redisUsedMb(redis: Redis): Promise<number> {
-  const info = await redis.info('memory');
-  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0) / 1024 / 1024;
-}
-
-/** What most people write first: compose and send each message, one after another. */
-async function naiveLoop(port: number, html: string, text: string, subject: string, count: number): Promise<number> {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, pool: true, ignoreTLS: true });
-  const started = performance.now();
-  for (let i = 1; i <= count; i++) {
-    await transport.sendMail({
-      from: 'Herald <news@herald.example>',
-      to: `"Reader ${i}" <reader${i}@example.com>`,
-      subject,
-      html: html.replaceAll('%%recipient.name%%', `Reader ${i}`),
-      text: text.replaceAll('%%recipient.name%%', `Reader ${i}`),
-      headers: { 'List-Unsubscribe': `<https://herald.example/unsubscribe/${i}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
-    });
-  }
-  const seconds = (performance.now() - started) / 1000;
-  transport.close();
-  return count / seconds;
-}
+const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? Number((a / b).toFixed(2)) : null);
 
 async function main() {
-  const sink = await startSink();
-  const pg = await createPostgresDatabase();
-  const { db } = await openDatabase({ url: pg.url, poolSize: 4 });
-  const prefix = randomPrefix();
-  const redis = new Redis(REDIS_URL);
-  const dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
-  let worker: ReturnType<typeof spawnHerald> | undefined;
+  const sink = await startSink({ preferPostfix: !values['node-sink'] });
+  let proxy: LatencyProxy | undefined;
   try {
-    await migrate(db);
-    log(`creating ${SUBSCRIBERS} confirmed subscribers…`);
-    await sql`
-      insert into subscribers (email, name, status, confirmed_at)
-      select 'reader' || n || '@example.com', 'Reader ' || n, 'confirmed', now() from generate_series(1, ${SUBSCRIBERS}) as n
-    `.execute(db);
-    await sql`analyze subscribers`.execute(db);
-
-    const payload = fixturePayload('seed-article');
-    const edition = await renderEdition(articleInput.parse(payload) as never, {
+    if (LATENCY_MS > 0) proxy = await startLatencyProxy(sink.port, LATENCY_MS);
+    const smtpPort = proxy?.port ?? sink.port;
+    const dkim = values.dkim ? dkimKey() : undefined;
+    const article = fixturePayload('seed-article');
+    const edition = await renderEdition(articleInput.parse(article) as never, {
       listName: 'Herald', postalAddress: 'Herald, 1 Example Street', viewInBrowserUrl: 'https://herald.example/editions/1',
     });
-    log(`naive baseline: a plain nodemailer loop, ${BASELINE_SAMPLE} messages…`);
-    const baselinePerSecond = await naiveLoop(sink.port, edition.html, edition.text, edition.subject, BASELINE_SAMPLE);
-    sink.reset();
+    const messageBytes = Buffer.byteLength(edition.html) + Buffer.byteLength(edition.text);
+    log(`sink: ${sink.name}; ${READERS} readers; ${POOL} SMTP connections; DKIM ${dkim ? 'on' : 'off'}; latency ${LATENCY_MS} ms each way`);
 
-    const redisBefore = await redisUsedMb(redis);
-    worker = spawnHerald(['worker'], {
-      DATABASE_URL: pg.url,
-      REDIS_URL,
-      HERALD_QUEUE_PREFIX: prefix,
-      HERALD_DATA_DIR: dataDir,
-      HERALD_SECRET: 'bench-secret-0123456789abcdef0123456789abcdef',
-      HERALD_ADMIN_TOKEN: 'bench-admin-token-0123456789abcdef',
-      SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
-      SMTP_POOL_SIZE: String(values['pool-size']),
-      HERALD_RELAY_INTERVAL_MS: '200',
-      PUBLIC_URL: 'https://herald.example',
-      LOG_LEVEL: 'warn',
-      ...(values['node-options'] ? { NODE_OPTIONS: values['node-options'] } : {}),
-    }, { compiled: true });
-    const pid = worker.child.pid!;
-    await new Promise((r) => setTimeout(r, 1500));
-    let peakRssMb = rssMb(pid);
-    let peakRedisMb = redisBefore;
+    const loop: LoopOptions = { port: smtpPort, count: SAMPLE, connections: POOL, inFlight: Number(values['in-flight']), dkim };
+    log(`naive pooled loop (${loop.inFlight} in flight, each message composed), ${SAMPLE} messages…`);
+    const naive = await naivePooledLoop(edition, loop);
+    log(`precomposed nodemailer ceiling, ${SAMPLE} messages…`);
+    const ceiling = await precomposedCeiling(edition, loop);
+    log('postfix smtp-source…');
+    const source = dkim ? null : await smtpSource(smtpPort, READERS, POOL, messageBytes);
 
-    log(`publishing to ${SUBSCRIBERS} subscribers through a herald worker…`);
-    const started = performance.now();
-    await publishArticle(db, articleInput.parse({ ...payload, externalId: `bench-${Date.now()}`, channels: ['email'] }));
-    let received = 0;
-    let lastReport = 0;
-    while (received < SUBSCRIBERS) {
-      await new Promise((r) => setTimeout(r, 100));
-      received = await sink.count();
-      peakRssMb = Math.max(peakRssMb, rssMb(pid));
-      peakRedisMb = Math.max(peakRedisMb, await redisUsedMb(redis));
-      if (worker.child.exitCode !== null) throw new Error(`worker exited:\n${worker.output()}`);
-      if (performance.now() - lastReport > 5000) {
-        lastReport = performance.now();
-        log(`  ${received}/${SUBSCRIBERS} received, worker RSS ${rssMb(pid).toFixed(0)} MB`);
-      }
+    const runOptions = { sink, smtpPort, readers: READERS, poolSize: POOL, article, dkim, nodeOptions: values['node-options'] || undefined };
+    log(`herald worker on PostgreSQL, ${READERS} readers…`);
+    const worker = await workerOnPostgres(runOptions);
+    let quickStart: RunFigures | null = null;
+    if (!values['skip-embedded']) {
+      log(`herald serve, embedded (PGlite), ${READERS} readers…`);
+      quickStart = await embedded(runOptions);
     }
-    const seconds = (performance.now() - started) / 1000;
-    const emailsPerSecond = SUBSCRIBERS / seconds;
+
     const figures = {
-      subscribers: SUBSCRIBERS,
-      emailsPerSecond: Math.round(emailsPerSecond),
-      baselinePerSecond: Math.round(baselinePerSecond),
-      ratio: Number((emailsPerSecond / baselinePerSecond).toFixed(2)),
-      peakRssMb: Math.round(peakRssMb),
-      redisGrowthMb: Number((peakRedisMb - redisBefore).toFixed(1)),
+      sink: sink.name,
+      readers: READERS,
+      poolSize: POOL,
+      dkim: !!dkim,
+      latencyMs: LATENCY_MS,
+      worker,
+      embedded: quickStart,
+      naivePerSecond: Math.round(naive),
+      ceilingPerSecond: Math.round(ceiling),
+      smtpSourcePerSecond: source === null ? null : Math.round(source),
+      ratios: {
+        workerToNaive: ratio(worker.emailsPerSecond, naive),
+        workerToCeiling: ratio(worker.emailsPerSecond, ceiling),
+        workerToSmtpSource: ratio(worker.emailsPerSecond, source),
+        embeddedToNaive: ratio(quickStart?.emailsPerSecond, naive),
+        ceilingToNaive: ratio(ceiling, naive),
+      },
+      loadAverage: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2))),
     };
-    console.log(`Herald end to end: ${figures.emailsPerSecond} emails/s (${SUBSCRIBERS} in ${seconds.toFixed(1)} s)`);
-    console.log(`Naive nodemailer loop: ${figures.baselinePerSecond} emails/s (sample of ${BASELINE_SAMPLE})`);
-    console.log(`Ratio: ${figures.ratio}x`);
-    console.log(`Worker peak RSS: ${figures.peakRssMb} MB (NODE_OPTIONS=${values['node-options'] || 'none'})`);
-    console.log(`Redis memory: ${redisBefore.toFixed(1)} MB before, ${peakRedisMb.toFixed(1)} MB at peak (+${figures.redisGrowthMb} MB)`);
+    const row = (name: string, perSecond: number | null | undefined, extra = '') =>
+      console.log(`${name.padEnd(44)} ${perSecond == null ? '—'.padStart(8) : String(Math.round(perSecond)).padStart(8)} msg/s  ${extra}`);
+    const runExtra = (r: RunFigures) => `first message ${r.firstMessageMs} ms, peak RSS ${r.peakRssMb} MB, Redis +${r.redisGrowthMb} MB`;
+    row('herald worker on PostgreSQL', worker.emailsPerSecond, runExtra(worker));
+    if (quickStart) row('herald serve, embedded PGlite', quickStart.emailsPerSecond, runExtra(quickStart));
+    row(`naive pooled nodemailer loop (${loop.inFlight} in flight)`, naive, `sample of ${SAMPLE}`);
+    row('precomposed nodemailer (ceiling)', ceiling, `sample of ${SAMPLE}`);
+    row('postfix smtp-source', source, source === null ? (dkim ? 'does not sign: not run with --dkim' : 'not installed (Debian: postfix)') : '');
+    console.log(`ratios: worker/naive ${figures.ratios.workerToNaive}×, worker/ceiling ${figures.ratios.workerToCeiling}×, ` +
+      `worker/smtp-source ${figures.ratios.workerToSmtpSource ?? '—'}×, embedded/naive ${figures.ratios.embeddedToNaive ?? '—'}×`);
+    console.log(`load average ${figures.loadAverage.join(' ')}`);
     console.log(JSON.stringify(figures));
   } finally {
-    await worker?.kill('SIGTERM');
-    sink.stop();
-    redis.disconnect();
-    await db.destroy();
-    await pg.drop();
-    await clearQueuePrefix(prefix);
-    rmSync(dataDir, { recursive: true, force: true });
+    proxy?.stop();
+    await sink.stop();
   }
 }
 

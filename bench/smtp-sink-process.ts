@@ -1,5 +1,5 @@
-// A minimal SMTP sink for the benchmark, run as its own process so it does not share an event loop with Herald.
-// Accepts everything, keeps nothing, reports its count to the parent over IPC.
+// A minimal SMTP sink for the benchmark when Postfix's smtp-sink is not installed, run as its own process so it does
+// not share an event loop with what is measured. Accepts everything, keeps nothing, reports its count over IPC.
 import { SMTPServer } from 'smtp-server';
 
 let received = 0;
@@ -24,6 +24,9 @@ server.listen(0, '127.0.0.1', () => {
 
 process.on('message', (message: { type: string }) => {
   if (message.type === 'count') process.send!({ type: 'count', received });
-  if (message.type === 'reset') received = 0;
+  if (message.type === 'reset') {
+    received = 0;
+    process.send!({ type: 'reset', received });
+  }
   if (message.type === 'stop') server.close(() => process.exit(0));
 });
