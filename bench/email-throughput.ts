@@ -85,12 +85,15 @@ async function main() {
       naivePerSecond: Math.round(naive),
       ceilingPerSecond: Math.round(ceiling),
       smtpSourcePerSecond: source === null ? null : Math.round(source),
+      // With a relay LATENCY_MS away each way, a connection carries at most one message per two round trips.
+      pipeliningBoundPerSecond: LATENCY_MS > 0 ? Math.round(POOL / (2 * ((2 * LATENCY_MS) / 1000))) : null,
       ratios: {
         workerToNaive: ratio(worker.emailsPerSecond, naive),
         workerToCeiling: ratio(worker.emailsPerSecond, ceiling),
         workerToSmtpSource: ratio(worker.emailsPerSecond, source),
         embeddedToNaive: ratio(quickStart?.emailsPerSecond, naive),
         ceilingToNaive: ratio(ceiling, naive),
+        workerToPipeliningBound: LATENCY_MS > 0 ? ratio(worker.emailsPerSecond, POOL / (4 * LATENCY_MS / 1000)) : null,
       },
       loadAverage: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2))),
     };
@@ -104,6 +107,9 @@ async function main() {
     row('postfix smtp-source', source, source === null ? (dkim ? 'does not sign: not run with --dkim' : 'not installed (Debian: postfix)') : '');
     console.log(`ratios: worker/naive ${figures.ratios.workerToNaive}×, worker/ceiling ${figures.ratios.workerToCeiling}×, ` +
       `worker/smtp-source ${figures.ratios.workerToSmtpSource ?? '—'}×, embedded/naive ${figures.ratios.embeddedToNaive ?? '—'}×`);
+    if (figures.pipeliningBoundPerSecond) {
+      console.log(`pipelining bound at ${LATENCY_MS} ms each way: ${figures.pipeliningBoundPerSecond} msg/s; worker reaches ${figures.ratios.workerToPipeliningBound}× of it`);
+    }
     console.log(`load average ${figures.loadAverage.join(' ')}`);
     console.log(JSON.stringify(figures));
   } finally {
