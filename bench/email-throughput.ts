@@ -8,6 +8,7 @@ import { articleInput } from '../src/articles/article-input.js';
 import { renderEdition } from '../src/email/edition-renderer.js';
 import { fixturePayload } from '../tests/support/articles.js';
 import { naivePooledLoop, precomposedCeiling, smtpSource, type DkimKey, type LoopOptions } from './baselines.js';
+import { csvImportRun, type CsvFigures } from './csv-import-run.js';
 import { embedded, workerOnPostgres, type RunFigures } from './herald-runs.js';
 import { startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
 import { startSink } from './sinks.js';
@@ -26,6 +27,8 @@ const { values } = parseArgs({
     /** Measure against the Node sink even when Postfix's smtp-sink is installed. */
     'node-sink': { type: 'boolean', default: false },
     'skip-embedded': { type: 'boolean', default: false },
+    /** Rows in the CSV import measurement (0: skip it). */
+    'csv-rows': { type: 'string', default: '100000' },
     /** NODE_OPTIONS for Herald's processes (none by default). */
     'node-options': { type: 'string', default: '' },
   },
@@ -73,6 +76,12 @@ async function main() {
       log(`herald serve, embedded (PGlite), ${READERS} readers…`);
       quickStart = await embedded(runOptions);
     }
+    const csvRows = Number(values['csv-rows']);
+    let csv: CsvFigures | null = null;
+    if (csvRows > 0) {
+      log(`CSV import of ${csvRows} rows through herald serve on PostgreSQL…`);
+      csv = await csvImportRun(csvRows);
+    }
 
     const figures = {
       sink: sink.name,
@@ -82,6 +91,7 @@ async function main() {
       latencyMs: LATENCY_MS,
       worker,
       embedded: quickStart,
+      csvImport: csv,
       naivePerSecond: Math.round(naive),
       ceilingPerSecond: Math.round(ceiling),
       smtpSourcePerSecond: source === null ? null : Math.round(source),
@@ -105,6 +115,7 @@ async function main() {
     row(`naive pooled nodemailer loop (${loop.inFlight} in flight)`, naive, `sample of ${SAMPLE}`);
     row('precomposed nodemailer (ceiling)', ceiling, `sample of ${SAMPLE}`);
     row('postfix smtp-source', source, source === null ? (dkim ? 'does not sign: not run with --dkim' : 'not installed (Debian: postfix)') : '');
+    if (csv) console.log(`${'CSV import, streamed'.padEnd(44)} ${String(csv.rowsPerSecond).padStart(8)} rows/s ${csv.rows} rows, server peak RSS ${csv.peakRssMb} MB`);
     console.log(`ratios: worker/naive ${figures.ratios.workerToNaive}×, worker/ceiling ${figures.ratios.workerToCeiling}×, ` +
       `worker/smtp-source ${figures.ratios.workerToSmtpSource ?? '—'}×, embedded/naive ${figures.ratios.embeddedToNaive ?? '—'}×`);
     if (figures.pipeliningBoundPerSecond) {

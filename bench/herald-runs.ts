@@ -36,7 +36,7 @@ export interface RunFigures {
 }
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
-const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
+export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 export function rssMb(pid: number): number {
@@ -60,7 +60,7 @@ async function seedReaders(db: Db, readers: number): Promise<void> {
   await sql`analyze subscribers`.execute(db);
 }
 
-function heraldEnv(options: RunOptions, prefix: string, dataDir: string): Record<string, string> {
+export function heraldEnv(options: Pick<RunOptions, 'smtpPort' | 'poolSize' | 'dkim' | 'nodeOptions'>, prefix: string, dataDir: string): Record<string, string> {
   return {
     REDIS_URL,
     HERALD_QUEUE_PREFIX: prefix,
@@ -175,7 +175,7 @@ export async function embedded(options: RunOptions): Promise<RunFigures> {
   }
 }
 
-async function listeningAddress(serve: HeraldProcess): Promise<string> {
+export async function listeningAddress(serve: HeraldProcess): Promise<string> {
   for (let waited = 0; waited < 60_000; waited += 100) {
     const match = /"event":"http\.listening","address":"([^"]+)"/.exec(serve.output());
     if (match) return match[1];
