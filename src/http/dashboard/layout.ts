@@ -2,7 +2,7 @@
 // that keep it private (no caching, no framing by others, nothing loaded from elsewhere).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Flash } from './flash.js';
-import { attrs, html, type SafeHtml } from './html.js';
+import { attrs, html, type SafeHtml } from '../../render/html.js';
 
 export interface PageOptions {
   title: string;

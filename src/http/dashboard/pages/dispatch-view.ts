@@ -3,7 +3,7 @@
 import { isNotStarted } from '../../../dispatch/lifecycle.js';
 import type { LiveProgress } from '../../../dispatch/live-progress.js';
 import { count, statusBadge, statusLabel, time } from '../format.js';
-import { html, type SafeHtml } from '../html.js';
+import { html, type SafeHtml } from '../../../render/html.js';
 import { networkName } from './publish-form.js';
 
 export { isFinal } from '../../../dispatch/lifecycle.js';

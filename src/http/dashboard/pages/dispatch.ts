@@ -16,7 +16,7 @@ import { idParams } from '../../routes/articles.js';
 import { requestTestSend } from '../../routes/dispatch-control.js';
 import { redirectWithFlash, takeFlash, type Flash } from '../flash.js';
 import { statusBadge, timeZoneOptions } from '../format.js';
-import { html } from '../html.js';
+import { html } from '../../../render/html.js';
 import { csrfField, layout, sendDashboardPage } from '../layout.js';
 import { channelBlock, factsList, failuresTable, isFinal, postsList } from './dispatch-view.js';
 import { editorCause } from '../../auth.js';
