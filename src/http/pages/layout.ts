@@ -1,4 +1,5 @@
 // The frame of every public page (subscribe, confirm, unsubscribe, preferences): no external assets, no script.
+import { htmlDocument } from '../../render/document.js';
 import { html, joinHtml, trusted, type SafeHtml } from '../../render/html.js';
 import { loadTemplate } from '../../runtime/templates.js';
 
@@ -10,24 +11,14 @@ export interface PageSettings {
 
 /** A whole page: `content` inside the list's masthead and the postal-address footer. */
 export function publicLayout(settings: PageSettings, title: string, content: SafeHtml): string {
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${title} · ${settings.listName}</title>
+  return htmlDocument({
+    head: html`<title>${title} · ${settings.listName}</title>
 <style>
-${trusted(loadTemplate('pages/public.css'))}</style>
-</head>
-<body>
-<a class="skip" href="#main">Skip to content</a>
-<header class="masthead"><a class="brand" href="${settings.publicUrl}/subscribe">${settings.listName}</a></header>
+${trusted(loadTemplate('pages/public.css'))}</style>`,
+    body: html`<header class="masthead"><a class="brand" href="${settings.publicUrl}/subscribe">${settings.listName}</a></header>
 <main id="main" class="card">
 ${content}
 </main>
-<footer class="footer">${joinHtml(settings.postalAddress.split(/\r?\n/), html`<br>`)}</footer>
-</body>
-</html>
-`.value;
+<footer class="footer">${joinHtml(settings.postalAddress.split(/\r?\n/), html`<br>`)}</footer>`,
+  });
 }

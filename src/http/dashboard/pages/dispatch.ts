@@ -74,7 +74,7 @@ ${errorPart(live)}
     return sendDashboardPage(reply, 200, layout({ title: `Dispatch #${id}`, request, page: 'dispatch', scripts: ['dispatch.js'], flash: takeFlash(request, reply) }, content));
   });
 
-  app.get('/dispatches/:id/live', async (request, reply) => {
+  app.get('/dispatches/:id/live', { config: { polled: true } }, async (request, reply) => {
     const { id } = idParams.parse(request.params);
     const live = await liveProgress(ctx.db, id);
     if (!live) throw notFound('dispatch');
