@@ -2,8 +2,8 @@
 // personalises and unsubscribes exactly like any other edition. No I/O but the template.
 import type { Article } from '../articles/article.js';
 import { cleanLine } from '../articles/sanitize.js';
-import { escapeHtml } from '../runtime/escape-html.js';
 import { renderEdition, type RenderedEdition } from '../email/edition-renderer.js';
+import { html, joinHtml, type SafeHtml } from '../render/html.js';
 
 export interface DigestRenderOptions {
   cadence: 'daily' | 'weekly';
@@ -22,25 +22,21 @@ export function digestSubject(cadence: DigestRenderOptions['cadence'], articles:
   return `Your ${cadence} digest: ${first}${more}`;
 }
 
-function item(article: Article): string {
-  const url = escapeHtml(article.url);
+function item(article: Article): SafeHtml {
   const meta = [article.authorName && `By ${cleanLine(article.authorName)}`, article.section && cleanLine(article.section)]
     .filter(Boolean)
     .join(' · ');
-  return [
-    `<h2><a href="${url}">${escapeHtml(cleanLine(article.title))}</a></h2>`,
-    meta ? `<p><small>${escapeHtml(meta)}</small></p>` : '',
-    article.excerpt ? `<p>${escapeHtml(cleanLine(article.excerpt))}</p>` : '',
-    `<p><a href="${url}">Read the story</a></p>`,
-  ].join('');
+  return html`<h2><a href="${article.url}">${cleanLine(article.title)}</a></h2>${
+    meta ? html`<p><small>${meta}</small></p>` : ''}${
+    article.excerpt ? html`<p>${cleanLine(article.excerpt)}</p>` : ''}<p><a href="${article.url}">Read the story</a></p>`;
 }
 
 /** `articles` newest first; the digest keeps that order. */
 export async function renderDigest(articles: Article[], options: DigestRenderOptions): Promise<RenderedEdition> {
   const listed = articles.slice(0, MAX_DIGEST_ITEMS);
   const rest = articles.length - listed.length;
-  const body = listed.map(item).join('<hr />') +
-    (rest > 0 ? `<hr /><p><a href="${escapeHtml(options.publicUrl)}">${rest} more stories on our website</a></p>` : '');
+  const body = html`${joinHtml(listed.map(item), html`<hr />`)}${
+    rest > 0 ? html`<hr /><p><a href="${options.publicUrl}">${rest} more stories on our website</a></p>` : ''}`;
   const heading = `Your ${options.cadence} digest: ${articles.length} ${articles.length === 1 ? 'story' : 'stories'}`;
   // The edition template presents one article; a digest is a synthetic one whose body is the list.
   const digest: Article = {
@@ -49,7 +45,7 @@ export async function renderDigest(articles: Article[], options: DigestRenderOpt
     title: heading,
     url: options.viewInBrowserUrl,
     excerpt: listed.map((a) => cleanLine(a.title)).join(' · '),
-    html: body,
+    html: body.value,
     authorName: null,
     section: null,
     tags: [],

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { compile as compileHtmlToText } from 'html-to-text';
 import type { Article } from '../articles/article.js';
 import { cleanLine, stripTags, truncateText } from '../articles/sanitize.js';
-import { escapeHtml } from '../runtime/escape-html.js';
+import { fillHtmlTemplate, type HtmlTemplateValues } from '../render/fill-template.js';
+import { html, joinHtml, SafeHtml, trusted } from '../render/html.js';
 import { templatesDir } from '../runtime/templates-dir.js';
 
 /**
@@ -92,7 +93,7 @@ export async function renderEdition(article: Article, options: EditionRenderOpti
   const headline = cleanLine(article.title);
   const subject = cleanLine(options.subject ?? '') || headline || cleanLine(options.listName);
   const preheader = truncateText(cleanLine(options.preheader ?? '') || cleanLine(article.excerpt), MAX_PREHEADER_CHARS);
-  const values: TemplateValues = {
+  const values: HtmlTemplateValues = {
     subject,
     preheader,
     headline,
@@ -104,25 +105,26 @@ export async function renderEdition(article: Article, options: EditionRenderOpti
     leadImageAlt: cleanLine(article.imageAlt ?? ''),
     postalAddressHtml: postalAddressHtml(options.postalAddress),
   };
-  const fill = (bodyHtml: string, excerptOnly: boolean): string =>
-    fillTemplate(template, { ...values, bodyHtml, excerptOnly });
+  const fill = (bodyHtml: SafeHtml, excerptOnly: boolean): string =>
+    fillHtmlTemplate(template, defuseRecipientMarkers({ ...values, bodyHtml, excerptOnly }));
 
   let excerptOnly = false;
-  let html = fill(article.html, false);
-  if (Buffer.byteLength(html) > maxHtmlBytes) {
+  // The body was sanitised when the article was stored.
+  let edition = fill(trusted(article.html), false);
+  if (Buffer.byteLength(edition) > maxHtmlBytes) {
     excerptOnly = true;
     const excerpt = cleanLine(article.excerpt) || cleanLine(stripTags(article.html));
-    html = fill(`<p>${escapeHtml(truncateText(excerpt, MAX_EXCERPT_CHARS))}</p>`, true);
-    if (Buffer.byteLength(html) > maxHtmlBytes) {
+    edition = fill(html`<p>${truncateText(excerpt, MAX_EXCERPT_CHARS)}</p>`, true);
+    if (Buffer.byteLength(edition) > maxHtmlBytes) {
       throw new EditionRenderError(
-        `Edition HTML is ${Buffer.byteLength(html)} bytes even with the excerpt only (limit ${maxHtmlBytes})`,
+        `Edition HTML is ${Buffer.byteLength(edition)} bytes even with the excerpt only (limit ${maxHtmlBytes})`,
         'edition_too_large',
       );
     }
   }
   // Layout tables leave runs of empty lines behind; one blank line separates blocks well enough.
-  const text = htmlToText()(html).replace(/\n{3,}/g, '\n\n');
-  return { subject, preheader, html, text, excerptOnly, markerKey };
+  const text = htmlToText()(edition).replace(/\n{3,}/g, '\n\n');
+  return { subject, preheader, html: edition, text, excerptOnly, markerKey };
 }
 
 /** The template's fixed markers become keyed ones before any content is filled in. */
@@ -140,36 +142,20 @@ function byline(article: Pick<Article, 'authorName' | 'section'>): string {
   return [author && `By ${author}`, section].filter(Boolean).join(' · ');
 }
 
-function postalAddressHtml(postalAddress: string): string {
-  return postalAddress.split(/\r\n|\r|\n/).map(cleanLine).filter(Boolean).map(escapeHtml).join('<br />');
-}
-
-type TemplateValues = Record<string, string | boolean>;
-
-// Sections first (they only ever enclose template text), then every value in one pass,
-// so a value that happens to contain "{{x}}" is never expanded again.
-const SECTION_PATTERN = /\{\{#if (\w+)\}\}([\s\S]*?)\{\{\/if\}\}/g;
-const VALUE_PATTERN = /\{\{\{(\w+)\}\}\}|\{\{(\w+)\}\}/g;
-
-function fillTemplate(template: string, values: TemplateValues): string {
-  const valueOf = (key: string): string | boolean => {
-    if (!(key in values)) throw new Error(`Email template uses {{${key}}}, which the renderer does not provide`);
-    return values[key];
-  };
-  return template
-    .replace(SECTION_PATTERN, (_, key: string, block: string) => (valueOf(key) ? block : ''))
-    .replace(VALUE_PATTERN, (_, rawKey: string | undefined, escapedKey: string | undefined) => {
-      const value = String(valueOf(rawKey ?? escapedKey!));
-      return defuseRecipientMarkers(rawKey ? value : escapeHtml(value));
-    });
+function postalAddressHtml(postalAddress: string): SafeHtml {
+  return joinHtml(postalAddress.split(/\r\n|\r|\n/).map(cleanLine).filter(Boolean), html`<br />`);
 }
 
 /**
- * A word joiner (invisible, and not whitespace to html-to-text) inside "%%recipient." keeps an article
- * that quotes a marker from being filled with the reader's unsubscribe link.
+ * A word joiner (invisible, and not whitespace to html-to-text, nor anything HTML escapes) inside "%%recipient."
+ * keeps an article that quotes a marker from being filled with the reader's unsubscribe link.
  */
-function defuseRecipientMarkers(text: string): string {
-  return text.replace(/%%recipient\./g, '%\u2060%recipient.');
+function defuseRecipientMarkers(values: HtmlTemplateValues): HtmlTemplateValues {
+  const defuse = (text: string) => text.replace(/%%recipient\./g, '%\u2060%recipient.');
+  return Object.fromEntries(Object.entries(values).map(([name, value]) => [
+    name,
+    typeof value === 'string' ? defuse(value) : value instanceof SafeHtml ? trusted(defuse(value.value)) : value,
+  ]));
 }
 
 function optionalHttpUrl(url: string | null): string {

@@ -1,10 +1,9 @@
 // Article → one network's post: fill the network's template, then shorten until the network's own count fits.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import twitterText from 'twitter-text';
 import type { Article } from '../articles/article.js';
 import { cleanLine, stripTags } from '../articles/sanitize.js';
-import { templatesDir } from '../runtime/templates-dir.js';
+import { fillSlots, keepSections, templateNames } from '../render/fill-template.js';
+import { loadTemplate } from '../runtime/templates.js';
 import type { Network, SocialPost } from './channel.js';
 import { graphemes, measure } from './length.js';
 
@@ -37,7 +36,6 @@ export class PostCompositionError extends Error {
 export const TEMPLATE_FIELDS = ['title', 'summary', 'url', 'hashtags'] as const;
 export type TemplateField = (typeof TEMPLATE_FIELDS)[number];
 
-const PLACEHOLDER = /\{\{\s*([A-Za-z]+)\s*\}\}/g;
 const ELLIPSIS = '…';
 // X rejects these outright; they arrive in CMS text as stray byte-order marks.
 const INVALID_FOR_X = /[\uFEFF\uFFFE\uFFFF]/g;
@@ -84,21 +82,14 @@ function upperFirst(word: string): string {
   return first.toUpperCase() + rest.join('');
 }
 
-const templateCache = new Map<Network, string>();
-
 /** The network's template from `templates/social/<network>.txt`, read once per process. */
 export function socialTemplate(network: Network): string {
-  let template = templateCache.get(network);
-  if (template === undefined) {
-    template = readFileSync(join(templatesDir(), 'social', `${network}.txt`), 'utf8');
-    templateCache.set(network, template);
-  }
-  return template;
+  return loadTemplate(`social/${network}.txt`);
 }
 
 /** Rejects templates that name unknown fields or leave out the article URL. */
 export function checkTemplate(template: string): void {
-  const names = Array.from(template.matchAll(PLACEHOLDER), (m) => m[1]);
+  const names = templateNames(template);
   const unknown = names.filter((n) => !(TEMPLATE_FIELDS as readonly string[]).includes(n));
   if (unknown.length > 0) {
     throw new PostCompositionError(
@@ -114,14 +105,15 @@ export function checkTemplate(template: string): void {
 /** Fills `{{field}}` placeholders; a line whose fields are all empty disappears instead of leaving a gap. */
 export function renderTemplate(template: string, fields: Readonly<Record<TemplateField, string>>): string {
   const lines: string[] = [];
-  for (const line of template.replace(/\r\n?/g, '\n').split('\n')) {
+  const valueOf = (name: string) => fields[name as TemplateField] ?? '';
+  const kept = keepSections(template, (name) => valueOf(name) !== '');
+  for (const line of kept.replace(/\r\n?/g, '\n').split('\n')) {
     let hasField = false;
     let hasValue = false;
-    const filled = line.replace(PLACEHOLDER, (_, name: string) => {
-      const value = fields[name as TemplateField] ?? '';
+    const filled = fillSlots(line, ({ name }) => {
       hasField = true;
-      hasValue ||= value !== '';
-      return value;
+      hasValue ||= valueOf(name) !== '';
+      return valueOf(name);
     });
     if (hasField && !hasValue) continue;
     lines.push(filled.replace(/ {2,}/g, ' ').trim());

@@ -3,8 +3,9 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Queues } from '../queue/queues.js';
-import { escapeHtml } from '../runtime/escape-html.js';
-import { fillTemplate, loadTemplate } from '../runtime/templates.js';
+import { fillHtmlTemplate } from '../render/fill-template.js';
+import { html, joinHtml } from '../render/html.js';
+import { loadTemplate } from '../runtime/templates.js';
 import { changeEmailUrl, confirmUrl, preferencesUrl, type LinkSettings } from './subscriber-links.js';
 
 /** Job name on the email-batch queue: these go through the same queue and SMTP pool as editions. */
@@ -97,13 +98,13 @@ export async function composeSubscriberMail(
       };
     }
   }
-  const html = fillTemplate(loadTemplate('email/notice.html'), {
+  const body = fillHtmlTemplate(loadTemplate('email/notice.html'), {
     ...notice,
     listName: list,
-    postalAddressHtml: settings.postalAddress.split(/\r?\n/).map(escapeHtml).join('<br>'),
+    postalAddressHtml: joinHtml(settings.postalAddress.split(/\r?\n/), html`<br>`),
   });
   const text = [notice.heading, '', notice.intro, '', `${notice.actionLabel}: ${notice.actionUrl}`, '', notice.outro, '', '--',
     list, settings.postalAddress].join('\n');
   // No display name: it was typed on a public form by whoever asked, and would arrive from the list's own address.
-  return { to, toName: null, subject: notice.subject, text, html };
+  return { to, toName: null, subject: notice.subject, text, html: body };
 }

@@ -5,11 +5,6 @@
   var csrfMeta = document.querySelector('meta[name="csrf-token"]');
   var csrf = csrfMeta ? csrfMeta.getAttribute('content') : '';
 
-  var STATUS_LABELS = {
-    scheduled: 'Scheduled', pending: 'Queued', held: 'Held', running: 'Sending', paused: 'Paused', completed: 'Completed',
-    cancelled: 'Cancelled', failed: 'Failed', sent: 'Sent', sending: 'Sending', skipped: 'Skipped', uncertain: 'Uncertain',
-    preview: 'Preview only', blocked: 'Blocked', completed_with_failures: 'Completed with failures', confirmed: 'Confirmed', unsubscribed: 'Unsubscribed', bounced: 'Bounced', complained: 'Complained',
-  };
   var NETWORKS = { email: 'Email', x: 'X', facebook: 'Facebook', mastodon: 'Mastodon', bluesky: 'Bluesky' };
 
   /** fetch against Herald's API as the signed-in editor; resolves with {ok, status, body}. */
@@ -109,8 +104,7 @@
   });
 
   window.herald = {
-    csrf: csrf, api: api, el: el, debounce: debounce, localTime: localTime, localiseTimes: localiseTimes,
-    statusLabel: function (s) { return STATUS_LABELS[s] || s; }, networkName: function (n) { return NETWORKS[n] || n; },
+    csrf: csrf, api: api, el: el, debounce: debounce, localiseTimes: localiseTimes,
     showPostPreviews: showPostPreviews, overrides: overrides,
   };
 })();

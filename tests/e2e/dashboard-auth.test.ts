@@ -78,6 +78,28 @@ describe('dashboard sessions', () => {
     expect((await view(dispatch.id)).status).toBe('cancelled');
   });
 
+  it('serves the dispatch page its live parts as a fragment, to signed-in editors only', async () => {
+    const { dispatch } = await (await herald.api('/api/articles', { body: articlePayload({ schedule: { at: '2099-01-01T00:00:00Z' } }) })).json();
+    const stranger = await fetch(`${herald.baseUrl}/dispatches/${dispatch.id}/live`, { redirect: 'manual' });
+    expect(stranger.status).toBe(303);
+    expect(stranger.headers.get('location')).toMatch(/^\/login\?next=/);
+
+    const { cookie } = await signIn(ADMIN_TOKEN);
+    const fragment = await call(`/dispatches/${dispatch.id}/live`, { cookie });
+    expect(fragment.status).toBe(200);
+    expect(fragment.headers.get('cache-control')).toBe('no-store');
+    const body = await fragment.text();
+    expect(body).toMatch(/^<div data-live-fragment data-status="scheduled" data-polling="true">/);
+    // The same markup as on the page: rendered once, by the same code.
+    const page = await (await call(`/dispatches/${dispatch.id}`, { cookie })).text();
+    const parts = (html: string) => html.match(/<div[^>]* data-live="(?:status|error|posts)"[^>]*>[\s\S]*?<\/div>/g);
+    expect(parts(body)).toHaveLength(3);
+    expect(parts(body)).toEqual(parts(page));
+    expect(body).toContain('data-live="progress"');
+    expect(body).toContain('data-channel="email"');
+    expect((await call('/dispatches/999999/live', { cookie })).status).toBe(404);
+  });
+
   it('ends the session when its token is revoked, and on sign-out', async () => {
     const { token, id } = await createToken(herald.ctx.db, 'temp editor', 'editor');
     const { cookie, csrf } = await signIn(token);

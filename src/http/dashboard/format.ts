@@ -1,5 +1,5 @@
 // Small pieces every dashboard page shows the same way: statuses, times, counts.
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from '../../render/html.js';
 
 const STATUS_LABELS: Record<string, string> = {
   scheduled: 'Scheduled', pending: 'Queued', held: 'Held', running: 'Sending', paused: 'Paused',

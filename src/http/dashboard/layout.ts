@@ -2,7 +2,8 @@
 // that keep it private (no caching, no framing by others, nothing loaded from elsewhere).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Flash } from './flash.js';
-import { attrs, html, type SafeHtml } from './html.js';
+import { htmlDocument } from '../../render/document.js';
+import { attrs, html, type SafeHtml } from '../../render/html.js';
 
 export interface PageOptions {
   title: string;
@@ -41,21 +42,14 @@ export function layout(options: PageOptions, content: SafeHtml): string {
         options.flash.secret ? html`<code class="secret" data-secret tabindex="0">${options.flash.secret}</code>` : ''}</div>`
     : '';
   const scripts = ['common.js', ...(options.scripts ?? [])].map((s) => html`<script src="/dashboard/assets/${s}" defer></script>`);
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<meta name="csrf-token" content="${request.dashboard?.session.csrf ?? ''}">
+  return htmlDocument({
+    head: html`<meta name="csrf-token" content="${request.dashboard?.session.csrf ?? ''}">
 <title>${options.title} · Herald</title>
 <link rel="stylesheet" href="/dashboard/assets/dashboard.css">
 <link rel="icon" href="data:,">
-${scripts}
-</head>
-<body data-page="${options.page}">
-<a class="skip" href="#main">Skip to content</a>
-<header class="topbar">
+${scripts}`,
+    bodyAttributes: attrs({ 'data-page': options.page }),
+    body: html`<header class="topbar">
   <a class="brand" href="/">Herald</a>
   ${editor
     ? html`<nav aria-label="Main"><ul>${nav}</ul></nav>
@@ -66,9 +60,8 @@ ${scripts}
 <main id="main" tabindex="-1">
 ${flash}
 ${content}
-</main>
-</body>
-</html>`.value;
+</main>`,
+  });
 }
 
 /** Dashboard pages: our own assets only; frames only of our own pages (edition previews). */

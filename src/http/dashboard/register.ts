@@ -8,7 +8,7 @@ import type { HeraldContext } from '../../context.js';
 import { HttpError } from '../errors.js';
 import { assetRoutes } from './assets.js';
 import { checkFormCsrf, requireSession } from './auth-hooks.js';
-import { html } from './html.js';
+import { html } from '../../render/html.js';
 import { layout, sendDashboardPage } from './layout.js';
 import { adminPages } from './pages/admin.js';
 import { articlePages } from './pages/articles.js';

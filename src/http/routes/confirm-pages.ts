@@ -3,10 +3,10 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { HeraldContext } from '../../context.js';
-import { escapeHtml } from '../../runtime/escape-html.js';
+import { html } from '../../render/html.js';
 import { checkConfirmation, confirmEmailChange, confirmSubscription } from '../../subscribers/confirmation.js';
 import { changeEmailClaims, checkLink, preferencesUrl, type LinkProblem } from '../../subscribers/subscriber-links.js';
-import { linkProblemPage, noticePage, pageSettings, renderPage, sendPage } from '../pages/page.js';
+import { actionPage, linkProblemPage, noticePage, pageSettings, sendPage } from '../pages/page.js';
 
 export const tokenParams = z.object({ token: z.string().max(2000) });
 
@@ -18,11 +18,9 @@ export function confirmRoutes(app: FastifyInstance, ctx: HeraldContext) {
     return sendPage(reply, page.status, page.html);
   };
   const button = (token: string, heading: string, message: string, buttonLabel: string) =>
-    renderPage(settings, heading, 'action', {
-      heading, message, buttonLabel, action: `./${token}`, hiddenFieldsHtml: '', secondaryHtml: '',
-    });
+    actionPage(settings, heading, { heading, message, buttonLabel, action: `./${token}` });
   const preferencesLink = (subscriberId: number) =>
-    `<p><a href="${escapeHtml(preferencesUrl(links, subscriberId))}">Choose topics and how often you hear from us</a></p>`;
+    html`<p><a href="${preferencesUrl(links, subscriberId)}">Choose topics and how often you hear from us</a></p>`;
 
   app.get('/confirm/:token', async (request, reply) => {
     const { token } = tokenParams.parse(request.params);

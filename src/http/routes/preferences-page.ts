@@ -2,22 +2,17 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { HeraldContext } from '../../context.js';
 import type { SubscriberRow } from '../../db/schema.js';
-import { escapeHtml } from '../../runtime/escape-html.js';
+import { html } from '../../render/html.js';
 import { preferencesInput, updatePreferences } from '../../subscribers/preferences.js';
 import { checkLink, unsubscribeUrl } from '../../subscribers/subscriber-links.js';
 import { queueSubscriberMail } from '../../subscribers/subscriber-mail.js';
 import { findSubscriber } from '../../subscribers/subscriber-repository.js';
 import { availableTopics } from '../../subscribers/topics.js';
 import { zodIssues } from '../errors.js';
-import { errorSummary, linkProblemPage, noticePage, pageSettings, renderPage, sendPage, topicsFieldset } from '../pages/page.js';
+import { linkProblemPage, noticePage, pageSettings, sendPage } from '../pages/page.js';
+import { preferencesPage } from '../pages/preferences-form.js';
 import { FixedWindowLimiter } from '../rate-limit.js';
 import { tokenParams } from './confirm-pages.js';
-
-const CADENCES = [
-  { value: 'instant', label: 'Every story, as it is published' },
-  { value: 'daily', label: 'A daily digest' },
-  { value: 'weekly', label: 'A weekly digest' },
-] as const;
 
 interface FormView {
   name: string;
@@ -41,23 +36,19 @@ export function preferencesRoutes(app: FastifyInstance, ctx: HeraldContext) {
 
   const showForm = async (reply: FastifyReply, status: number, token: string, subscriber: SubscriberRow, view: FormView) => {
     const topics = await availableTopics(ctx.db, ctx.config.HERALD_TOPICS);
-    const cadenceHtml = CADENCES.map(({ value, label }) =>
-      `<label class="choice" for="cadence-${value}"><input id="cadence-${value}" type="radio" name="cadence" value="${value}"${view.cadence === value ? ' checked' : ''}> ${escapeHtml(label)}</label>`,
-    ).join('\n    ');
-    const html = renderPage(settings, 'Your preferences', 'preferences', {
+    return sendPage(reply, status, preferencesPage(settings, {
       action: `./${token}`,
       email: view.email,
       name: view.name,
-      emailErrorAttrs: view.errors.some((e) => e.path === 'email') ? ' aria-invalid="true"' : '',
-      topicsHtml: topicsFieldset(topics, view.topics, 'Tick none to get every story.'),
-      cadenceHtml,
-      pausedChecked: view.paused ? ' checked' : '',
+      topics,
+      chosenTopics: view.topics,
+      cadence: view.cadence,
+      paused: view.paused,
       unsubscribeUrl: unsubscribeUrl(links, subscriber.id),
-      messagesHtml:
-        errorSummary(view.errors.map((e) => `${e.path}: ${e.message}`)) +
-        view.notices.map((n) => `<div class="status" role="status">${escapeHtml(n)}</div>`).join(''),
-    });
-    return sendPage(reply, status, html);
+      errors: view.errors.map((e) => `${e.path}: ${e.message}`),
+      emailInvalid: view.errors.some((e) => e.path === 'email'),
+      notices: view.notices,
+    }));
   };
 
   /** The subscriber behind a preferences link, or the page that explains why there is none to manage. */
@@ -76,7 +67,7 @@ export function preferencesRoutes(app: FastifyInstance, ctx: HeraldContext) {
     if (subscriber.status !== 'confirmed' && subscriber.status !== 'pending') {
       sendPage(reply, 200, noticePage(settings, `You do not receive ${ctx.config.LIST_NAME}`,
         'This address is not subscribed at the moment. To receive it again, subscribe and confirm the link we send you.',
-        `<p><a class="button" href="${escapeHtml(`${ctx.config.PUBLIC_URL}/subscribe`)}">Subscribe again</a></p>`));
+        html`<p><a class="button" href="${ctx.config.PUBLIC_URL}/subscribe">Subscribe again</a></p>`));
       return undefined;
     }
     return subscriber;

@@ -5,7 +5,9 @@ import { publicSubscribeInput, requestSubscription } from '../../subscribers/sub
 import { queueSubscriberMail } from '../../subscribers/subscriber-mail.js';
 import { availableTopics } from '../../subscribers/topics.js';
 import { HttpError, zodIssues } from '../errors.js';
-import { errorSummary, noticePage, pageSettings, renderPage, sendPage, topicsFieldset, wantsJson } from '../pages/page.js';
+import { html } from '../../render/html.js';
+import { noticePage, pageSettings, sendPage, wantsJson } from '../pages/page.js';
+import { subscribePage } from '../pages/subscribe-form.js';
 import { FixedWindowLimiter } from '../rate-limit.js';
 
 /** The same words whatever happened: whether an address was known must not show (no list enumeration). */
@@ -32,16 +34,14 @@ export function subscribeRoutes(app: FastifyInstance, ctx: HeraldContext) {
 
   const showForm = async (reply: FastifyReply, status: number, state: FormState) => {
     const topics = await availableTopics(ctx.db, config.HERALD_TOPICS);
-    const emailError = state.errors.some((e) => e.path === 'email');
-    const html = renderPage(settings, `Subscribe`, 'subscribe', {
-      action: 'subscribe',
+    return sendPage(reply, status, subscribePage(settings, {
       email: state.email,
       name: state.name,
-      emailErrorAttrs: emailError ? ' aria-invalid="true"' : '',
-      errorsHtml: errorSummary(state.errors.map((e) => `${FIELD_LABELS[e.path.split('.')[0]] ?? e.path}: ${e.message}`)),
-      topicsHtml: topicsFieldset(topics, state.topics, 'Pick what interests you, or none to get everything.'),
-    });
-    return sendPage(reply, status, html);
+      topics,
+      chosenTopics: state.topics,
+      errors: state.errors.map((e) => `${FIELD_LABELS[e.path.split('.')[0]] ?? e.path}: ${e.message}`),
+      emailInvalid: state.errors.some((e) => e.path === 'email'),
+    }));
   };
 
   app.get('/subscribe', async (_request, reply) => showForm(reply, 200, { email: '', name: '', topics: [], errors: [] }));
@@ -65,6 +65,6 @@ export function subscribeRoutes(app: FastifyInstance, ctx: HeraldContext) {
     request.log.info({ event: 'subscriber.subscribe_requested', outcome: result.outcome }, 'subscribe request');
     if (json) return reply.code(202).send({ status: 'pending', message: CHECK_INBOX });
     return sendPage(reply, 200, noticePage(settings, 'Check your inbox', CHECK_INBOX,
-      `<p class="fineprint">Nothing arrived after a few minutes? Look in your spam folder, or <a href="subscribe">try again</a>.</p>`));
+      html`<p class="fineprint">Nothing arrived after a few minutes? Look in your spam folder, or <a href="subscribe">try again</a>.</p>`));
   });
 }

@@ -2,17 +2,17 @@
 // token is the credential); GET shows a page whose button makes that same POST. A GET never changes anything.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { HeraldContext } from '../../context.js';
-import { escapeHtml } from '../../runtime/escape-html.js';
+import { html } from '../../render/html.js';
 import { unsubscribe } from '../../subscribers/status-changes.js';
 import { checkLink, preferencesUrl } from '../../subscribers/subscriber-links.js';
 import { findSubscriber } from '../../subscribers/subscriber-repository.js';
-import { linkProblemPage, noticePage, pageSettings, renderPage, sendPage } from '../pages/page.js';
+import { actionPage, linkProblemPage, noticePage, pageSettings, sendPage } from '../pages/page.js';
 import { tokenParams } from './confirm-pages.js';
 
 export function unsubscribeRoutes(app: FastifyInstance, ctx: HeraldContext) {
   const settings = pageSettings(ctx);
   const list = ctx.config.LIST_NAME;
-  const subscribeAgain = `<p><a href="${escapeHtml(`${ctx.config.PUBLIC_URL}/subscribe`)}">Unsubscribed by mistake? Subscribe again</a></p>`;
+  const subscribeAgain = html`<p><a href="${ctx.config.PUBLIC_URL}/subscribe">Unsubscribed by mistake? Subscribe again</a></p>`;
   const invalid = (reply: FastifyReply) => {
     const page = linkProblemPage(settings, 'invalid');
     return sendPage(reply, page.status, page.html);
@@ -27,14 +27,14 @@ export function unsubscribeRoutes(app: FastifyInstance, ctx: HeraldContext) {
       return sendPage(reply, 200, noticePage(settings, 'You are not subscribed', `This address does not receive ${list}.`, subscribeAgain));
     }
     const preferences = preferencesUrl({ publicUrl: ctx.config.PUBLIC_URL, secret: ctx.secret }, subscriber.id);
-    return sendPage(reply, 200, renderPage(settings, 'Unsubscribe', 'action', {
+    return sendPage(reply, 200, actionPage(settings, 'Unsubscribe', {
       heading: `Unsubscribe from ${list}?`,
       message: `${subscriber.email} will stop receiving ${list} right away.`,
       action: `./${token}`,
       buttonLabel: 'Unsubscribe',
       // The same body a mail client sends for one-click, plus where it came from (for the event log).
-      hiddenFieldsHtml: '<input type="hidden" name="List-Unsubscribe" value="One-Click"><input type="hidden" name="via" value="page">',
-      secondaryHtml: `<a class="button secondary" href="${escapeHtml(preferences)}">Change preferences instead</a>`,
+      hiddenFields: html`<input type="hidden" name="List-Unsubscribe" value="One-Click"><input type="hidden" name="via" value="page">`,
+      secondary: html`<a class="button secondary" href="${preferences}">Change preferences instead</a>`,
     }));
   });
 

@@ -8,7 +8,7 @@ import { idParams } from '../../routes/articles.js';
 import { newTokenInput } from '../../routes/tokens.js';
 import { redirectWithFlash, takeFlash, type Flash } from '../flash.js';
 import { time } from '../format.js';
-import { html, type SafeHtml } from '../html.js';
+import { html, type SafeHtml } from '../../../render/html.js';
 import { csrfField, layout, sendDashboardPage } from '../layout.js';
 import { networkName } from './publish-form.js';
 

@@ -5,7 +5,7 @@ import type { HeraldContext } from '../../../context.js';
 import { cursorOrFirstPage, toPage } from '../../pagination.js';
 import { takeFlash } from '../flash.js';
 import { count, statusBadge, time } from '../format.js';
-import { html } from '../html.js';
+import { html } from '../../../render/html.js';
 import { layout, sendDashboardPage } from '../layout.js';
 import { articleOverview, dispatchStatusCounts, type ArticleOverview } from '../overview-queries.js';
 

@@ -1,12 +1,10 @@
-// The parts of the dispatch page that dispatch.js redraws every second from GET /api/dispatches/:id/live,
-// rendered the same way here so the page is complete without the script.
-import { isNotStarted } from '../../../dispatch/lifecycle.js';
+// The live parts of the dispatch page (status, error, progress, posts), rendered only here: into the page, and as the
+// fragment GET /dispatches/:id/live that dispatch.js fetches every second and swaps in, part by part.
+import { isFinal, isNotStarted } from '../../../dispatch/lifecycle.js';
 import type { LiveProgress } from '../../../dispatch/live-progress.js';
 import { count, statusBadge, statusLabel, time } from '../format.js';
-import { html, type SafeHtml } from '../html.js';
+import { html, type SafeHtml } from '../../../render/html.js';
 import { networkName } from './publish-form.js';
-
-export { isFinal } from '../../../dispatch/lifecycle.js';
 
 export function formatEta(seconds: number | null): string {
   if (seconds === null) return '—';
@@ -28,7 +26,7 @@ export function channelBlock(channel: LiveProgress['channels'][number], status: 
   const others = Object.entries(channel.counts).filter(([s]) => !['sent', 'failed', 'pending', 'sending'].includes(s));
   return html`<div class="channel" data-channel="${channel.channel}">
   <div class="channel-head"><h3>${networkName(channel.channel)}</h3>
-    <span class="muted small" data-summary>${channelSummary(channel, status, fannedOut)}</span></div>
+    <span class="muted small">${channelSummary(channel, status, fannedOut)}</span></div>
   <progress max="${Math.max(channel.total, 1)}" value="${done}" aria-label="${networkName(channel.channel)}: ${count(done)} of ${count(channel.total)} done"></progress>
   <ul class="counts">
     <li><span class="dot sent" aria-hidden="true"></span>Sent <strong data-count="sent">${count(channel.sent)}</strong></li>
@@ -66,4 +64,45 @@ export function factsList(live: LiveProgress): SafeHtml {
   <div><dt>Rate</dt><dd data-fact="rate">${live.rate ? `${live.rate}/s` : '—'}</dd></div>
   <div><dt>Time left</dt><dd data-fact="eta">${formatEta(live.etaSeconds)}</dd></div>
 </dl>`;
+}
+
+/** Whether the page should keep asking: the dispatch can still change, or some of it is still going out. */
+export function stillMoving(live: LiveProgress): boolean {
+  return !isFinal(live.status) || live.channels.some((c) => c.pending > 0);
+}
+
+/** The status badge, in a polite live region (the region stays; only its content is swapped). */
+export function statusPart(live: LiveProgress): SafeHtml {
+  return html`<div class="status-box" aria-live="polite" data-live="status"><span class="visually-hidden">Status: </span>${statusBadge(live.status, { field: 'status' })}</div>`;
+}
+
+export function errorPart(live: LiveProgress): SafeHtml {
+  return html`<div class="flash warn" role="status" data-live="error"${live.error ? '' : html` hidden`}>${live.error ?? ''}</div>`;
+}
+
+/** Facts, one block per channel, and the failures by reason. */
+export function progressPart(live: LiveProgress): SafeHtml {
+  return html`<div data-live="progress">
+    ${factsList(live)}
+    <div class="channels">${live.channels.map((c) => channelBlock(c, live.status, live.emailFannedOut))}</div>
+    <h3>Failures</h3>
+    ${failuresTable(live.failures)}
+  </div>`;
+}
+
+export function postsPart(live: LiveProgress): SafeHtml {
+  return html`<div data-live="posts">${postsList(live.posts)}</div>`;
+}
+
+/**
+ * GET /dispatches/:id/live: every live part, and on the wrapper what the script needs besides them (the status,
+ * for the actions it shows, and whether to ask again).
+ */
+export function liveFragment(live: LiveProgress): string {
+  return html`<div data-live-fragment data-status="${live.status}" data-polling="${stillMoving(live) ? 'true' : 'false'}">
+${statusPart(live)}
+${errorPart(live)}
+${progressPart(live)}
+${postsPart(live)}
+</div>`.value;
 }

@@ -16,11 +16,11 @@ import { idParams } from '../../routes/articles.js';
 import { requestTestSend } from '../../routes/dispatch-control.js';
 import { redirectWithFlash, takeFlash, type Flash } from '../flash.js';
 import { statusBadge, timeZoneOptions } from '../format.js';
-import { html } from '../html.js';
+import { html } from '../../../render/html.js';
 import { csrfField, layout, sendDashboardPage } from '../layout.js';
-import { channelBlock, factsList, failuresTable, isFinal, postsList } from './dispatch-view.js';
+import { errorPart, liveFragment, postsPart, progressPart, statusPart, stillMoving } from './dispatch-view.js';
 import { editorCause } from '../../auth.js';
-import { FINAL, NOT_STARTED } from '../../../dispatch/lifecycle.js';
+import { FINAL, isFinal } from '../../../dispatch/lifecycle.js';
 
 const ACTIONS = ['pause', 'resume', 'cancel', 'release', 'reschedule', 'test-send'] as const;
 const actionParams = idParams.extend({ action: z.enum(ACTIONS) });
@@ -37,16 +37,13 @@ export function dispatchPages(app: FastifyInstance, ctx: HeraldContext) {
     const content = html`<div class="page-head">
   <div><p class="eyebrow">Dispatch #${id}</p><h1>${article?.title ?? `Article ${live.articleId}`}</h1>
     ${article ? html`<p class="muted small"><a href="${article.url}" rel="noopener noreferrer">${article.url}</a></p>` : ''}</div>
-  <div class="status-box" aria-live="polite"><span class="visually-hidden">Status: </span>${statusBadge(live.status, { field: 'status' })}</div>
+  ${statusPart(live)}
 </div>
-<div class="flash warn" role="status" data-error${live.error ? '' : html` hidden`}>${live.error ?? ''}</div>
-<div class="dispatch-grid" data-dispatch="${id}" data-final="${isFinal(live.status) ? 'true' : 'false'}" data-final-statuses="${FINAL.join(' ')}" data-not-started-statuses="${NOT_STARTED.join(' ')}">
+${errorPart(live)}
+<div class="dispatch-grid" data-dispatch="${id}" data-polling="${stillMoving(live) ? 'true' : 'false'}">
   <section class="card" aria-labelledby="progress-heading">
     <h2 id="progress-heading">Progress</h2>
-    <div data-facts>${factsList(live)}</div>
-    <div class="channels" data-channels>${live.channels.map((c) => channelBlock(c, live.status, live.emailFannedOut))}</div>
-    <h3>Failures</h3>
-    <div data-failures>${failuresTable(live.failures)}</div>
+    ${progressPart(live)}
   </section>
   <div class="side">
     <section class="card" aria-labelledby="actions-heading">
@@ -70,11 +67,18 @@ export function dispatchPages(app: FastifyInstance, ctx: HeraldContext) {
     </section>
     <section class="card" aria-labelledby="posts-heading">
       <h2 id="posts-heading">Social posts</h2>
-      <div data-posts>${postsList(live.posts)}</div>
+      ${postsPart(live)}
     </section>
   </div>
 </div>`;
     return sendDashboardPage(reply, 200, layout({ title: `Dispatch #${id}`, request, page: 'dispatch', scripts: ['dispatch.js'], flash: takeFlash(request, reply) }, content));
+  });
+
+  app.get('/dispatches/:id/live', { config: { polled: true } }, async (request, reply) => {
+    const { id } = idParams.parse(request.params);
+    const live = await liveProgress(ctx.db, id);
+    if (!live) throw notFound('dispatch');
+    return sendDashboardPage(reply, 200, liveFragment(live));
   });
 
   app.post('/dispatches/:id/:action', async (request, reply) => {

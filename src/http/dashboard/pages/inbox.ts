@@ -10,7 +10,7 @@ import { outboxDir } from '../../../email/outbox-dir.js';
 import { notFound } from '../../errors.js';
 import { takeFlash } from '../flash.js';
 import { count, time } from '../format.js';
-import { html } from '../html.js';
+import { html } from '../../../render/html.js';
 import { layout, sendDashboardPage, sendFramedEmail } from '../layout.js';
 
 const fileParams = z.object({ file: z.string().regex(/^[\w.-]+\.eml$/) });

@@ -10,7 +10,7 @@ import { notFound } from '../../errors.js';
 import { idParams } from '../../routes/articles.js';
 import { editionSettingsFrom } from '../../../email/edition-service.js';
 import { takeFlash } from '../flash.js';
-import { html } from '../html.js';
+import { html } from '../../../render/html.js';
 import { layout, sendDashboardPage, sendFramedEmail } from '../layout.js';
 import { postsList } from './dispatch-view.js';
 import { networkName, SOCIAL_NETWORKS } from './publish-form.js';

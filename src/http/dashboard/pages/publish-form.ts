@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { channelNames } from '../../../articles/article-input.js';
 import type { SocialAccounts } from '../../../social/social-accounts.js';
 import { timeZoneOptions } from '../format.js';
-import { attrs, html, type SafeHtml } from '../html.js';
+import { attrs, html, type SafeHtml } from '../../../render/html.js';
 import { csrfField } from '../layout.js';
 
 export const SOCIAL_NETWORKS = ['x', 'facebook', 'mastodon', 'bluesky'] as const;

@@ -7,7 +7,7 @@ import type { HeraldContext } from '../../../context.js';
 import { HttpError, zodIssues } from '../../errors.js';
 import { checkSocialTexts } from '../../routes/social.js';
 import { redirectWithFlash, takeFlash } from '../flash.js';
-import { html } from '../html.js';
+import { html } from '../../../render/html.js';
 import { layout, sendDashboardPage } from '../layout.js';
 import { publishForms, SOCIAL_NETWORKS, type FormProblem, type PublishValues } from './publish-form.js';
 import { editorCause } from '../../auth.js';

@@ -5,7 +5,7 @@ import { checkToken } from '../../../auth/api-tokens.js';
 import type { HeraldContext } from '../../../context.js';
 import { FixedWindowLimiter, TooManyRequestsError } from '../../rate-limit.js';
 import { checkFormCsrf, requireSession } from '../auth-hooks.js';
-import { html } from '../html.js';
+import { html } from '../../../render/html.js';
 import { layout, sendDashboardPage } from '../layout.js';
 import { sameSecret, type SessionStore } from '../sessions.js';
 

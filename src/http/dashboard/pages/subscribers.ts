@@ -8,7 +8,7 @@ import { subscriberStatus } from '../../../subscribers/subscriber-input.js';
 import { listSubscribers } from '../../../subscribers/subscriber-repository.js';
 import { takeFlash } from '../flash.js';
 import { count, subscriberBadge, subscriberStatusLabel, time } from '../format.js';
-import { attrs, html } from '../html.js';
+import { attrs, html } from '../../../render/html.js';
 import { layout, sendDashboardPage } from '../layout.js';
 import { subscriberStatusCounts } from '../overview-queries.js';
 
