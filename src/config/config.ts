@@ -2,10 +2,9 @@
 import { z } from 'zod';
 import { isTimeZone } from '../dispatch/schedule.js';
 import { SNS_REGIONAL_HOST } from '../feedback/sns-hosts.js';
-import { allowEntryProblem } from '../net/address-policy.js';
 import { defaultTransport, TRANSPORT_NAMES, TRANSPORT_SETTINGS_SHAPE, transportDefinition, type TransportName } from '../email/transports/registry.js';
+import { allowEntryProblem } from '../net/address-policy.js';
 import { optionalString, positiveInt, url } from './env-values.js';
-
 
 /**
  * Values copied from .env.example or the docs would be known to anyone who read them: with a known HERALD_SECRET
