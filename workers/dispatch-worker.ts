@@ -5,7 +5,7 @@ import { completeDispatchIfDone } from '../src/dispatch/complete-dispatch.js';
 import { startDispatch, type SocialStarter } from '../src/dispatch/start-dispatch.js';
 import { renderAndStoreEdition, type EditionSettings } from '../src/email/edition-service.js';
 import { fanOutEdition } from '../src/email/fan-out.js';
-import type { MailTransport } from '../src/email/mail-transport.js';
+import type { EmailTransport } from '../src/email/transports/email-transport.js';
 import { TEST_SEND_JOB, type TestSendJob } from '../src/email/test-send.js';
 import { TransactionalSender } from '../src/email/transactional-sender.js';
 import { queueEmailBatch } from '../src/dispatch/step-jobs.js';
@@ -18,7 +18,7 @@ import { reportWorkerErrors, workerOptions } from './worker-options.js';
 
 export function startDispatchWorker(
   ctx: HeraldContext,
-  deps: { editionSettings: EditionSettings; startSocial?: SocialStarter; transport?: MailTransport; deferOnOutage: OutageDeferral },
+  deps: { editionSettings: EditionSettings; startSocial?: SocialStarter; transport?: EmailTransport; deferOnOutage: OutageDeferral },
 ): { worker: Worker; flows: FlowProducer } {
   const flows = new FlowProducer({ connection: ctx.redis, prefix: ctx.redisPrefix });
   const log = ctx.log.child({ component: 'dispatch-worker' });
@@ -38,7 +38,7 @@ export function startDispatchWorker(
       case 'complete':
         return (await completeDispatchIfDone(ctx.db, dispatchId)) ?? 'not finished';
       case TEST_SEND_JOB:
-        if (!testSender) throw new Error('this worker has no SMTP transport for test sends');
+        if (!testSender) throw new Error('this worker has no email transport for test sends');
         return runTestSendJob(ctx, testSender, deps.editionSettings, job as unknown as Job<TestSendJob>, token);
       case 'render':
         await renderAndStoreEdition(ctx.db, dispatchId, deps.editionSettings);

@@ -5,7 +5,7 @@ import type { HeraldContext } from '../src/context.js';
 import { completeDispatchIfDone } from '../src/dispatch/complete-dispatch.js';
 import type { BatchOutcome, BatchSender } from '../src/email/batch-sender.js';
 import type { EditionMessages } from '../src/email/edition-service.js';
-import type { MailTransport } from '../src/email/mail-transport.js';
+import type { EmailTransport } from '../src/email/transports/email-transport.js';
 import { TransactionalSender } from '../src/email/transactional-sender.js';
 import { complete, isFinalFailure, settleJob, type JobOutcome } from '../src/queue/job-outcome.js';
 import { SUBSCRIBER_MAIL_JOB, type SubscriberMailJob } from '../src/subscribers/subscriber-mail.js';
@@ -19,10 +19,10 @@ const PAUSED_RECHECK_MS = 2000;
 
 export function startEmailBatchWorker(
   ctx: HeraldContext,
-  deps: { sender: BatchSender; editions: EditionMessages; transport: MailTransport; deferOnOutage: OutageDeferral },
+  deps: { sender: BatchSender; editions: EditionMessages; transport: EmailTransport; deferOnOutage: OutageDeferral },
 ): Worker {
   const log = ctx.log.child({ component: 'email-worker' });
-  // Confirmation mails share the queue and the process' one SMTP pool with editions.
+  // Confirmation mails share the queue and the process' one email transport with editions.
   const transactional = new TransactionalSender(deps.transport, ctx.config.MAIL_FROM);
 
   const toJobOutcome = async (job: Job<{ dispatchId: number; batchNo: number }>, outcome: BatchOutcome): Promise<JobOutcome> => {

@@ -1,11 +1,9 @@
-// Starts every worker of a Herald process, with the services they share (one SMTP pool, one edition cache).
+// Starts every worker of a Herald process, with the services they share (one email transport, one edition cache).
 import type { Worker } from 'bullmq';
 import type { HeraldContext } from '../src/context.js';
 import { BatchSender } from '../src/email/batch-sender.js';
-import { startCaptureInbox } from '../src/email/capture-inbox.js';
 import { EditionMessages, editionSettingsFrom } from '../src/email/edition-service.js';
-import { createSmtpTransport } from '../src/email/mail-transport.js';
-import { outboxDir } from '../src/email/outbox-dir.js';
+import { openEmailTransport, transportDefinition } from '../src/email/transports/registry.js';
 import { SocialPoster } from '../src/social/post-delivery.js';
 import { NetworkRateGate } from '../src/social/rate-gate.js';
 import { startSocialDispatch } from '../src/social/start-social.js';
@@ -19,8 +17,6 @@ import { startSocialWorker } from './social-worker.js';
 
 export interface RunningWorkers {
   workers: Worker[];
-  /** Where mail goes: the configured SMTP server or the capture inbox. */
-  smtpUrl: string;
   /** Writes back the digest and feed schedulers when Redis lost them (called by the queue reconciler). */
   restoreSchedules(): Promise<number>;
   close(): Promise<void>;
@@ -28,30 +24,15 @@ export interface RunningWorkers {
 
 export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> {
   const { config } = ctx;
-  const inbox = config.SMTP_URL ? undefined : await startCaptureInbox(outboxDir(config.HERALD_DATA_DIR));
-  const smtpUrl = config.SMTP_URL ?? inbox!.url;
-  const transport = createSmtpTransport({
-    url: smtpUrl,
-    poolSize: config.SMTP_POOL_SIZE,
-    ratePerSecond: config.SMTP_RATE_PER_SECOND,
-    throttleWaitMs: config.SMTP_THROTTLE_WAIT_MS,
-    timeouts: {
-      connectionMs: config.SMTP_CONNECTION_TIMEOUT_MS,
-      greetingMs: config.SMTP_GREETING_TIMEOUT_MS,
-      socketMs: config.SMTP_SOCKET_TIMEOUT_MS,
-    },
-    dkim: config.DKIM_DOMAIN
-      ? { domainName: config.DKIM_DOMAIN, keySelector: config.DKIM_SELECTOR!, privateKey: config.DKIM_PRIVATE_KEY! }
-      : undefined,
-  });
+  // Where mail goes (EMAIL_TRANSPORT): the SMTP server, or the capture inbox this process starts.
+  const transport = await openEmailTransport(config.EMAIL_TRANSPORT, config, { dataDir: config.HERALD_DATA_DIR });
   const editionSettings = editionSettingsFrom(ctx);
   const sender = new BatchSender(
     ctx.db,
     transport,
     {
-      chunkSize: config.EMAIL_SEND_CHUNK ?? config.SMTP_POOL_SIZE * 4,
+      chunkSize: config.EMAIL_SEND_CHUNK ?? transportDefinition(config.EMAIL_TRANSPORT).maxConnections(config) * 4,
       uncertainPolicy: config.UNCERTAIN_DELIVERY_POLICY,
-      throttleWaitMs: config.SMTP_THROTTLE_WAIT_MS,
       retry: {
         windowMs: config.SMTP_RETRY_WINDOW_MINUTES * 60_000,
         backoffMs: config.SMTP_RETRY_BACKOFF_MS,
@@ -81,7 +62,6 @@ export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> 
 
   return {
     workers,
-    smtpUrl,
     restoreSchedules: () => restoreMissingSchedules(ctx),
     close: async () => {
       // Graceful stop: no batch claims another chunk; the chunks in flight finish and are recorded, their batches
@@ -89,8 +69,7 @@ export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> 
       sender.stopClaiming();
       await Promise.allSettled(workers.map((w) => w.close()));
       await dispatch.flows.close();
-      transport.close();
-      await inbox?.close();
+      await transport.close();
     },
   };
 }

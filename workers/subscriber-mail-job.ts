@@ -3,7 +3,6 @@
 import type { Job } from 'bullmq';
 import type { HeraldContext } from '../src/context.js';
 import { editionSettingsFrom } from '../src/email/edition-service.js';
-import { asDeliveryFailure } from '../src/email/smtp-failure.js';
 import type { TransactionalSender } from '../src/email/transactional-sender.js';
 import { outcomeOfFailure, settleJob } from '../src/queue/job-outcome.js';
 import { composeSubscriberMail, type SubscriberMailJob } from '../src/subscribers/subscriber-mail.js';
@@ -22,7 +21,7 @@ export async function runSubscriberMailJob(
     ctx.log.info({ event: 'email.transactional.sent', kind: job.data.kind, subscriberId: job.data.subscriberId }, 'subscriber mail sent');
     return response;
   } catch (error) {
-    const failure = asDeliveryFailure(error);
+    const failure = sender.failureOf(error);
     ctx.log.warn({ event: 'email.transactional.failed', kind: job.data.kind, code: failure.code, failure: failure.kind }, 'subscriber mail failed');
     return settleJob(job, token, outcomeOfFailure(failure, ctx.queues.emailBatch));
   }

@@ -2,7 +2,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { HeraldContext } from '../src/context.js';
 import type { EditionSettings } from '../src/email/edition-service.js';
-import { asDeliveryFailure } from '../src/email/smtp-failure.js';
 import { composeTestSend, type TestSendJob } from '../src/email/test-send.js';
 import type { TransactionalSender } from '../src/email/transactional-sender.js';
 import { outcomeOfFailure, settleJob } from '../src/queue/job-outcome.js';
@@ -21,7 +20,7 @@ export async function runTestSendJob(
     ctx.log.info({ event: 'email.test_sent', dispatchId: job.data.dispatchId }, 'test edition sent');
     return response;
   } catch (error) {
-    const failure = asDeliveryFailure(error);
+    const failure = sender.failureOf(error);
     ctx.log.warn({ event: 'email.test_failed', dispatchId: job.data.dispatchId, code: failure.code }, 'test edition failed');
     // A throttled test send waits alone: it must not hold up the dispatch queue.
     return settleJob(job, token, outcomeOfFailure(failure));

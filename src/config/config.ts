@@ -2,16 +2,9 @@
 import { z } from 'zod';
 import { isTimeZone } from '../dispatch/schedule.js';
 import { SNS_REGIONAL_HOST } from '../feedback/sns-hosts.js';
+import { defaultTransport, TRANSPORT_NAMES, TRANSPORT_SETTINGS_SHAPE, transportDefinition, type TransportName } from '../email/transports/registry.js';
 import { allowEntryProblem } from '../net/address-policy.js';
-
-const optionalString = z
-  .string()
-  .trim()
-  .transform((v) => (v === '' ? undefined : v))
-  .optional();
-
-const url = (example: string) =>
-  z.string().trim().url({ message: `must be a URL like ${example}` });
+import { optionalString, positiveInt, url } from './env-values.js';
 
 /**
  * Values copied from .env.example or the docs would be known to anyone who read them: with a known HERALD_SECRET
@@ -28,8 +21,6 @@ const secretValue = (minLength: number) =>
     .optional();
 /** The footer's placeholder address: fine for trying Herald, unlawful in a real newsletter (`herald doctor` says so). */
 export const EXAMPLE_POSTAL_ADDRESS = 'Herald Newsroom, 1 Example Street, Springfield';
-
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -107,11 +98,13 @@ const schema = z.object({
   CMS_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
 
   // Email
-  /** Unset: the built-in capture inbox (an SMTP server on loopback writing .eml files to the data dir). */
-  SMTP_URL: url('smtp://user:pass@smtp.example.org:587').optional(),
-  SMTP_POOL_SIZE: positiveInt(5),
-  /** Messages per second across this process' pool; 0 = unlimited. */
-  SMTP_RATE_PER_SECOND: z.coerce.number().int().min(0).default(0),
+  /**
+   * Where mail goes: a name in src/email/transports/registry.ts. Unset: `smtp` when SMTP_URL is set, else `capture`
+   * (the built-in capture inbox, an SMTP server on loopback writing .eml files to the data dir). Each transport's
+   * own settings (SMTP_URL, SMTP_POOL_SIZE, DKIM_*, …) are declared in its file and merged here.
+   */
+  EMAIL_TRANSPORT: z.enum(TRANSPORT_NAMES).optional(),
+  ...TRANSPORT_SETTINGS_SHAPE,
   MAIL_FROM: z.string().trim().min(3).default('Herald <newsletter@localhost>'),
   LIST_NAME: z.string().trim().min(1).default('Herald Newsletter'),
   POSTAL_ADDRESS: z.string().trim().default(EXAMPLE_POSTAL_ADDRESS),
@@ -132,15 +125,6 @@ const schema = z.object({
   /** First wait before a batch retries its deferred emails; doubles each time up to SMTP_RETRY_BACKOFF_MAX_MS. */
   SMTP_RETRY_BACKOFF_MS: positiveInt(2000),
   SMTP_RETRY_BACKOFF_MAX_MS: positiveInt(5 * 60_000),
-  /** Opening a TCP (and TLS) connection to the SMTP server. */
-  SMTP_CONNECTION_TIMEOUT_MS: positiveInt(10_000),
-  /** Waiting for the server's greeting once connected. */
-  SMTP_GREETING_TIMEOUT_MS: positiveInt(10_000),
-  /**
-   * Silence on an open connection (e.g. no reply after DATA): the message is then retried, as uncertain when DATA had
-   * started (UNCERTAIN_DELIVERY_POLICY). A server that accepts and goes silent holds only that one message this long.
-   */
-  SMTP_SOCKET_TIMEOUT_MS: positiveInt(60_000),
   /** Soft bounces (full mailbox, 4xx to the end of the retry window) in a row, across editions, that bounce a reader. */
   SOFT_BOUNCE_LIMIT: positiveInt(3),
   /**
@@ -150,13 +134,8 @@ const schema = z.object({
   REPUTATION_EARLY_ATTEMPTS: positiveInt(1000),
   REPUTATION_EARLY_PERCENT: z.coerce.number().min(0).max(100).default(5),
   REPUTATION_PERCENT: z.coerce.number().min(0).max(100).default(2),
-  /** How long all sending pauses after the server answers 421/450/451. */
-  SMTP_THROTTLE_WAIT_MS: positiveInt(30_000),
   /** What to do with a message whose SMTP outcome is unknown after a crash: resend (nobody missed) or hold. */
   UNCERTAIN_DELIVERY_POLICY: z.enum(['resend', 'hold']).default('resend'),
-  DKIM_DOMAIN: optionalString,
-  DKIM_SELECTOR: optionalString,
-  DKIM_PRIVATE_KEY: optionalString,
 
   // Subscribers (src/subscribers, src/digest; see docs/SUBSCRIBERS.md)
   /** Topics offered on the subscribe and preferences pages, comma-separated. Unset: recent articles' sections and tags. */
@@ -216,8 +195,9 @@ const schema = z.object({
 
 export type Env = z.infer<typeof schema>;
 
-export interface Config extends Omit<Env, 'PUBLIC_URL'> {
+export interface Config extends Omit<Env, 'PUBLIC_URL' | 'EMAIL_TRANSPORT'> {
   PUBLIC_URL: string;
+  EMAIL_TRANSPORT: TransportName;
 }
 
 export class ConfigError extends Error {
@@ -239,13 +219,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const c = parsed.data;
-  const dkim = [c.DKIM_DOMAIN, c.DKIM_SELECTOR, c.DKIM_PRIVATE_KEY].filter(Boolean).length;
-  if (dkim !== 0 && dkim !== 3) {
-    throw new ConfigError([
-      { variable: 'DKIM_DOMAIN', message: 'DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY go together' },
-    ]);
-  }
+  const transport = c.EMAIL_TRANSPORT ?? defaultTransport(c);
+  const problems = transportDefinition(transport).problems(c);
+  if (problems.length > 0) throw new ConfigError(problems);
   const host = c.HOST === '0.0.0.0' || c.HOST === '::' ? 'localhost' : c.HOST;
   const publicUrl = (c.PUBLIC_URL ?? `http://${host}:${c.PORT}`).replace(/\/+$/, '');
-  return { ...c, PUBLIC_URL: publicUrl };
+  return { ...c, PUBLIC_URL: publicUrl, EMAIL_TRANSPORT: transport };
 }

@@ -9,11 +9,11 @@ import { type DeliveryFailure, RateLimited, TransientFailure } from '../delivery
 import { recordEvents } from '../events/event-log.js';
 import { cappedBackoffMs } from '../queue/job-outcome.js';
 import { DeliveryOutcomes, type DeliveryResult } from './delivery-outcomes.js';
-import type { MailTransport } from './mail-transport.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import { ReputationGuard, type ReputationThresholds } from './reputation-guard.js';
-import { asDeliveryFailure } from './smtp-failure.js';
+import type { EmailTransport } from './transports/email-transport.js';
 
+/** The reader one delivery of an edition goes to (src/email/mime-template.ts fills the message's slots from it). */
 export interface Recipient {
   deliveryId: number;
   subscriberId: number;
@@ -32,8 +32,6 @@ export interface BatchSenderOptions {
   chunkSize: number;
   /** A delivery whose outcome is unknown (crash, silence after DATA): send again (nobody missed) or hold. */
   uncertainPolicy: 'resend' | 'hold';
-  /** How long the whole queue waits after the server said "slow down" without saying for how long. */
-  throttleWaitMs: number;
   /** Temporary failures are retried for `windowMs` after the first, the batch waiting `backoffMs`·2ⁿ (≤ `backoffMaxMs`). */
   retry: { windowMs: number; backoffMs: number; backoffMaxMs: number };
   /** Soft bounces in a row (across editions) that bounce a reader. */
@@ -87,7 +85,7 @@ export class BatchSender {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly transport: MailTransport,
+    private readonly transport: EmailTransport,
     private readonly options: BatchSenderOptions,
     private readonly log: Logger,
     /** Holds outcomes the server already gave until the database takes them (a database outage sends nobody twice). */
@@ -297,10 +295,10 @@ export class BatchSender {
     const attempt = { deliveryId: r.id, subscriberId: r.subscriberId, email: r.email, name: r.name };
     try {
       const { raw, messageId } = edition.personalise(attempt);
-      const response = await this.transport.send(raw, { from: edition.envelopeFrom, to: r.email });
+      const response = await this.transport.send({ raw, envelope: { from: edition.envelopeFrom, to: r.email } });
       return { result: { id: r.id, subscriberId: r.subscriberId, status: 'sent', response, messageId } };
     } catch (error) {
-      return this.onFailure(r, asDeliveryFailure(error));
+      return this.onFailure(r, this.transport.failureOf(error));
     }
   }
 

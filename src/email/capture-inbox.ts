@@ -6,6 +6,14 @@ import { readdir, stat, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
+/**
+ * Where the capture inbox keeps its .eml files. The folder keeps its first name, `outbox`, so an existing data dir
+ * keeps its captured mail (README documents ./data/outbox).
+ */
+export function captureInboxDir(dataDir: string): string {
+  return join(dataDir, 'outbox');
+}
+
 export interface CaptureInbox {
   /** smtp:// URL to hand the transport. */
   url: string;

@@ -23,7 +23,7 @@ export const RECIPIENT_MARKERS = {
 export type RecipientField = keyof typeof RECIPIENT_MARKERS;
 
 /** A fresh, unguessable marker key (64 bits): content written before the render cannot know it. */
-export const newMarkerKey = (): string => randomBytes(8).toString('hex');
+const newMarkerKey = (): string => randomBytes(8).toString('hex');
 
 /** The markers `personalise` fills in an edition rendered with `key` (null: an edition with the fixed markers). */
 export function recipientMarkers(key: string | null | undefined): Record<RecipientField, string> {
@@ -78,7 +78,7 @@ export class EditionRenderError extends Error {
   }
 }
 
-export const DEFAULT_MAX_HTML_BYTES = 95_000;
+const DEFAULT_MAX_HTML_BYTES = 95_000;
 // Enough for a teaser; a CMS excerpt that is really the whole article must not blow the size limit.
 const MAX_EXCERPT_CHARS = 600;
 // Inbox previews show ~100–150 characters; the rest is wasted bytes.
@@ -238,7 +238,7 @@ async function compileMjml(source: string, templatePath: string): Promise<string
 }
 
 /** templates/email/.compiled/NAME.html: the MJML output, stamped with the hash of the source it came from. */
-export function compiledTemplatePath(templatePath: string): string {
+function compiledTemplatePath(templatePath: string): string {
   return path.join(path.dirname(templatePath), '.compiled', `${path.basename(templatePath, '.mjml')}.html`);
 }
 

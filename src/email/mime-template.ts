@@ -22,7 +22,8 @@ export interface MessageHeaders {
   anonymousName?: string;
 }
 
-export interface Recipient {
+/** What fills one message's recipient markers (RECIPIENT_MARKERS): the reader's address, name and links. */
+export interface RecipientSlots {
   address: string;
   name?: string | null;
   /** Unique per message, with or without angle brackets. */
@@ -106,7 +107,7 @@ export function compileMimeMessage(
 }
 
 /** The complete RFC 5322 message for one recipient (hand it to nodemailer as `raw`). */
-export function personalise(compiled: CompiledMimeMessage, recipient: Recipient, now: Date = new Date()): Buffer {
+export function personalise(compiled: CompiledMimeMessage, recipient: RecipientSlots, now: Date = new Date()): Buffer {
   const values: Record<RecipientField, string> = {
     name: cleanLine(recipient.name ?? '') || compiled.anonymousName,
     unsubscribeUrl: recipientUrl(recipient.unsubscribeUrl),

@@ -29,11 +29,6 @@ interface SmtpErrorLike {
   response?: string;
 }
 
-/** The transport throws DeliveryFailures; anything else (a bug, a stream error) is classified like a raw error. */
-export function asDeliveryFailure(error: unknown): DeliveryFailure {
-  return error instanceof DeliveryFailure ? error : classifySmtpError(error);
-}
-
 export function classifySmtpError(error: unknown, throttleWaitMs = 30_000): DeliveryFailure {
   const e = (error ?? {}) as SmtpErrorLike;
   const response = e.response ?? e.message ?? String(error);

@@ -1,8 +1,9 @@
-// Sends one-off messages to one person (confirmation links and the like) through the process' one SMTP pool.
+// Sends one-off messages to one person (confirmation links and the like) through the process' one email transport.
 import { randomBytes } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import addressparser from 'nodemailer/lib/addressparser';
-import type { MailTransport } from './mail-transport.js';
+import type { DeliveryFailure } from '../delivery/failure.js';
+import type { EmailTransport } from './transports/email-transport.js';
 
 export interface TransactionalMessage {
   to: string;
@@ -17,12 +18,17 @@ export class TransactionalSender {
   private readonly domain: string;
 
   constructor(
-    private readonly transport: MailTransport,
+    private readonly transport: EmailTransport,
     private readonly mailFrom: string,
   ) {
     const [sender] = addressparser(mailFrom, { flatten: true });
     this.envelopeFrom = sender?.address || 'newsletter@localhost';
     this.domain = this.envelopeFrom.split('@')[1] ?? 'localhost';
+  }
+
+  /** Any error of a send (composing included) as the transport's failure. */
+  failureOf(error: unknown): DeliveryFailure {
+    return this.transport.failureOf(error);
   }
 
   /** Resolves with the server's reply; rejects with the transport's DeliveryFailure (already classified). */
@@ -39,6 +45,6 @@ export class TransactionalSender {
     })
       .compile()
       .build();
-    return this.transport.send(raw, { from: this.envelopeFrom, to: message.to });
+    return this.transport.send({ raw, envelope: { from: this.envelopeFrom, to: message.to } });
   }
 }

@@ -17,7 +17,7 @@ import { dispatchRoutes } from './routes/dispatches.js';
 import { editionRoutes } from './routes/editions.js';
 import { healthRoutes } from './routes/health.js';
 import { publicRoutes } from './routes/public.js';
-import { outboxRoutes } from './routes/outbox.js';
+import { CAPTURE_INBOX_ALIAS, CAPTURE_INBOX_PATH, captureInboxRoutes } from './routes/capture-inbox.js';
 import { socialRoutes } from './routes/social.js';
 import { subscriberRoutes } from './routes/subscribers.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -26,7 +26,7 @@ import { tokenRoutes } from './routes/tokens.js';
  * API answers that carry readers' addresses (subscribers, their export, deliveries, the capture inbox) or tokens:
  * no browser, proxy or CDN may keep a copy.
  */
-const PERSONAL_DATA_PREFIXES = ['/api/subscribers', '/api/deliveries', '/api/outbox', '/api/tokens'];
+const PERSONAL_DATA_PREFIXES = ['/api/subscribers', '/api/deliveries', CAPTURE_INBOX_PATH, CAPTURE_INBOX_ALIAS, '/api/tokens'];
 const holdsPersonalData = (url: string) => PERSONAL_DATA_PREFIXES.some((prefix) => url === prefix || url.startsWith(`${prefix}/`) || url.startsWith(`${prefix}?`));
 
 /**
@@ -82,7 +82,7 @@ export async function buildHttpServer(
     deliveryRoutes(api, ctx);
     dispatchEditRoutes(api, ctx);
     socialRoutes(api, ctx);
-    outboxRoutes(api, ctx);
+    captureInboxRoutes(api, ctx);
     dispatchControlRoutes(api, ctx);
     tokenRoutes(api, ctx);
   });

@@ -110,8 +110,9 @@ export async function checkDatabase(config: Config): Promise<Finding[]> {
 }
 
 export async function checkSmtp(config: Config): Promise<Finding[]> {
-  if (!config.SMTP_URL) {
-    return [warning('smtp', 'SMTP_URL is unset: mail goes to the capture inbox and reaches nobody',
+  if (config.EMAIL_TRANSPORT === 'capture' || !config.SMTP_URL) {
+    const why = config.SMTP_URL ? 'EMAIL_TRANSPORT is capture' : 'SMTP_URL is unset';
+    return [warning('smtp', `${why}: mail goes to the capture inbox and reaches nobody`,
       'set SMTP_URL=smtp://user:pass@host:587 (or smtps://) to deliver mail')];
   }
   // verify() connects, says EHLO, upgrades with STARTTLS when offered and authenticates when the URL has

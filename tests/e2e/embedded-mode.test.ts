@@ -61,6 +61,8 @@ describe('embedded mode', () => {
       const parsed = await simpleParser(raw);
       expect(parsed.text).toContain('Deir ez-Zor');
       expect((await herald.api('/api/outbox/..%2Fsecret')).status).toBe(400);
+      // The inbox's own name answers the same as its first path.
+      expect((await (await herald.api('/api/capture-inbox')).json()).messages).toEqual(messages);
 
       // The "view in browser" link of the mail itself: its id is random, not the dispatch id.
       const webPath = /\/editions\/[A-Za-z0-9_-]{16,}/.exec(String(parsed.html))?.[0];

@@ -110,10 +110,13 @@ describe('the OpenAPI document', () => {
     await call('POST', `/api/dispatches/${laterId}/reschedule`, { body: { at: '2099-02-01T08:00:00Z', timezone: 'Europe/Berlin' } });
     await call('POST', `/api/dispatches/${laterId}/cancel`);
 
-    const messages = await call('GET', '/api/outbox?limit=5');
-    expect(messages.body.messages.length).toBeGreaterThan(0);
-    await call('GET', `/api/outbox/${messages.body.messages[0].file}`);
-    await call('GET', '/api/outbox/missing.eml'); // 404
+    // The capture inbox, at its name and at its first path (an alias).
+    for (const base of ['/api/capture-inbox', '/api/outbox']) {
+      const messages = await call('GET', `${base}?limit=5`);
+      expect(messages.body.messages.length).toBeGreaterThan(0);
+      await call('GET', `${base}/${messages.body.messages[0].file}`);
+      await call('GET', `${base}/missing.eml`); // 404
+    }
 
     await call('GET', '/api/tokens');
     const issued = await call('POST', '/api/tokens', { body: { name: 'openapi desk', role: 'editor' } });

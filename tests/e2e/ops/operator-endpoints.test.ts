@@ -33,10 +33,10 @@ describe('metrics behind HERALD_METRICS_TOKEN, personal data not cached', () => 
     expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok' } });
   });
 
-  it('sends Cache-Control: no-store with subscribers, their export, deliveries and the outbox', async () => {
+  it('sends Cache-Control: no-store with subscribers, their export, deliveries and the capture inbox', async () => {
     const created = await herald.api('/api/subscribers', { body: { email: 'cache@example.org', status: 'confirmed' } });
     expect(created.headers.get('cache-control')).toBe('no-store');
-    for (const path of ['/api/subscribers', '/api/subscribers?limit=5', '/api/subscribers/export', '/api/outbox', '/api/deliveries/999999/resolve']) {
+    for (const path of ['/api/subscribers', '/api/subscribers?limit=5', '/api/subscribers/export', '/api/outbox', '/api/capture-inbox', '/api/deliveries/999999/resolve']) {
       const response = await herald.api(path, path.endsWith('/resolve') ? { body: { status: 'sent' } } : {});
       expect(response.status, path).toBeLessThan(500);
       expect(response.headers.get('cache-control'), path).toBe('no-store');

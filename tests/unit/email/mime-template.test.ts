@@ -8,7 +8,7 @@ import {
   personalise,
   type CompiledMimeMessage,
   type MessageHeaders,
-  type Recipient,
+  type RecipientSlots,
 } from '../../../src/email/mime-template.js';
 import { loadFixtureArticle, type FixtureArticleName } from '../../support/fixtures.js';
 
@@ -27,7 +27,7 @@ const HEADERS: MessageHeaders = {
 
 const SENT_AT = new Date('2026-11-24T22:07:05.250Z');
 
-function recipient(token: string, overrides: Partial<Recipient> = {}): Recipient {
+function recipient(token: string, overrides: Partial<RecipientSlots> = {}): RecipientSlots {
   return {
     address: `${token}@example.org`,
     name: 'Ada Lovelace',

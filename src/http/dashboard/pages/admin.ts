@@ -120,7 +120,7 @@ export function adminPages(app: FastifyInstance, ctx: HeraldContext) {
 </dl></section>
 <section class="card"><h2>Email</h2><dl class="facts list">
   ${row('From', c.MAIL_FROM)}
-  ${row('SMTP', c.SMTP_URL ? withoutSecrets(c.SMTP_URL) : 'capture inbox (nothing leaves this machine)')}
+  ${row('SMTP', c.EMAIL_TRANSPORT === 'smtp' && c.SMTP_URL ? withoutSecrets(c.SMTP_URL) : 'capture inbox (nothing leaves this machine)')}
   ${row('Pool / rate', `${c.SMTP_POOL_SIZE} connections, ${c.SMTP_RATE_PER_SECOND || 'no'} limit per second`)}
   ${row('Batch size', c.EMAIL_BATCH_SIZE)}
   ${row('Retry window (minutes)', c.SMTP_RETRY_WINDOW_MINUTES)}

@@ -1,12 +1,11 @@
-// The capture inbox (embedded mode, no SMTP_URL): every message Herald "sent", readable in the dashboard.
+// The capture inbox (EMAIL_TRANSPORT=capture, the default without SMTP_URL): every message Herald "sent", readable in the dashboard.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { HeraldContext } from '../../../context.js';
-import { listCapturedMessages } from '../../../email/capture-inbox.js';
-import { outboxDir } from '../../../email/outbox-dir.js';
+import { captureInboxDir, listCapturedMessages } from '../../../email/capture-inbox.js';
 import { notFound } from '../../errors.js';
 import { takeFlash } from '../flash.js';
 import { count, time } from '../format.js';
@@ -16,8 +15,8 @@ import { layout, sendDashboardPage, sendFramedEmail } from '../layout.js';
 const fileParams = z.object({ file: z.string().regex(/^[\w.-]+\.eml$/) });
 
 export function inboxPages(app: FastifyInstance, ctx: HeraldContext) {
-  const dir = outboxDir(ctx.config.HERALD_DATA_DIR);
-  const capture = !ctx.config.SMTP_URL;
+  const dir = captureInboxDir(ctx.config.HERALD_DATA_DIR);
+  const capture = ctx.config.EMAIL_TRANSPORT === 'capture';
 
   const readMessage = async (file: string) => {
     const path = join(dir, file);
@@ -45,7 +44,7 @@ ${capture
     const message = await readMessage(file);
     const to = Array.isArray(message.to) ? message.to.map((a) => a.text).join(', ') : message.to?.text ?? '';
     const content = html`<div class="page-head"><div><p class="eyebrow"><a href="/inbox">Inbox</a></p><h1>${message.subject ?? '(no subject)'}</h1></div>
-  <a class="button secondary" href="/api/outbox/${file}" download>Download .eml</a></div>
+  <a class="button secondary" href="/api/capture-inbox/${file}" download>Download .eml</a></div>
 <section class="card">
   <dl class="facts two">
     <div><dt>From</dt><dd>${message.from?.text ?? ''}</dd></div>
