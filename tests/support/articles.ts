@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const FIXTURE_DIR = path.resolve(repoRoot, '../shared/fixtures/articles');
+/** The sample articles (real-world, Unicode, hostile, oversized), kept in the repository so a clone tests itself. */
+export const FIXTURE_DIR = path.resolve(repoRoot, 'tests/fixtures/articles');
 
 export function fixturePayload(name: 'seed-article' | 'unicode-article' | 'hostile-article' | 'long-article'): Record<string, any> {
   return JSON.parse(readFileSync(path.join(FIXTURE_DIR, `${name}.json`), 'utf8'));

@@ -1,14 +1,12 @@
-// Sample articles from the shared fixtures, cleaned the way intake cleans them, for tests.
+// Sample articles from tests/fixtures, cleaned the way intake cleans them, for tests.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Article } from '../../src/articles/article.js';
 import { cleanLine, sanitizeArticleHtml, stripTags } from '../../src/articles/sanitize.js';
+import { FIXTURE_DIR } from './articles.js';
 
 export type FixtureArticleName = 'seed-article' | 'unicode-article' | 'hostile-article' | 'long-article';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const FIXTURE_ARTICLES_DIR = path.resolve(repoRoot, '../shared/fixtures/articles');
 
 /** The CMS payload as the fixture files hold it. */
 interface FixtureArticle {
@@ -29,7 +27,7 @@ interface FixtureArticle {
  * author kept as typed (they may contain "<") on one clean line.
  */
 export function loadFixtureArticle(name: FixtureArticleName): Article {
-  const raw = JSON.parse(readFileSync(path.join(FIXTURE_ARTICLES_DIR, `${name}.json`), 'utf8')) as FixtureArticle;
+  const raw = JSON.parse(readFileSync(path.join(FIXTURE_DIR, `${name}.json`), 'utf8')) as FixtureArticle;
   const line = (text: string | null | undefined): string => cleanLine(text ?? '');
   const plain = (text: string | null | undefined): string => cleanLine(stripTags(text ?? ''));
   const publishedAt = new Date(raw.publishedAt);

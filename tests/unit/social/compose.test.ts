@@ -23,7 +23,7 @@ import {
 import { graphemes, mastodonLength, measure } from '../../../src/social/length.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const FIXTURES = path.resolve(repoRoot, '../shared/fixtures/articles');
+const FIXTURES = path.resolve(repoRoot, 'tests/fixtures/articles');
 const NETWORKS: Network[] = ['x', 'bluesky', 'mastodon', 'facebook'];
 const FAMILY = '👨‍👩‍👧‍👦';
 
