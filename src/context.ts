@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import type { Database } from './db/schema.js';
 import type { OutboxRelay } from './dispatch/outbox-relay.js';
-import type { Metrics } from './http/metrics.js';
+import type { Metrics } from './runtime/metrics.js';
 import type { OutboundFetcher } from './net/outbound-fetch.js';
 import type { Queues } from './queue/queues.js';
 import type { OutageLog } from './runtime/outage-log.js';

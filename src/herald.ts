@@ -11,7 +11,7 @@ import { migrate, openDatabase, pgliteDataDir, type DatabaseHandle } from './db/
 import { readInstallationId, redisNamespace } from './db/installation.js';
 import { OutboxRelay } from './dispatch/outbox-relay.js';
 import { QueueReconciler } from './dispatch/queue-reconciler.js';
-import { createMetrics } from './http/metrics.js';
+import { createMetrics } from './runtime/metrics.js';
 import { outboundFetcher } from './net/outbound-fetch.js';
 import { createQueues } from './queue/queues.js';
 import { bootstrapAdminToken } from './runtime/bootstrap-admin.js';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import twitterText from 'twitter-text';
 import type { Article } from '../articles/article.js';
-import { cleanLine, stripTags } from '../articles/sanitize.js';
+import { cleanLine, stripTags } from '../text/plain-text.js';
 import { templatesDir } from '../runtime/templates-dir.js';
 import type { Network, SocialPost } from './channel.js';
 import { graphemes, measure } from './length.js';
