@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import type { Database } from './db/schema.js';
 import type { OutboxRelay } from './dispatch/outbox-relay.js';
-import type { Metrics } from './http/metrics.js';
+import type { Editorial } from './editorial/editorial.js';
+import type { Metrics } from './runtime/metrics.js';
 import type { OutboundFetcher } from './net/outbound-fetch.js';
 import type { Queues } from './queue/queues.js';
 import type { OutageLog } from './runtime/outage-log.js';
@@ -34,4 +35,6 @@ export interface HeraldContext {
   outages: OutageLog;
   /** The calendar the digest schedulers follow (the system clock but in tests). */
   clock: Clock;
+  /** The application layer: every entry point publishes, cancels and steers through these use cases. */
+  editorial: Editorial;
 }

@@ -10,8 +10,10 @@ import { isDatabaseUnavailable } from './db/database-errors.js';
 import { migrate, openDatabase, pgliteDataDir, type DatabaseHandle } from './db/database.js';
 import { readInstallationId, redisNamespace } from './db/installation.js';
 import { OutboxRelay } from './dispatch/outbox-relay.js';
+import { createEditorial } from './editorial/editorial.js';
+import { editionSettingsFrom } from './email/edition-service.js';
 import { QueueReconciler } from './dispatch/queue-reconciler.js';
-import { createMetrics } from './http/metrics.js';
+import { createMetrics } from './runtime/metrics.js';
 import { outboundFetcher } from './net/outbound-fetch.js';
 import { createQueues } from './queue/queues.js';
 import { bootstrapAdminToken } from './runtime/bootstrap-admin.js';
@@ -104,6 +106,14 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
       else log.warn({ event: 'relay.error', err: error }, 'outbox relay pass failed; will retry');
     });
     relay.on('passed', () => outages.restored('database'));
+    const metrics = createMetrics(queues);
+    const editorial = createEditorial({
+      db: database.db,
+      queues,
+      relay,
+      metrics,
+      editionSettings: () => editionSettingsFrom({ config, secret }),
+    });
     const ctx: HeraldContext = {
       config,
       secret,
@@ -114,11 +124,12 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
       redisPrefix,
       queues,
       relay,
-      metrics: createMetrics(queues),
+      metrics,
       social: SocialAccounts.fromConfig(config, log.child({ component: 'social' })),
       log,
       outages,
       clock,
+      editorial,
     };
 
     const herald: Herald = { ctx, close };

@@ -2,6 +2,7 @@
 import { FlowProducer, Worker, type Job } from 'bullmq';
 import type { HeraldContext } from '../src/context.js';
 import { completeDispatchIfDone } from '../src/dispatch/complete-dispatch.js';
+import { digestAudience } from '../src/digest/digest-audience.js';
 import { startDispatch, type SocialStarter } from '../src/dispatch/start-dispatch.js';
 import { renderAndStoreEdition, type EditionSettings } from '../src/email/edition-service.js';
 import { fanOutEdition } from '../src/email/fan-out.js';
@@ -30,7 +31,7 @@ export function startDispatchWorker(
     switch (job.name) {
       case 'start':
         return runDispatchStartJob(ctx, job, token, async () => {
-          const started = await startDispatch(ctx, dispatchId, { flows, startSocial: deps.startSocial });
+          const started = await startDispatch(ctx.db, dispatchId, { flows, startSocial: deps.startSocial });
           // A dispatch with nothing to send (every social channel in preview mode) is finished right away.
           await completeDispatchIfDone(ctx.db, dispatchId);
           return started;
@@ -47,6 +48,7 @@ export function startDispatchWorker(
         const result = await fanOutEdition(ctx.db, dispatchId, {
           batchSize: ctx.config.EMAIL_BATCH_SIZE,
           enqueueBatch: (batchNo) => queueEmailBatch(ctx.queues, dispatchId, batchNo),
+          ownAudience: (id) => digestAudience(ctx.db, id),
         });
         log.info({ event: 'email.fanned_out', dispatchId, ...result }, 'edition fanned out');
         await completeDispatchIfDone(ctx.db, dispatchId);

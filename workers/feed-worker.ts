@@ -21,9 +21,9 @@ export async function startFeedWorker(ctx: HeraldContext): Promise<Worker> {
       maxBytes: FEED_MAX_BYTES,
       log,
       fetcher: ctx.fetcher,
-      onPublished: (count) => {
-        ctx.metrics.published.inc(count);
-        ctx.relay.kick();
+      publish: async (input, cause) => {
+        const outcome = await ctx.editorial.publish(input, cause);
+        return { articleId: outcome.article.id, created: outcome.kind === 'published' };
       },
     });
     log.debug({ event: 'feed.polled', feed: job.data.url, ...result }, 'feed polled');

@@ -50,7 +50,7 @@ export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> 
   const editions = new EditionMessages(ctx.db, editionSettings);
   const deferOnOutage = deferOnDatabaseOutage(ctx.outages);
 
-  const dispatch = startDispatchWorker(ctx, { editionSettings, startSocial: startSocialDispatch, transport, deferOnOutage });
+  const dispatch = startDispatchWorker(ctx, { editionSettings, startSocial: (id, channels) => startSocialDispatch(ctx, id, channels), transport, deferOnOutage });
   const emailBatch = startEmailBatchWorker(ctx, { sender, editions, transport, deferOnOutage });
   const digest = await startDigestWorker(ctx);
   const social = startSocialWorker(ctx, {

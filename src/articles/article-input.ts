@@ -1,8 +1,9 @@
 // What a CMS may send as an article, validated and cleaned before it touches the database.
 import { z } from 'zod';
 import { socialTextsInput } from '../social/social-texts.js';
-import { isTimeZone } from '../dispatch/schedule.js';
-import { cleanLine, sanitizeArticleHtml, stripTags } from './sanitize.js';
+import { scheduleInput } from '../dispatch/schedule.js';
+import { sanitizeArticleHtml } from './sanitize.js';
+import { cleanLine, stripTags } from '../text/plain-text.js';
 
 const MAX_HTML_BYTES = 2 * 1024 * 1024;
 
@@ -31,11 +32,6 @@ const httpUrl = z
 
 export const channelNames = ['email', 'x', 'facebook', 'mastodon', 'bluesky'] as const;
 export type ChannelName = (typeof channelNames)[number];
-
-export const scheduleInput = z.object({
-  at: z.string().datetime({ offset: true, local: true, message: 'must be an ISO-8601 date-time' }),
-  timezone: z.string().refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' }).optional(),
-});
 
 export const articleInput = z.object({
   externalId: z.string().trim().min(1).max(200),

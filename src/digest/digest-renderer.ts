@@ -1,7 +1,7 @@
 // Renders a digest edition (a list of the period's articles) through the edition template, so a digest looks,
 // personalises and unsubscribes exactly like any other edition. No I/O but the template.
 import type { Article } from '../articles/article.js';
-import { cleanLine } from '../articles/sanitize.js';
+import { cleanLine } from '../text/plain-text.js';
 import { renderEdition, type RenderedEdition } from '../email/edition-renderer.js';
 import { html, joinHtml, type SafeHtml } from '../render/html.js';
 

@@ -18,6 +18,11 @@ export async function findDispatch(db: Kysely<Database>, id: number): Promise<Di
   return db.selectFrom('dispatches').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The newest dispatch of an article: what a repeated publish of it points the editor to. */
+export async function latestDispatchOf(db: Kysely<Database>, articleId: number): Promise<Pick<DispatchRow, 'id'> | undefined> {
+  return db.selectFrom('dispatches').select('id').where('articleId', '=', articleId).orderBy('id', 'desc').executeTakeFirst();
+}
+
 export async function dispatchProgress(db: Kysely<Database>, dispatchId: number): Promise<ChannelProgress[]> {
   const rows = await db
     .selectFrom('deliveries')

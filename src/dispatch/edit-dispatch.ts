@@ -1,7 +1,7 @@
 // An editor's changes to a dispatch that has not started: the email subject and preheader, the per-network post texts.
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
-import { cleanLine } from '../articles/sanitize.js';
+import { cleanLine } from '../text/plain-text.js';
 import type { Database, DispatchRow, DispatchStatus } from '../db/schema.js';
 import { recordEvent } from '../events/event-log.js';
 import { socialTextsEdit } from '../social/social-texts.js';

@@ -2,11 +2,10 @@
 import type { Queue } from 'bullmq';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { scheduleInput } from '../articles/article-input.js';
 import type { Database, DispatchStatus } from '../db/schema.js';
 import { changeDispatch, type ControlOutcome } from './dispatch-control.js';
 import { TRANSITIONS } from './lifecycle.js';
-import { resolveScheduledTime } from './schedule.js';
+import { resolveScheduledTime, scheduleInput } from './schedule.js';
 import { placeStartJob } from './start-job.js';
 
 /** Not started yet: the new time still reaches every channel. */

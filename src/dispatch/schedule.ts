@@ -1,4 +1,5 @@
-// Turns an editor's "at 09:00 in Europe/Berlin" into the instant it means.
+// Turns an editor's "at 09:00 in Europe/Berlin" into the instant it means, and validates what they typed.
+import { z } from 'zod';
 
 /** Whether `zone` is an IANA time zone this runtime knows (e.g. Europe/Berlin). */
 export function isTimeZone(zone: string): boolean {
@@ -40,3 +41,9 @@ export function resolveScheduledTime(at: string, timeZone?: string): Date {
   instant = wallClockAsUtc - zoneOffset(instant, timeZone);
   return new Date(instant);
 }
+
+/** An editor's schedule as typed: an ISO date-time (with or without offset) and an optional IANA zone. */
+export const scheduleInput = z.object({
+  at: z.string().datetime({ offset: true, local: true, message: 'must be an ISO-8601 date-time' }),
+  timezone: z.string().refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' }).optional(),
+});

@@ -1,30 +1,30 @@
-// The moment a dispatch fires: claim it (pending/scheduled → running) and set each of its channels going.
-import type { HeraldContext } from '../context.js';
+// The moment a dispatch fires, after the start gate claimed it (pending/scheduled → running): set each channel going.
 import type { FlowProducer } from 'bullmq';
-import { transitionDispatch } from './dispatch-control.js';
-import { TRANSITIONS } from './lifecycle.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
 import { findDispatch } from './dispatch-repository.js';
 import { queueEmailEdition } from './step-jobs.js';
 
-/** Starts the social side of a dispatch; provided by src/social once it exists. */
-export type SocialStarter = (ctx: HeraldContext, dispatchId: number, channels: string[]) => Promise<void>;
+/** Starts the social side of a dispatch (src/social/start-social.ts, bound to its accounts by the worker). */
+export type SocialStarter = (dispatchId: number, channels: string[]) => Promise<void>;
 
+/**
+ * Only the start gate (src/dispatch/start-gate.ts) claims the row; this reads it as the gate left it. A start job
+ * re-run after a crash finds the dispatch already running too: it queues the channel steps again, which is harmless
+ * (fixed job ids, and every step re-reads its rows), and it is what keeps a crash here from losing them.
+ */
 export async function startDispatch(
-  ctx: HeraldContext,
+  db: Kysely<Database>,
   dispatchId: number,
   options: { flows: FlowProducer; startSocial?: SocialStarter },
 ): Promise<'started' | 'not-startable'> {
-  const claimed = await transitionDispatch(ctx.db, dispatchId, TRANSITIONS.start.from, TRANSITIONS.start.to, 'scheduler');
-  // A start job re-run after a crash finds the dispatch already running: it queues the channel steps again, which
-  // is harmless (fixed job ids, and every step re-reads its rows), and it is what keeps a crash here from losing them.
-  const dispatch = claimed ?? (await findDispatch(ctx.db, dispatchId));
+  const dispatch = await findDispatch(db, dispatchId);
   if (!dispatch || dispatch.status !== 'running') return 'not-startable';
-  if (claimed) ctx.log.info({ event: 'dispatch.started', dispatchId, channels: dispatch.channels }, 'dispatch started');
 
   if (dispatch.channels.includes('email')) {
     await queueEmailEdition(options.flows, dispatchId);
   }
   const social = dispatch.channels.filter((c) => c !== 'email');
-  if (social.length > 0 && options.startSocial) await options.startSocial(ctx, dispatchId, social);
+  if (social.length > 0 && options.startSocial) await options.startSocial(dispatchId, social);
   return 'started';
 }

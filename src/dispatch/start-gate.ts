@@ -18,8 +18,8 @@ export type StartGate =
 
 /**
  * Checks the time and claims (scheduled/pending → running, or → held) under one row lock, so a reschedule or
- * cancel can never slip in between the check and the claim. startDispatch then finds the row already running,
- * the path it takes for a re-run job, and sets its channels going.
+ * cancel can never slip in between the check and the claim. startDispatch then reads the row running, as it does
+ * for a re-run job, and sets its channels going; it claims nothing itself.
  */
 export async function claimDueDispatch(
   db: Kysely<Database>,

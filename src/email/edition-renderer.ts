@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compile as compileHtmlToText } from 'html-to-text';
 import type { Article } from '../articles/article.js';
-import { cleanLine, stripTags, truncateText } from '../articles/sanitize.js';
+import { cleanLine, stripTags, truncateText } from '../text/plain-text.js';
 import { fillHtmlTemplate, type HtmlTemplateValues } from '../render/fill-template.js';
 import { html, joinHtml, SafeHtml, trusted } from '../render/html.js';
 import { templatesDir } from '../runtime/templates-dir.js';

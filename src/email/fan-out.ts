@@ -3,12 +3,16 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { articleTopics } from '../articles/article.js';
 import type { Database } from '../db/schema.js';
-import { digestAudience } from '../digest/digest-audience.js';
 
 export interface FanOutOptions {
   batchSize: number;
   /** Queues a batch; must be idempotent (a deterministic job id). */
   enqueueBatch: (batchNo: number) => Promise<void>;
+  /**
+   * The dispatch's own audience predicate over `subscribers`, when it has one (a digest edition's, from
+   * src/digest/digest-audience.ts); without one, the article's instant subscribers get it.
+   */
+  ownAudience?: (dispatchId: number) => Promise<RawBuilder<boolean> | undefined>;
 }
 
 export interface FanOutResult {
@@ -85,7 +89,7 @@ export async function fanOutEdition(
     .select(['articles.section', 'articles.tags'])
     .where('dispatches.id', '=', dispatchId)
     .executeTakeFirstOrThrow();
-  const audience = (await digestAudience(db, dispatchId)) ?? instantAudience(articleTopics(article));
+  const audience = (await options.ownAudience?.(dispatchId)) ?? instantAudience(articleTopics(article));
 
   // A fan-out resumed after a crash re-queues the batches it had frozen but maybe not queued; job ids dedupe.
   const unfinished = await db

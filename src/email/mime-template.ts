@@ -4,7 +4,7 @@ import { domainToASCII } from 'node:url';
 import addressparser from 'nodemailer/lib/addressparser';
 import { encodeWords, foldLines } from 'nodemailer/lib/mime-funcs';
 import { encode as encodeQuotedPrintable, wrap as wrapQuotedPrintable } from 'nodemailer/lib/qp';
-import { cleanLine } from '../articles/sanitize.js';
+import { cleanLine } from '../text/plain-text.js';
 import { PermanentFailure } from '../delivery/failure.js';
 import { escapeHtml } from '../runtime/escape-html.js';
 import { recipientMarkers, type RecipientField, type RenderedEdition } from './edition-renderer.js';

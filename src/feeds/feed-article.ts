@@ -1,6 +1,6 @@
 // A feed item as the payload POST /api/articles takes, so it goes through the same validation and sanitising.
 import { createHash } from 'node:crypto';
-import { cleanLine, stripTags, truncateText } from '../articles/sanitize.js';
+import { cleanLine, stripTags, truncateText } from '../text/plain-text.js';
 import type { FeedItem } from './feed-parser.js';
 
 /** articleInput's limits, kept to here so a long feed field shortens instead of failing the item. */

@@ -1,7 +1,7 @@
 // Reads an RSS 2.0, RSS 1.0 (RDF) or Atom document into plain items; no I/O. Text is decoded, HTML left as HTML
 // (intake sanitises it), relative links resolved against the feed's address.
 import { XMLParser } from 'fast-xml-parser';
-import { stripTags } from '../articles/sanitize.js';
+import { stripTags } from '../text/plain-text.js';
 
 export interface FeedItem {
   /** RSS guid, Atom id, or the link when an item has neither: what makes an item "new". */

@@ -1,10 +1,9 @@
-// Polls one feed: fetches it (conditionally), and publishes each item it has not seen before through the same path
-// as POST /api/articles. The first successful read only records what is already there (no flood of old articles).
+// Polls one feed: fetches it (conditionally), and publishes each item it has not seen before through the publish use case
+// it is handed (as POST /api/articles does). The first successful read only records what is already there (no flood of old articles).
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
-import { articleInput } from '../articles/article-input.js';
-import { publishArticle } from '../articles/publish.js';
+import { articleInput, type ArticleInput } from '../articles/article-input.js';
 import type { Database } from '../db/schema.js';
 import { OutboundFetchError, type OutboundFetcher } from '../net/outbound-fetch.js';
 import { feedItemArticle } from './feed-article.js';
@@ -16,11 +15,13 @@ export interface FeedWatcherOptions {
   /** A larger response is refused (read no further). */
   maxBytes: number;
   log: Logger;
-  /** Called after a poll that published something (the relay then queues it right away). */
-  onPublished?: (count: number) => void;
+  /** Publishes one item as an article (the publish use case: stored, counted, queued); idempotent by externalId. */
+  publish: FeedPublisher;
   /** The guarded fetcher: the configured feed URL is trusted as typed, whatever it redirects to is checked. */
   fetcher: OutboundFetcher;
 }
+
+export type FeedPublisher = (input: ArticleInput, cause: string) => Promise<{ articleId: number; created: boolean }>;
 
 export interface FeedPollResult {
   outcome: 'baseline' | 'read' | 'not-modified';
@@ -66,7 +67,6 @@ export async function pollFeed(db: Kysely<Database>, url: string, options: FeedW
       })
       .where('url', '=', url)
       .execute();
-    if (result.published > 0) options.onPublished?.(result.published);
     return { outcome: baseline ? 'baseline' : 'read', items: parsed.items.length, ...result };
   } catch (error) {
     const message = error instanceof OutboundFetchError && error.code === 'too_large'
@@ -115,12 +115,12 @@ async function publishNewItems(db: Kysely<Database>, url: string, items: FeedIte
       result.invalid++;
       continue;
     }
-    // publishArticle is idempotent by externalId, so a crash between it and markItem publishes nothing twice.
-    const published = await publishArticle(db, input.data, { cause: `feed:${url}` });
-    await markItem(db, url, item.id, 'published', published.article.id, null);
+    // Publishing is idempotent by externalId, so a crash between it and markItem publishes nothing twice.
+    const published = await options.publish(input.data, `feed:${url}`);
+    await markItem(db, url, item.id, 'published', published.articleId, null);
     if (published.created) {
       result.published++;
-      options.log.info({ event: 'feed.item_published', feed: url, item: item.id, articleId: published.article.id }, 'feed item published');
+      options.log.info({ event: 'feed.item_published', feed: url, item: item.id, articleId: published.articleId }, 'feed item published');
     }
   }
   return result;

@@ -30,8 +30,11 @@ function bearerMatches(header: string | undefined, expected: string): boolean {
   return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
 
+/** What the operator endpoints read: the two dependencies they probe, the metrics, the token and a log. */
+export type OpsDeps = Pick<HeraldContext, 'db' | 'redis' | 'log' | 'metrics' | 'config'>;
+
 export async function answerOps(
-  ctx: Pick<HeraldContext, 'db' | 'redis' | 'log' | 'metrics' | 'config'>,
+  ctx: OpsDeps,
   path: OpsPath,
   authorization: string | undefined,
 ): Promise<OpsAnswer> {

@@ -3,15 +3,14 @@
 // loads Fastify.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { HeraldContext } from '../context.js';
-import { answerOps, OPS_PATHS, type OpsPath } from './ops-endpoints.js';
+import { answerOps, OPS_PATHS, type OpsDeps, type OpsPath } from './ops-endpoints.js';
 
 export interface WorkerOpsServer {
   address: string;
   close(): Promise<void>;
 }
 
-export async function startWorkerOpsServer(ctx: HeraldContext, port: number, host: string): Promise<WorkerOpsServer> {
+export async function startWorkerOpsServer(ctx: OpsDeps, port: number, host: string): Promise<WorkerOpsServer> {
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     if (request.method !== 'GET' || !(OPS_PATHS as readonly string[]).includes(path)) {

@@ -1,7 +1,7 @@
 // Article → one network's post: fill the network's template, then shorten until the network's own count fits.
 import twitterText from 'twitter-text';
 import type { Article } from '../articles/article.js';
-import { cleanLine, stripTags } from '../articles/sanitize.js';
+import { cleanLine, stripTags } from '../text/plain-text.js';
 import { fillSlots, keepSections, templateNames } from '../render/fill-template.js';
 import { loadTemplate } from '../runtime/templates.js';
 import type { Network, SocialPost } from './channel.js';

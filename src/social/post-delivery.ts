@@ -6,7 +6,7 @@ import type { Database, DeliveryRow, DeliveryStatus } from '../db/schema.js';
 import { findDelivery, moveDelivery } from '../delivery/delivery-repository.js';
 import { DeliveryFailure, RateLimited, UncertainOutcome } from '../delivery/failure.js';
 import { findDispatch } from '../dispatch/dispatch-repository.js';
-import type { Metrics } from '../http/metrics.js';
+import type { Metrics } from '../runtime/metrics.js';
 import type { Network } from './channel.js';
 import { PostCompositionError } from './compose.js';
 import { socialPostFor } from './delivery-post.js';

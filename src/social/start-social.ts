@@ -1,11 +1,15 @@
 // A dispatch's social side: one delivery per network (composed now, stored with its text), one job per postable one.
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
 import { findArticle } from '../articles/article-repository.js';
+import type { Database } from '../db/schema.js';
 import { findDispatch } from '../dispatch/dispatch-repository.js';
-import type { SocialStarter } from '../dispatch/start-dispatch.js';
 import { queueSocialPost } from '../dispatch/step-jobs.js';
+import type { Queues } from '../queue/queues.js';
 import type { Network } from './channel.js';
 import { deliveryText } from './delivery-post.js';
 import { NETWORKS } from './settings.js';
+import type { SocialAccounts } from './social-accounts.js';
 import { insertSocialDeliveries, type NewSocialDelivery } from './social-deliveries.js';
 
 /** What a job on the `social` queue carries: ids only; the worker re-reads the row. */
@@ -21,7 +25,15 @@ export const isNetwork = (channel: string): channel is Network => (NETWORKS as r
  * Safe to run again (a start job re-run after a crash): existing rows are kept as they are, and a job is queued
  * only for rows still waiting, under a fixed job id.
  */
-export const startSocialDispatch: SocialStarter = async (ctx, dispatchId, channels) => {
+/** What starting the social side needs: the rows, the queue for posts, and the accounts to compose for. */
+export interface SocialStartDeps {
+  db: Kysely<Database>;
+  queues: Queues;
+  social: SocialAccounts;
+  log: Logger;
+}
+
+export async function startSocialDispatch(ctx: SocialStartDeps, dispatchId: number, channels: string[]): Promise<void> {
   const dispatch = await findDispatch(ctx.db, dispatchId);
   if (!dispatch) return;
   const article = await findArticle(ctx.db, dispatch.articleId);
@@ -52,4 +64,4 @@ export const startSocialDispatch: SocialStarter = async (ctx, dispatchId, channe
     { event: 'social.started', dispatchId, posts: stored.map((r) => ({ channel: r.channel, status: r.status })) },
     'social posts composed',
   );
-};
+}

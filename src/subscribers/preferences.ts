@@ -1,7 +1,7 @@
 // What a subscriber may change about themselves from the preferences page: name, topics, cadence, pause, address.
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
-import { cleanLine } from '../articles/sanitize.js';
+import { cleanLine } from '../text/plain-text.js';
 import type { Database, SubscriberRow } from '../db/schema.js';
 import { recordEvent } from '../events/event-log.js';
 import { openConfirmation } from './confirmation.js';

@@ -2,7 +2,7 @@
 // between known and unknown addresses, and never re-activates a suppressed address by itself.
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
-import { cleanLine } from '../articles/sanitize.js';
+import { cleanLine } from '../text/plain-text.js';
 import type { Database, SubscriberRow } from '../db/schema.js';
 import { recordEvent } from '../events/event-log.js';
 import { openConfirmation } from './confirmation.js';

@@ -1,6 +1,6 @@
 // What may be said about a subscriber: the address, normalised, and the choices that go with it.
 import { z } from 'zod';
-import { cleanLine } from '../articles/sanitize.js';
+import { cleanLine } from '../text/plain-text.js';
 
 // Deliberately practical rather than RFC 5322-complete: one @, a dotted domain, no spaces or brackets.
 const EMAIL_SHAPE = /^[^\s@<>()",;:\\[\]]+@[^\s@<>()",;:\\[\]]+\.[^\s@<>()",;:\\[\].]{2,}$/;

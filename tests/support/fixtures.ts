@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Article } from '../../src/articles/article.js';
-import { cleanLine, sanitizeArticleHtml, stripTags } from '../../src/articles/sanitize.js';
+import { sanitizeArticleHtml } from '../../src/articles/sanitize.js';
+import { cleanLine, stripTags } from '../../src/text/plain-text.js';
 import { FIXTURE_DIR } from './articles.js';
 
 export type FixtureArticleName = 'seed-article' | 'unicode-article' | 'hostile-article' | 'long-article';

@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { articleInput } from '../../articles/article-input.js';
 import { findArticle, listArticles } from '../../articles/article-repository.js';
-import { publishArticle } from '../../articles/publish.js';
 import type { HeraldContext } from '../../context.js';
 import { notFound, parseInput } from '../errors.js';
 import { decodeCursor, pageQuery, toPage } from '../pagination.js';
@@ -20,12 +19,10 @@ export function articleRoutes(app: FastifyInstance, ctx: HeraldContext) {
   }, async (request, reply) => {
     const input = parseInput(articleInput, request.body);
     await checkSocialTexts(ctx, input.socialTexts);
-    const result = await publishArticle(ctx.db, input, { cause: editorCause(request) });
-    if (result.created) {
-      ctx.metrics.published.inc();
-      ctx.relay.kick();
-    }
-    return reply.code(result.created ? 201 : 200).send({ ...result.article, dispatch: result.dispatch });
+    const outcome = await ctx.editorial.publish(input, editorCause(request));
+    return outcome.kind === 'published'
+      ? reply.code(201).send({ ...outcome.article, dispatch: outcome.dispatch })
+      : reply.code(200).send({ ...outcome.article, dispatch: null });
   });
 
   app.get('/api/articles', {

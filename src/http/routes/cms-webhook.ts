@@ -4,7 +4,6 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { articleInput } from '../../articles/article-input.js';
 import { articleFromCms } from '../../articles/cms-payload.js';
-import { publishArticle } from '../../articles/publish.js';
 import type { HeraldContext } from '../../context.js';
 import { HttpError, parseInput } from '../errors.js';
 
@@ -63,15 +62,12 @@ export function cmsWebhookRoutes(ctx: HeraldContext) {
         return { status: 'ignored', reason: post.reason };
       }
       const input = parseInput(articleInput, post.payload);
-      const result = await publishArticle(ctx.db, input, { cause: `cms:${post.source}` });
-      if (result.created) {
-        ctx.metrics.published.inc();
-        ctx.relay.kick();
-      }
-      log.info({ event: 'webhook.cms.published', source: post.source, articleId: result.article.id, created: result.created }, 'CMS post received');
+      const outcome = await ctx.editorial.publish(input, `cms:${post.source}`);
+      const created = outcome.kind === 'published';
+      log.info({ event: 'webhook.cms.published', source: post.source, articleId: outcome.article.id, created }, 'CMS post received');
       return reply
-        .code(result.created ? 201 : 200)
-        .send({ status: result.created ? 'published' : 'already-published', article: result.article, dispatch: result.dispatch });
+        .code(created ? 201 : 200)
+        .send({ status: outcome.kind, article: outcome.article, dispatch: created ? outcome.dispatch : null });
     });
   };
 }

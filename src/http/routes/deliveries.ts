@@ -3,7 +3,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { HeraldContext } from '../../context.js';
-import { findDelivery, moveDelivery } from '../../delivery/delivery-repository.js';
 import { HttpError, notFound, parseInput } from '../errors.js';
 import { idParams } from './articles.js';
 import { editorCause } from '../auth.js';
@@ -23,19 +22,9 @@ export function deliveryRoutes(app: FastifyInstance, ctx: HeraldContext) {
   }, async (request) => {
     const { id } = parseInput(idParams, request.params, 'path');
     const body = parseInput(resolution, request.body);
-    const resolved = await moveDelivery(ctx.db, id, {
-      from: ['uncertain'],
-      to: body.status,
-      cause: editorCause(request),
-      set: {
-        lastResponse: `resolved by an editor${body.note ? `: ${body.note}` : ''}`,
-        ...(body.remoteUrl ? { remoteUrl: body.remoteUrl } : {}),
-      },
-      detail: { resolution: body.status },
-    });
-    if (resolved) return resolved;
-    const delivery = await findDelivery(ctx.db, id);
-    if (!delivery) throw notFound('delivery');
-    throw new HttpError(409, `delivery is ${delivery.status}; only an uncertain delivery can be resolved`);
+    const outcome = await ctx.editorial.resolveDelivery(id, body, editorCause(request));
+    if (outcome.kind === 'not-found') throw notFound('delivery');
+    if (outcome.kind === 'wrong-status') throw new HttpError(409, `delivery is ${outcome.status}; only an uncertain delivery can be resolved`);
+    return outcome.delivery;
   });
 }

@@ -1,19 +1,13 @@
 // Editor API: steer a dispatch — reschedule or release it before it starts, pause and resume it while it runs, send
-// its edition to one address as a test, and watch it live.
-import { randomUUID } from 'node:crypto';
+// its edition to one address as a test, and watch it live. The use cases are src/editorial's; this maps outcomes.
 import type { FastifyInstance } from 'fastify';
-import { Job } from 'bullmq';
 import { z } from 'zod';
 import type { HeraldContext } from '../../context.js';
 import type { ControlOutcome } from '../../dispatch/dispatch-control.js';
 import { viewDispatch } from '../../dispatch/dispatch-repository.js';
 import { liveProgress } from '../../dispatch/live-progress.js';
-import { pauseDispatch, resumeDispatch } from '../../dispatch/pause-resume.js';
-import { releaseDispatch, rescheduleDispatch, rescheduleInput, RESCHEDULABLE } from '../../dispatch/reschedule.js';
-import { previewEdition } from '../../email/edition-preview.js';
-import { EditionRenderError } from '../../email/edition-renderer.js';
-import { editionSettingsFrom } from '../../email/edition-service.js';
-import { TEST_SEND_JOB, type TestSendJob } from '../../email/test-send.js';
+import { rescheduleInput, RESCHEDULABLE } from '../../dispatch/reschedule.js';
+import type { TestSendOutcome } from '../../editorial/test-send.js';
 import { emailAddress } from '../../subscribers/subscriber-input.js';
 import { editorCause } from '../auth.js';
 import { HttpError, notFound, parseInput } from '../errors.js';
@@ -22,12 +16,8 @@ import { dispatchView, errors, liveProgress as liveProgressBody, testSendResult 
 
 const testSendInput = z.object({ email: emailAddress });
 
-/** How long POST …/test-send waits for the worker before answering 202 (queued). */
-const TEST_SEND_WAIT_MS = 20_000;
-
-
 /** The dispatch after the change, or the 404/409 that says why it was not made. */
-export async function answerControl(ctx: HeraldContext, outcome: ControlOutcome, id: number, what: string, allowed: readonly string[]) {
+async function answerControl(ctx: HeraldContext, outcome: ControlOutcome, id: number, what: string, allowed: readonly string[]) {
   if (outcome.kind === 'not-found') throw notFound('dispatch');
   if (outcome.kind === 'wrong-status') {
     throw new HttpError(409, `dispatch is ${outcome.status}; only a ${allowed.join(' or ')} dispatch can be ${what}`);
@@ -36,14 +26,12 @@ export async function answerControl(ctx: HeraldContext, outcome: ControlOutcome,
 }
 
 export function dispatchControlRoutes(app: FastifyInstance, ctx: HeraldContext) {
-  const startQueue = ctx.queues.dispatch;
-
   app.post('/api/dispatches/:id/reschedule', {
     schema: { tags: ['dispatches'], summary: 'A new time for a dispatch that has not started', params: idParams, body: rescheduleInput, response: { 200: dispatchView, ...errors(400, 404, 409) } },
   }, async (request) => {
     const { id } = parseInput(idParams, request.params, 'path');
     const input = parseInput(rescheduleInput, request.body);
-    const outcome = await rescheduleDispatch(ctx.db, startQueue, id, input, editorCause(request));
+    const outcome = await ctx.editorial.reschedule(id, input, editorCause(request));
     return answerControl(ctx, outcome, id, 'rescheduled', RESCHEDULABLE);
   });
 
@@ -51,7 +39,7 @@ export function dispatchControlRoutes(app: FastifyInstance, ctx: HeraldContext) 
     schema: { tags: ['dispatches'], summary: 'Send a held dispatch now', params: idParams, response: { 200: dispatchView, ...errors(400, 404, 409) } },
   }, async (request) => {
     const { id } = parseInput(idParams, request.params, 'path');
-    const outcome = await releaseDispatch(ctx.db, startQueue, id, editorCause(request));
+    const outcome = await ctx.editorial.release(id, editorCause(request));
     return answerControl(ctx, outcome, id, 'released', ['held']);
   });
 
@@ -59,14 +47,14 @@ export function dispatchControlRoutes(app: FastifyInstance, ctx: HeraldContext) 
     schema: { tags: ['dispatches'], summary: 'Pause a running send', params: idParams, response: { 200: dispatchView, ...errors(400, 404, 409) } },
   }, async (request) => {
     const { id } = parseInput(idParams, request.params, 'path');
-    return answerControl(ctx, await pauseDispatch(ctx.db, id, editorCause(request)), id, 'paused', ['running']);
+    return answerControl(ctx, await ctx.editorial.pause(id, editorCause(request)), id, 'paused', ['running']);
   });
 
   app.post('/api/dispatches/:id/resume', {
     schema: { tags: ['dispatches'], summary: 'Resume a paused send, without duplicates', params: idParams, response: { 200: dispatchView, ...errors(400, 404, 409) } },
   }, async (request) => {
     const { id } = parseInput(idParams, request.params, 'path');
-    return answerControl(ctx, await resumeDispatch(ctx.db, ctx.queues, id, editorCause(request)), id, 'resumed', ['paused']);
+    return answerControl(ctx, await ctx.editorial.resume(id, editorCause(request)), id, 'resumed', ['paused']);
   });
 
   // Polled by the dashboard's live view every second or two: its request log is at debug level.
@@ -85,38 +73,24 @@ export function dispatchControlRoutes(app: FastifyInstance, ctx: HeraldContext) 
   }, async (request, reply) => {
     const { id } = parseInput(idParams, request.params, 'path');
     const { email } = parseInput(testSendInput, request.body);
-    const result = await requestTestSend(ctx, id, email);
-    return result.sent ? result : reply.code(202).send(result);
+    const outcome = await ctx.editorial.testSend(id, email);
+    const answer = testSendAnswer(outcome);
+    return answer.sent ? answer : reply.code(202).send(answer);
   });
 }
 
-/**
- * Queues a test send for the worker (which holds the SMTP pool) and waits for it a while: `sent`, or still queued
- * (no worker running?). Renders first, so an article that cannot become an edition is refused right away.
- */
-export async function requestTestSend(ctx: HeraldContext, id: number, email: string) {
-  try {
-    if (!(await previewEdition(ctx.db, id, editionSettingsFrom(ctx)))) throw notFound('dispatch');
-  } catch (error) {
-    if (error instanceof EditionRenderError) throw new HttpError(422, error.message, [{ path: error.code, message: error.message }]);
-    throw error;
+/** A test send's outcome as the API answers it: 200 sent, 202 queued, or the 404/422/502 that says why not. */
+function testSendAnswer(outcome: TestSendOutcome) {
+  switch (outcome.kind) {
+    case 'sent':
+      return { sent: true, to: outcome.to, response: outcome.response } as const;
+    case 'queued':
+      return { sent: false, queued: true, to: outcome.to, jobId: outcome.jobId } as const;
+    case 'not-found':
+      throw notFound('dispatch');
+    case 'unrenderable':
+      throw new HttpError(422, outcome.message, [{ path: outcome.code, message: outcome.message }]);
+    case 'failed':
+      throw new HttpError(502, `the test send failed: ${outcome.reason}`);
   }
-  const queue = ctx.queues.dispatch;
-  const data: TestSendJob = { dispatchId: id, email };
-  const job = await queue.add(TEST_SEND_JOB, data, {
-    jobId: `test-send-${id}-${randomUUID()}`,
-    attempts: 3,
-    backoff: { type: 'exponential', delay: 1000 },
-    removeOnComplete: { age: 3600 },
-    removeOnFail: { age: 24 * 3600 },
-  });
-  const deadline = Date.now() + TEST_SEND_WAIT_MS;
-  while (Date.now() < deadline) {
-    const current = await Job.fromId(queue, job.id!);
-    const state = await current?.getState();
-    if (state === 'completed') return { sent: true, to: email, response: String(current!.returnvalue ?? '') } as const;
-    if (state === 'failed') throw new HttpError(502, `the test send failed: ${current!.failedReason}`);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-  return { sent: false, queued: true, to: email, jobId: job.id } as const;
 }

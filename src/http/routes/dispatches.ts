@@ -2,9 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { HeraldContext } from '../../context.js';
-import { cancelDispatch, listDispatches, viewDispatch } from '../../dispatch/dispatch-repository.js';
-import { cancelReport } from '../../dispatch/pause-resume.js';
-import { jobIds } from '../../queue/queues.js';
+import { listDispatches, viewDispatch } from '../../dispatch/dispatch-repository.js';
 import { listSocialPosts } from '../../social/social-deliveries.js';
 import { HttpError, notFound, parseInput } from '../errors.js';
 import { decodeCursor, pageQuery, toPage } from '../pagination.js';
@@ -39,15 +37,10 @@ export function dispatchRoutes(app: FastifyInstance, ctx: HeraldContext) {
     schema: { tags: ['dispatches'], summary: 'Cancel; says how many went out', params: idParams, response: { 200: cancelReportBody, ...errors(400, 404, 409) } },
   }, async (request) => {
     const { id } = parseInput(idParams, request.params, 'path');
-    const cancelled = await cancelDispatch(ctx.db, id, editorCause(request));
-    if (!cancelled) {
-      const current = await viewDispatch(ctx.db, id);
-      if (!current) throw notFound('dispatch');
-      throw new HttpError(409, `dispatch is ${current.status} and can no longer be cancelled`);
-    }
-    // The row is the source of truth; removing a still-delayed start job just saves a wake-up.
-    await ctx.queues.dispatch.remove(jobIds.dispatchStart(id)).catch(() => 0);
+    const outcome = await ctx.editorial.cancel(id, editorCause(request));
+    if (outcome.kind === 'not-found') throw notFound('dispatch');
+    if (outcome.kind === 'wrong-status') throw new HttpError(409, `dispatch is ${outcome.status} and can no longer be cancelled`);
     // With `sent`/`unsent`: what went out before the cancel took hold (in-flight deliveries awaited).
-    return cancelReport(ctx.db, id);
+    return outcome.report;
   });
 }

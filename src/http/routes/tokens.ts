@@ -1,7 +1,7 @@
 // Admin API: list, issue and revoke editor and admin tokens.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { cleanLine } from '../../articles/sanitize.js';
+import { cleanLine } from '../../text/plain-text.js';
 import { issueToken, listTokens, revokeTokenSafely } from '../../auth/token-admin.js';
 import type { HeraldContext } from '../../context.js';
 import { HttpError, notFound, parseInput } from '../errors.js';

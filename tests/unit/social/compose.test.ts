@@ -11,7 +11,7 @@ vi.mock('node:fs', async (importOriginal) => {
   return { ...fs, readFileSync: vi.fn(fs.readFileSync) };
 });
 import type { Article } from '../../../src/articles/article.js';
-import { cleanLine } from '../../../src/articles/sanitize.js';
+import { cleanLine } from '../../../src/text/plain-text.js';
 import type { Network } from '../../../src/social/channel.js';
 import {
   PostCompositionError,

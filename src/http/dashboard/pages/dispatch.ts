@@ -5,15 +5,11 @@ import { z } from 'zod';
 import { findArticle } from '../../../articles/article-repository.js';
 import type { HeraldContext } from '../../../context.js';
 import type { ControlOutcome } from '../../../dispatch/dispatch-control.js';
-import { cancelDispatch } from '../../../dispatch/dispatch-repository.js';
 import { liveProgress } from '../../../dispatch/live-progress.js';
-import { cancelReport, pauseDispatch, resumeDispatch } from '../../../dispatch/pause-resume.js';
-import { releaseDispatch, rescheduleDispatch, rescheduleInput } from '../../../dispatch/reschedule.js';
-import { jobIds } from '../../../queue/queues.js';
+import { rescheduleInput } from '../../../dispatch/reschedule.js';
 import { emailAddress } from '../../../subscribers/subscriber-input.js';
-import { HttpError, notFound, zodIssues } from '../../errors.js';
+import { notFound, zodIssues } from '../../errors.js';
 import { idParams } from '../../routes/articles.js';
-import { requestTestSend } from '../../routes/dispatch-control.js';
 import { redirectWithFlash, takeFlash, type Flash } from '../flash.js';
 import { statusBadge, timeZoneOptions } from '../format.js';
 import { html } from '../../../render/html.js';
@@ -93,34 +89,37 @@ ${errorPart(live)}
     };
     switch (action) {
       case 'pause':
-        return answer(await pauseDispatch(ctx.db, id, cause), 'Paused. Batches already in flight finish; nothing else goes out until you resume.');
+        return answer(await ctx.editorial.pause(id, cause), 'Paused. Batches already in flight finish; nothing else goes out until you resume.');
       case 'resume':
-        return answer(await resumeDispatch(ctx.db, ctx.queues, id, cause), 'Resumed where it stopped.');
+        return answer(await ctx.editorial.resume(id, cause), 'Resumed where it stopped.');
       case 'release':
-        return answer(await releaseDispatch(ctx.db, ctx.queues.dispatch, id, cause), 'Released: sending now.');
+        return answer(await ctx.editorial.release(id, cause), 'Released: sending now.');
       case 'reschedule': {
         const input = rescheduleInput.safeParse({ at: body.at, timezone: body.timezone || undefined });
         if (!input.success) return redirectWithFlash(reply, back, { kind: 'error', message: `Not rescheduled: ${zodIssues(input.error).map((i) => `${i.path} ${i.message}`).join('; ')}` });
-        return answer(await rescheduleDispatch(ctx.db, ctx.queues.dispatch, id, input.data, cause), 'Rescheduled.');
+        return answer(await ctx.editorial.reschedule(id, input.data, cause), 'Rescheduled.');
       }
       case 'cancel': {
-        const cancelled = await cancelDispatch(ctx.db, id, cause);
-        if (!cancelled) return redirectWithFlash(reply, back, { kind: 'error', message: 'This dispatch has finished and can no longer be cancelled.' });
-        await ctx.queues.dispatch.remove(jobIds.dispatchStart(id)).catch(() => 0);
-        const report = await cancelReport(ctx.db, id);
-        return redirectWithFlash(reply, back, { kind: 'ok', message: `Cancelled. ${report?.sent ?? 0} went out before the cancel; ${report?.unsent ?? 0} will not be sent.` });
+        const outcome = await ctx.editorial.cancel(id, cause);
+        if (outcome.kind !== 'cancelled') return redirectWithFlash(reply, back, { kind: 'error', message: 'This dispatch has finished and can no longer be cancelled.' });
+        const { report } = outcome;
+        return redirectWithFlash(reply, back, { kind: 'ok', message: `Cancelled. ${report.sent} went out before the cancel; ${report.unsent} will not be sent.` });
       }
       case 'test-send': {
         const email = emailAddress.safeParse(body.email ?? '');
         if (!email.success) return redirectWithFlash(reply, back, { kind: 'error', message: 'Enter a valid email address for the test.' });
-        try {
-          const result = await requestTestSend(ctx, id, email.data);
-          return redirectWithFlash(reply, back, result.sent
-            ? { kind: 'ok', message: `Test edition sent to ${email.data}.` }
-            : { kind: 'ok', message: `Test edition queued for ${email.data}; a worker will send it.` });
-        } catch (error) {
-          if (error instanceof HttpError && error.statusCode !== 404) return redirectWithFlash(reply, back, { kind: 'error', message: error.message });
-          throw error;
+        const outcome = await ctx.editorial.testSend(id, email.data);
+        switch (outcome.kind) {
+          case 'not-found':
+            throw notFound('dispatch');
+          case 'sent':
+            return redirectWithFlash(reply, back, { kind: 'ok', message: `Test edition sent to ${email.data}.` });
+          case 'queued':
+            return redirectWithFlash(reply, back, { kind: 'ok', message: `Test edition queued for ${email.data}; a worker will send it.` });
+          case 'unrenderable':
+            return redirectWithFlash(reply, back, { kind: 'error', message: outcome.message });
+          case 'failed':
+            return redirectWithFlash(reply, back, { kind: 'error', message: `the test send failed: ${outcome.reason}` });
         }
       }
     }

@@ -2,7 +2,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { articleInput } from '../../../articles/article-input.js';
-import { publishArticle } from '../../../articles/publish.js';
 import type { HeraldContext } from '../../../context.js';
 import { HttpError, zodIssues } from '../../errors.js';
 import { checkSocialTexts } from '../../routes/social.js';
@@ -76,17 +75,14 @@ export function publishPages(app: FastifyInstance, ctx: HeraldContext) {
       if (error instanceof HttpError && error.issues) return show(request, reply, 400, form, error.issues);
       throw error;
     }
-    const result = await publishArticle(ctx.db, parsed.data, { cause: editorCause(request, 'dashboard') });
-    if (!result.created) {
-      const existing = await ctx.db.selectFrom('dispatches').select('id').where('articleId', '=', result.article.id).orderBy('id', 'desc').executeTakeFirst();
-      return redirectWithFlash(reply, existing ? `/dispatches/${existing.id}` : '/', {
-        kind: 'error', message: `An article with the external id “${result.article.externalId}” was published before; nothing was sent again.`,
+    const outcome = await ctx.editorial.publish(parsed.data, editorCause(request, 'dashboard'));
+    if (outcome.kind === 'already-published') {
+      return redirectWithFlash(reply, outcome.latestDispatchId ? `/dispatches/${outcome.latestDispatchId}` : '/', {
+        kind: 'error', message: `An article with the external id “${outcome.article.externalId}” was published before; nothing was sent again.`,
       });
     }
-    ctx.metrics.published.inc();
-    ctx.relay.kick();
-    const dispatch = result.dispatch!;
+    const { dispatch } = outcome;
     const when = dispatch.status === 'scheduled' ? `scheduled for ${dispatch.scheduledAt!.toISOString().slice(0, 19).replace('T', ' ')} UTC` : 'on its way';
-    return redirectWithFlash(reply, `/dispatches/${dispatch.id}`, { kind: 'ok', message: `Published “${result.article.title}”: ${when}.` });
+    return redirectWithFlash(reply, `/dispatches/${dispatch.id}`, { kind: 'ok', message: `Published “${outcome.article.title}”: ${when}.` });
   });
 }
