@@ -6,7 +6,7 @@ import { startCaptureInbox } from '../src/email/capture-inbox.js';
 import { EditionMessages, editionSettingsFrom } from '../src/email/edition-service.js';
 import { createSmtpTransport } from '../src/email/mail-transport.js';
 import { outboxDir } from '../src/email/outbox-dir.js';
-import { SocialPoster } from '../src/social/post-delivery.js';
+import { SocialPoster } from '../src/social/social-poster.js';
 import { NetworkRateGate } from '../src/social/rate-gate.js';
 import { startSocialDispatch } from '../src/social/start-social.js';
 import { startDigestWorker } from './digest-worker.js';

@@ -4,8 +4,8 @@ import { findDispatch } from '../dispatch/dispatch-repository.js';
 import type { SocialStarter } from '../dispatch/start-dispatch.js';
 import { queueSocialPost } from '../dispatch/step-jobs.js';
 import type { Network } from './channel.js';
+import { isNetwork } from './networks.js';
 import { deliveryText } from './delivery-post.js';
-import { NETWORKS } from './settings.js';
 import { insertSocialDeliveries, type NewSocialDelivery } from './social-deliveries.js';
 
 /** What a job on the `social` queue carries: ids only; the worker re-reads the row. */
@@ -14,8 +14,6 @@ export interface SocialJobData {
   deliveryId: number;
   network: Network;
 }
-
-export const isNetwork = (channel: string): channel is Network => (NETWORKS as readonly string[]).includes(channel);
 
 /**
  * Safe to run again (a start job re-run after a crash): existing rows are kept as they are, and a job is queued
@@ -44,7 +42,7 @@ export const startSocialDispatch: SocialStarter = async (ctx, dispatchId, channe
 
   const stored = await insertSocialDeliveries(ctx.db, dispatchId, rows, 'scheduler');
   for (const row of stored) {
-    // `sending` too: its job must run to settle a post interrupted by a crash (src/social/post-delivery.ts).
+    // `sending` too: its job must run to settle a post interrupted by a crash (src/social/social-poster.ts).
     if (row.status !== 'pending' && row.status !== 'sending') continue;
     await queueSocialPost(ctx.queues, { dispatchId, deliveryId: row.id, network: row.channel as Network });
   }
