@@ -7,6 +7,7 @@ import { cleanLine, stripTags } from '../articles/sanitize.js';
 import { templatesDir } from '../runtime/templates-dir.js';
 import type { Network, SocialPost } from './channel.js';
 import { graphemes, measure } from './length.js';
+import { networkDefinition } from './networks.js';
 
 /** What composing needs from an article (an editor preview can pass an unsaved draft). */
 export type ComposableArticle = Pick<Article, 'title' | 'url' | 'excerpt' | 'html' | 'tags' | 'imageUrl' | 'imageAlt'>;
@@ -14,7 +15,7 @@ export type ComposableArticle = Pick<Article, 'title' | 'url' | 'excerpt' | 'htm
 export interface ComposeOptions {
   /** The network's limit, e.g. the Mastodon instance's `max_characters`. Default: `NETWORK_LIMITS[network]`. */
   limit?: number;
-  /** Template text used instead of `templates/social/<network>.txt`. Default: that file. */
+  /** Template text used instead of the network's file in templates/social/. Default: that file. */
   template?: string;
 }
 
@@ -86,11 +87,11 @@ function upperFirst(word: string): string {
 
 const templateCache = new Map<Network, string>();
 
-/** The network's template from `templates/social/<network>.txt`, read once per process. */
+/** The network's template from templates/social/ (its definition names the file), read once per process. */
 export function socialTemplate(network: Network): string {
   let template = templateCache.get(network);
   if (template === undefined) {
-    template = readFileSync(join(templatesDir(), 'social', `${network}.txt`), 'utf8');
+    template = readFileSync(join(templatesDir(), 'social', networkDefinition(network).template), 'utf8');
     templateCache.set(network, template);
   }
   return template;
