@@ -32,9 +32,15 @@ export function networkDefinition<N extends NetworkName>(name: N): DefinitionOf<
   return definition as DefinitionOf<N>;
 }
 
-/** The label editors read for a channel: the network's own, `Email`, or the name itself for one Herald no longer knows. */
+/** Every channel's label as editors read it: `Email`, then each network's own. */
+export const CHANNEL_LABELS: Readonly<Record<'email' | NetworkName, string>> = {
+  email: 'Email',
+  ...(Object.fromEntries(NETWORK_DEFINITIONS.map((d) => [d.name, d.label])) as Record<NetworkName, string>),
+};
+
+/** The label of a channel, or the name itself for one Herald no longer knows. */
 export function channelLabel(channel: string): string {
-  return channel === 'email' ? 'Email' : byName.get(channel)?.label ?? channel;
+  return Object.hasOwn(CHANNEL_LABELS, channel) ? CHANNEL_LABELS[channel as NetworkName] : channel;
 }
 
 type UnionToIntersection<U> = (U extends unknown ? (arg: U) => void : never) extends (arg: infer I) => void ? I : never;

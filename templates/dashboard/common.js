@@ -10,7 +10,9 @@
     cancelled: 'Cancelled', failed: 'Failed', sent: 'Sent', sending: 'Sending', skipped: 'Skipped', uncertain: 'Uncertain',
     preview: 'Preview only', blocked: 'Blocked', completed_with_failures: 'Completed with failures', confirmed: 'Confirmed', unsubscribed: 'Unsubscribed', bounced: 'Bounced', complained: 'Complained',
   };
-  var NETWORKS = { email: 'Email', x: 'X', facebook: 'Facebook', mastodon: 'Mastodon', bluesky: 'Bluesky' };
+  // Channel labels from the network registry (src/social/networks.ts), put in every page by the layout.
+  var labelsMeta = document.querySelector('meta[name="channel-labels"]');
+  var NETWORKS = labelsMeta ? JSON.parse(labelsMeta.getAttribute('content')) : {};
 
   /** fetch against Herald's API as the signed-in editor; resolves with {ok, status, body}. */
   function api(path, options) {

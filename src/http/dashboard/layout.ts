@@ -2,6 +2,7 @@
 // that keep it private (no caching, no framing by others, nothing loaded from elsewhere).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Flash } from './flash.js';
+import { CHANNEL_LABELS } from '../../social/networks.js';
 import { attrs, html, type SafeHtml } from './html.js';
 
 export interface PageOptions {
@@ -48,6 +49,7 @@ export function layout(options: PageOptions, content: SafeHtml): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <meta name="csrf-token" content="${request.dashboard?.session.csrf ?? ''}">
+<meta name="channel-labels" content="${JSON.stringify(CHANNEL_LABELS)}">
 <title>${options.title} · Herald</title>
 <link rel="stylesheet" href="/dashboard/assets/dashboard.css">
 <link rel="icon" href="data:,">
