@@ -6,8 +6,6 @@ import type { SharedSocialSettings } from './network-definition.js';
 import { NETWORK_DEFINITIONS, networkDefinition, type NetworkName, type SettingsOf, type socialEnvShape } from './networks.js';
 import type { SocialLog } from './post-image.js';
 
-export { NETWORK_NAMES as NETWORKS } from './networks.js';
-
 /** The adapter settings of every configured network. */
 export type SocialSettings = { [N in NetworkName]?: SettingsOf<N> };
 
