@@ -6,7 +6,6 @@ import { allowEntryProblem } from '../net/address-policy.js';
 import { socialEnvShape } from '../social/networks.js';
 import { optionalString, url } from './env-fields.js';
 
-
 /**
  * Values copied from .env.example or the docs would be known to anyone who read them: with a known HERALD_SECRET
  * anyone can forge every subscriber's unsubscribe and preferences links.
