@@ -4,7 +4,7 @@ import type { HeraldContext } from '../src/context.js';
 import { BatchSender } from '../src/email/batch-sender.js';
 import { EditionMessages, editionSettingsFrom } from '../src/email/edition-service.js';
 import { openEmailTransport, transportDefinition } from '../src/email/transports/registry.js';
-import { SocialPoster } from '../src/social/post-delivery.js';
+import { SocialPoster } from '../src/social/social-poster.js';
 import { NetworkRateGate } from '../src/social/rate-gate.js';
 import { startSocialDispatch } from '../src/social/start-social.js';
 import { startDigestWorker } from './digest-worker.js';

@@ -4,7 +4,7 @@ import { Worker, type Job } from 'bullmq';
 import type { HeraldContext } from '../src/context.js';
 import { completeDispatchIfDone } from '../src/dispatch/complete-dispatch.js';
 import { complete, isFinalFailure, settleJob, type JobOutcome } from '../src/queue/job-outcome.js';
-import type { PostOutcome, SocialPoster } from '../src/social/post-delivery.js';
+import type { PostOutcome, SocialPoster } from '../src/social/social-poster.js';
 import type { NetworkRateGate } from '../src/social/rate-gate.js';
 import type { SocialJobData } from '../src/social/start-social.js';
 import { QUEUE_NAMES } from '../src/queue/queues.js';

@@ -1,5 +1,6 @@
 // What a CMS may send as an article, validated and cleaned before it touches the database.
 import { z } from 'zod';
+import { NETWORK_NAMES } from '../social/networks.js';
 import { socialTextsInput } from '../social/social-texts.js';
 import { scheduleInput } from '../dispatch/schedule.js';
 import { sanitizeArticleHtml } from './sanitize.js';
@@ -30,7 +31,8 @@ const httpUrl = z
     return url;
   });
 
-export const channelNames = ['email', 'x', 'facebook', 'mastodon', 'bluesky'] as const;
+/** Email, then every network of the registry (src/social/networks.ts). */
+export const channelNames: readonly ['email', ...(typeof NETWORK_NAMES)[number][]] = ['email', ...NETWORK_NAMES];
 export type ChannelName = (typeof channelNames)[number];
 
 export const articleInput = z.object({

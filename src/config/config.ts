@@ -4,6 +4,7 @@ import { isTimeZone } from '../dispatch/schedule.js';
 import { SNS_REGIONAL_HOST } from '../feedback/sns-hosts.js';
 import { defaultTransport, TRANSPORT_NAMES, TRANSPORT_SETTINGS_SHAPE, transportDefinition, type TransportName } from '../email/transports/registry.js';
 import { allowEntryProblem } from '../net/address-policy.js';
+import { socialEnvShape } from '../social/networks.js';
 import { optionalString, positiveInt, url } from './env-values.js';
 
 /**
@@ -167,28 +168,10 @@ const schema = z.object({
   /** Bearer token for POST /webhooks/generic; unset disables that endpoint. */
   HERALD_WEBHOOK_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
 
-  // Social networks (src/social, mapped in src/social/settings.ts; see docs/SOCIAL.md). A network without
-  // credentials is in preview mode: its posts are composed and stored, never sent.
-  /** X, OAuth 1.0a user context: all four from the app's "Keys and tokens" page. Unset: X in preview mode. */
-  X_API_KEY: optionalString,
-  X_API_SECRET: optionalString,
-  X_ACCESS_TOKEN: optionalString,
-  X_ACCESS_SECRET: optionalString,
-  /** X, instead of the four above: an OAuth 2.0 user-context token (tweet.write, users.read, media.write). */
-  X_BEARER_TOKEN: optionalString,
-  /** Unset: X itself. An https:// origin every X API call goes to instead (a proxy, a test stand-in). */
-  X_API_BASE_URL: url('https://api.x.com').refine((u) => u.startsWith('https://'), 'must be an https:// URL').optional(),
-  /** The Facebook Page posted to, with a Page access token (pages_manage_posts). Unset: preview mode. */
-  FACEBOOK_PAGE_ID: optionalString,
-  FACEBOOK_PAGE_TOKEN: optionalString,
-  FACEBOOK_GRAPH_URL: url('https://graph.facebook.com').default('https://graph.facebook.com'),
-  /** The Mastodon instance, e.g. https://mastodon.social, with a write:statuses token. Unset: preview mode. */
-  MASTODON_URL: url('https://mastodon.social').optional(),
-  MASTODON_TOKEN: optionalString,
-  /** Bluesky: the PDS to log in to, the account's handle and an app password (never the account password). */
-  BLUESKY_SERVICE: url('https://bsky.social').default('https://bsky.social'),
-  BLUESKY_HANDLE: optionalString,
-  BLUESKY_APP_PASSWORD: optionalString,
+  // Social networks: each network's variables are declared in its definition (src/social/*-network.ts, listed in
+  // src/social/networks.ts; see docs/SOCIAL.md). A network without credentials is in preview mode: its posts are
+  // composed and stored, never sent.
+  ...socialEnvShape,
   /** Per request to a network; a post whose request times out is held as `uncertain`, never re-posted blindly. */
   SOCIAL_TIMEOUT_MS: positiveInt(30_000),
 });

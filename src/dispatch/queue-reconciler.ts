@@ -149,7 +149,7 @@ export class QueueReconciler extends EventEmitter {
       .select(['deliveries.id', 'deliveries.dispatchId', 'deliveries.channel'])
       .where('dispatches.status', 'in', IN_PROGRESS)
       .where('deliveries.channel', '!=', 'email')
-      // `sending` too: its job settles a post interrupted mid-request (src/social/post-delivery.ts).
+      // `sending` too: its job settles a post interrupted mid-request (src/social/social-poster.ts).
       .where('deliveries.status', 'in', ['pending', 'sending'])
       .execute();
     for (const post of posts) {

@@ -30,16 +30,24 @@ function zoneOffset(instant: number, timeZone: string): number {
 
 const HAS_OFFSET = /(Z|[+-]\d{2}:?\d{2})$/i;
 
+const DAY_MS = 86_400_000;
+
 /**
  * An ISO date-time with an offset means that instant; without one it is wall-clock time in `timeZone`
- * (UTC when none is given). Across a DST change the offset valid at the resulting instant wins.
+ * (UTC when none is given). On the days the clocks change (the rule of Temporal's `compatible` disambiguation):
+ * a time that happens twice (the hour the clocks go back) means its first occurrence; a time that never happens
+ * (the hour they skip) is moved forward by the skipped length, 02:30 → 03:30, so nothing goes out before the time asked.
  */
 export function resolveScheduledTime(at: string, timeZone?: string): Date {
   if (HAS_OFFSET.test(at) || !timeZone) return new Date(HAS_OFFSET.test(at) ? at : `${at}Z`);
   const wallClockAsUtc = new Date(`${at}Z`).getTime();
-  let instant = wallClockAsUtc - zoneOffset(wallClockAsUtc, timeZone);
-  instant = wallClockAsUtc - zoneOffset(instant, timeZone);
-  return new Date(instant);
+  // A day either side is past any clock change near this time: the offsets before and after it.
+  const offsetBefore = zoneOffset(wallClockAsUtc - DAY_MS, timeZone);
+  const offsetAfter = zoneOffset(wallClockAsUtc + DAY_MS, timeZone);
+  const readsAsAsked = (instant: number) => instant + zoneOffset(instant, timeZone) === wallClockAsUtc;
+  const candidates = [wallClockAsUtc - offsetBefore, wallClockAsUtc - offsetAfter].filter(readsAsAsked);
+  // None reads as asked: the skipped hour; the offset before the change puts it that much later.
+  return new Date(candidates.length > 0 ? Math.min(...candidates) : wallClockAsUtc - offsetBefore);
 }
 
 /** An editor's schedule as typed: an ISO date-time (with or without offset) and an optional IANA zone. */

@@ -1,6 +1,7 @@
 // The shapes of the editor API's answers, for the OpenAPI document (src/http/openapi.ts) and the test that checks
 // real answers against it. Requests are described by the zod schemas that validate them, in each route file.
 import { z } from 'zod';
+import { NETWORK_NAMES } from '../social/networks.js';
 import { errorBody } from './errors.js';
 import { nextCursorField } from './pagination.js';
 
@@ -138,7 +139,7 @@ export const issuedToken = z
 
 export const postPreview = z
   .looseObject({
-    network: z.enum(['x', 'facebook', 'mastodon', 'bluesky']),
+    network: z.enum(NETWORK_NAMES),
     account: z.string(),
     mode: z.enum(['post', 'preview']),
     override: z.boolean(),

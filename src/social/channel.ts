@@ -1,6 +1,9 @@
 // One interface every social network adapter implements; the worker knows nothing else about a network.
 
-export type Network = 'x' | 'facebook' | 'mastodon' | 'bluesky';
+import type { NetworkName } from './networks.js';
+
+/** A social network's name, derived from the registry (src/social/networks.ts). */
+export type Network = NetworkName;
 
 /** A composed post, ready for one network: the text already fits that network's limit. */
 export interface SocialPost {

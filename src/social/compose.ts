@@ -6,6 +6,7 @@ import { fillSlots, keepSections, templateNames } from '../render/fill-template.
 import { loadTemplate } from '../runtime/templates.js';
 import type { Network, SocialPost } from './channel.js';
 import { graphemes, measure } from './length.js';
+import { networkDefinition } from './networks.js';
 
 /** What composing needs from an article (an editor preview can pass an unsaved draft). */
 export type ComposableArticle = Pick<Article, 'title' | 'url' | 'excerpt' | 'html' | 'tags' | 'imageUrl' | 'imageAlt'>;
@@ -13,7 +14,7 @@ export type ComposableArticle = Pick<Article, 'title' | 'url' | 'excerpt' | 'htm
 export interface ComposeOptions {
   /** The network's limit, e.g. the Mastodon instance's `max_characters`. Default: `NETWORK_LIMITS[network]`. */
   limit?: number;
-  /** Template text used instead of `templates/social/<network>.txt`. Default: that file. */
+  /** Template text used instead of the network's file in templates/social/. Default: that file. */
   template?: string;
 }
 
@@ -82,9 +83,9 @@ function upperFirst(word: string): string {
   return first.toUpperCase() + rest.join('');
 }
 
-/** The network's template from `templates/social/<network>.txt`, read once per process. */
+/** The network's template from templates/social/ (its definition names the file), read once per process. */
 export function socialTemplate(network: Network): string {
-  return loadTemplate(`social/${network}.txt`);
+  return loadTemplate(`social/${networkDefinition(network).template}`);
 }
 
 /** Rejects templates that name unknown fields or leave out the article URL. */

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Network } from './channel.js';
 
 /**
- * The social queue carries all four networks, so BullMQ's queue-wide rate limit would stop Facebook and Mastodon
+ * The social queue carries every network, so BullMQ's queue-wide rate limit would stop Facebook and Mastodon
  * while X's 24-hour cap runs out. Instead, a 429 records the network's reset time here; each of that network's jobs
  * sees it before posting and moves itself to the delayed set until then, and no attempt is spent.
  */

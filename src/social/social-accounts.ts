@@ -1,11 +1,10 @@
-// The four social accounts of this Herald: each with its adapter when configured, or in preview mode without one.
+// The social accounts of this Herald, one per network: each with its adapter when configured, or in preview mode without one.
 import type { Config } from '../config/config.js';
 import type { Network, SocialChannel } from './channel.js';
-import { NETWORK_LIMITS } from './length.js';
-import type { MastodonChannel } from './mastodon.js';
+import { LazyChannel } from './lazy-channel.js';
+import { NETWORK_NAMES, networkDefinition } from './networks.js';
 import type { SocialLog } from './post-image.js';
-import { createSocialChannels, LazyChannel } from './registry.js';
-import { accountName, missingCredentials, NETWORKS, socialSettingsFrom } from './settings.js';
+import { accountName, missingCredentials, socialSettingsFrom } from './settings.js';
 
 export interface SocialAccount {
   network: Network;
@@ -17,7 +16,7 @@ export interface SocialAccount {
   missing: string[];
 }
 
-/** How long composing waits for a Mastodon instance's limits before using Mastodon's default of 500. */
+/** How long composing waits for a network's live limit (a Mastodon instance's) before using the network's default. */
 const LIMITS_WAIT_MS = 5_000;
 
 export class SocialAccounts {
@@ -29,12 +28,15 @@ export class SocialAccounts {
 
   /** Builds clients only: no request is made until a channel posts or a limit is asked for. */
   static fromConfig(config: Config, log?: SocialLog): SocialAccounts {
-    const channels = createSocialChannels(socialSettingsFrom(config, log));
+    const settings = socialSettingsFrom(config, log) as Record<Network, unknown>;
     return new SocialAccounts(
-      NETWORKS.map((network) => {
-        const channel = channels.find((c) => c.network === network);
+      NETWORK_NAMES.map((network) => {
         // The recipient stays the same name whether the network posts or previews.
-        return { network, account: accountName(config, network), channel, missing: channel ? [] : missingCredentials(config, network) };
+        const account = accountName(config, network);
+        const own = settings[network];
+        if (!own) return { network, account, missing: missingCredentials(config, network) };
+        const create = networkDefinition(network).createChannel as (settings: unknown) => Promise<SocialChannel>;
+        return { network, account, channel: new LazyChannel(network, account, () => create(own)), missing: [] };
       }),
       log,
     );
@@ -51,34 +53,35 @@ export class SocialAccounts {
   }
 
   /**
-   * The post limit composing and validation use: a configured Mastodon instance's own `max_characters`, otherwise
-   * the network's default. An instance that cannot be asked right now must not hold up a post: its default is used.
+   * The post limit composing and validation use: the account's live limit where the network has one (a configured
+   * Mastodon instance's own `max_characters`), otherwise the network's default. An account that cannot be asked right
+   * now must not hold up a post: the default is used.
    */
   async limit(network: Network): Promise<number> {
     const configured = this.byNetwork.get(network)?.channel;
-    if (network !== 'mastodon' || !configured) return NETWORK_LIMITS[network];
+    const { label, length, liveLimit } = networkDefinition(network);
+    if (!liveLimit || !configured) return length.limit;
     let timer: NodeJS.Timeout | undefined;
     const gaveUp = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${LIMITS_WAIT_MS} ms`)), LIMITS_WAIT_MS);
     });
     try {
-      const instanceLimits = async () =>
-        ((configured instanceof LazyChannel ? await configured.loaded() : configured) as MastodonChannel).limits();
-      return (await Promise.race([instanceLimits(), gaveUp])).maxCharacters;
+      const askAccount = async () => liveLimit(configured instanceof LazyChannel ? await configured.loaded() : configured);
+      return await Promise.race([askAccount(), gaveUp]);
     } catch (error) {
       this.log?.warn(
         { event: 'social.limits_unavailable', network, reason: (error as Error).message },
-        'using Mastodon’s default post limit',
+        `using ${label}’s default post limit`,
       );
-      return NETWORK_LIMITS.mastodon;
+      return length.limit;
     } finally {
       clearTimeout(timer);
     }
   }
 
-  /** Limits of all four networks, for validating and previewing texts. */
+  /** Limits of every network, for validating and previewing texts. */
   async limits(): Promise<Record<Network, number>> {
-    const entries = await Promise.all(NETWORKS.map(async (n) => [n, await this.limit(n)] as const));
+    const entries = await Promise.all(NETWORK_NAMES.map(async (n) => [n, await this.limit(n)] as const));
     return Object.fromEntries(entries) as Record<Network, number>;
   }
 }

@@ -2,26 +2,21 @@
 import { z } from 'zod';
 import type { Network } from './channel.js';
 import { validatePostText } from './length.js';
+import { NETWORK_NAMES } from './networks.js';
 
 /** Far above every network's limit: the real check is `validatePostText` against the live limit. */
 const MAX_RAW_LENGTH = 100_000;
 const text = z.string().max(MAX_RAW_LENGTH);
 
+/** One field per network of the registry. */
+const perNetwork = <T extends z.ZodType>(field: T) =>
+  Object.fromEntries(NETWORK_NAMES.map((network) => [network, field])) as Record<Network, T>;
+
 /** `socialTexts` in POST /api/articles: a text replaces the composed post on that network. */
-export const socialTextsInput = z.strictObject({
-  x: text.optional(),
-  facebook: text.optional(),
-  mastodon: text.optional(),
-  bluesky: text.optional(),
-});
+export const socialTextsInput = z.strictObject(perNetwork(text.optional()));
 
 /** `socialTexts` in PATCH /api/dispatches/:id: `null` removes an override, so the composed post is used again. */
-export const socialTextsEdit = z.strictObject({
-  x: text.nullable().optional(),
-  facebook: text.nullable().optional(),
-  mastodon: text.nullable().optional(),
-  bluesky: text.nullable().optional(),
-});
+export const socialTextsEdit = z.strictObject(perNetwork(text.nullable().optional()));
 
 export type SocialTexts = z.infer<typeof socialTextsInput>;
 export type SocialTextsEdit = z.infer<typeof socialTextsEdit>;

@@ -7,8 +7,8 @@ import { findDispatch } from '../dispatch/dispatch-repository.js';
 import { queueSocialPost } from '../dispatch/step-jobs.js';
 import type { Queues } from '../queue/queues.js';
 import type { Network } from './channel.js';
+import { isNetwork } from './networks.js';
 import { deliveryText } from './delivery-post.js';
-import { NETWORKS } from './settings.js';
 import type { SocialAccounts } from './social-accounts.js';
 import { insertSocialDeliveries, type NewSocialDelivery } from './social-deliveries.js';
 
@@ -19,12 +19,6 @@ export interface SocialJobData {
   network: Network;
 }
 
-export const isNetwork = (channel: string): channel is Network => (NETWORKS as readonly string[]).includes(channel);
-
-/**
- * Safe to run again (a start job re-run after a crash): existing rows are kept as they are, and a job is queued
- * only for rows still waiting, under a fixed job id.
- */
 /** What starting the social side needs: the rows, the queue for posts, and the accounts to compose for. */
 export interface SocialStartDeps {
   db: Kysely<Database>;
@@ -33,6 +27,10 @@ export interface SocialStartDeps {
   log: Logger;
 }
 
+/**
+ * Safe to run again (a start job re-run after a crash): existing rows are kept as they are, and a job is queued
+ * only for rows still waiting, under a fixed job id.
+ */
 export async function startSocialDispatch(ctx: SocialStartDeps, dispatchId: number, channels: string[]): Promise<void> {
   const dispatch = await findDispatch(ctx.db, dispatchId);
   if (!dispatch) return;
@@ -56,7 +54,7 @@ export async function startSocialDispatch(ctx: SocialStartDeps, dispatchId: numb
 
   const stored = await insertSocialDeliveries(ctx.db, dispatchId, rows, 'scheduler');
   for (const row of stored) {
-    // `sending` too: its job must run to settle a post interrupted by a crash (src/social/post-delivery.ts).
+    // `sending` too: its job must run to settle a post interrupted by a crash (src/social/social-poster.ts).
     if (row.status !== 'pending' && row.status !== 'sending') continue;
     await queueSocialPost(ctx.queues, { dispatchId, deliveryId: row.id, network: row.channel as Network });
   }

@@ -19,7 +19,7 @@ import {
 } from './http-failure.js';
 import { OutboundFetcher } from '../net/outbound-fetch.js';
 import { isSkipped, loadPostImage, type SocialLog } from './post-image.js';
-import { hasXCredentials } from './x-credentials.js';
+import { hasXCredentials } from './x-network.js';
 
 export interface XSettings {
   /** OAuth 1.0a user context: all four, from the app's "Keys and tokens" page. */

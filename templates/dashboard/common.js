@@ -5,7 +5,9 @@
   var csrfMeta = document.querySelector('meta[name="csrf-token"]');
   var csrf = csrfMeta ? csrfMeta.getAttribute('content') : '';
 
-  var NETWORKS = { email: 'Email', x: 'X', facebook: 'Facebook', mastodon: 'Mastodon', bluesky: 'Bluesky' };
+  // Channel labels from the network registry (src/social/networks.ts), put in every page by the layout.
+  var labelsMeta = document.querySelector('meta[name="channel-labels"]');
+  var NETWORKS = labelsMeta ? JSON.parse(labelsMeta.getAttribute('content')) : {};
 
   /** fetch against Herald's API as the signed-in editor; resolves with {ok, status, body}. */
   function api(path, options) {

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Flash } from './flash.js';
 import { htmlDocument } from '../../render/document.js';
 import { attrs, html, type SafeHtml } from '../../render/html.js';
+import { CHANNEL_LABELS } from '../../social/networks.js';
 
 export interface PageOptions {
   title: string;
@@ -44,6 +45,7 @@ export function layout(options: PageOptions, content: SafeHtml): string {
   const scripts = ['common.js', ...(options.scripts ?? [])].map((s) => html`<script src="/dashboard/assets/${s}" defer></script>`);
   return htmlDocument({
     head: html`<meta name="csrf-token" content="${request.dashboard?.session.csrf ?? ''}">
+<meta name="channel-labels" content="${JSON.stringify(CHANNEL_LABELS)}">
 <title>${options.title} · Herald</title>
 <link rel="stylesheet" href="/dashboard/assets/dashboard.css">
 <link rel="icon" href="data:,">

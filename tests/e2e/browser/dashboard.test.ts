@@ -119,6 +119,8 @@ describe('the dashboard', () => {
     await form.locator('#social-x').fill('x'.repeat(300));
     await form.locator('[data-network="x"] [data-count]').filter({ hasText: '300 / 280' }).waitFor();
     expect(await form.locator('[data-network="x"] [data-count]').getAttribute('class')).toContain('over');
+    // Labelled with the network's name from the registry, for screen readers.
+    expect(await form.locator('[data-network="x"] [data-count]').getAttribute('aria-label')).toBe('X: 300 of 280 characters, does not fit');
     await form.locator('#social-x').fill('');
     await shot(page, '02-publish');
     await form.getByRole('button', { name: 'Publish', exact: true }).click();

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, openDatabase } from '../../../src/db/database.js';
-import { idempotencyKeyFor } from '../../../src/social/post-delivery.js';
+import { idempotencyKeyFor } from '../../../src/social/social-poster.js';
 import { articlePayload } from '../../support/articles.js';
 import { createPostgresDatabase, type TestDatabase } from '../../support/database.js';
 import { eventually, startTestHerald, type TestHerald } from '../../support/herald.js';

@@ -3,7 +3,7 @@ import twitterText from 'twitter-text';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobIds } from '../../../src/queue/queues.js';
 import { mastodonLength } from '../../../src/social/length.js';
-import { idempotencyKeyFor } from '../../../src/social/post-delivery.js';
+import { idempotencyKeyFor } from '../../../src/social/social-poster.js';
 import { startSocialDispatch } from '../../../src/social/start-social.js';
 import { articlePayload, fixturePayload } from '../../support/articles.js';
 import { eventually, startTestHerald, type TestHerald } from '../../support/herald.js';

@@ -12,7 +12,7 @@ vi.mock('node:fs', async (importOriginal) => {
 });
 import type { Article } from '../../../src/articles/article.js';
 import { cleanLine } from '../../../src/text/plain-text.js';
-import type { Network } from '../../../src/social/channel.js';
+import { NETWORK_NAMES } from '../../../src/social/networks.js';
 import {
   PostCompositionError,
   composePost,
@@ -24,7 +24,7 @@ import { graphemes, mastodonLength, measure } from '../../../src/social/length.j
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const FIXTURES = path.resolve(repoRoot, 'tests/fixtures/articles');
-const NETWORKS: Network[] = ['x', 'bluesky', 'mastodon', 'facebook'];
+const NETWORKS = NETWORK_NAMES;
 const FAMILY = '👨‍👩‍👧‍👦';
 
 // The article as a CMS sent it, unsanitised on purpose: composing must cope with raw excerpts and tags.

@@ -2,9 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/config.js';
 import { accountName, missingCredentials, socialSettingsFrom } from '../../../src/social/settings.js';
+import { NETWORK_LIMITS } from '../../../src/social/length.js';
 import { socialTextIssues } from '../../../src/social/social-texts.js';
 
-const limits = { x: 280, facebook: 63_206, mastodon: 500, bluesky: 300 };
+const limits = { ...NETWORK_LIMITS };
 
 describe('social settings', () => {
   it('configures nothing by default: every network previews, with the variables it lacks', () => {

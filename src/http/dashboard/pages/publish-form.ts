@@ -2,14 +2,14 @@
 // and every network's post measured live (publish.js calls POST /api/social/preview as the editor types).
 import type { FastifyRequest } from 'fastify';
 import { channelNames } from '../../../articles/article-input.js';
+import { channelLabel, NETWORK_NAMES } from '../../../social/networks.js';
 import type { SocialAccounts } from '../../../social/social-accounts.js';
 import { timeZoneOptions } from '../format.js';
 import { attrs, html, type SafeHtml } from '../../../render/html.js';
 import { csrfField } from '../layout.js';
 
-export const SOCIAL_NETWORKS = ['x', 'facebook', 'mastodon', 'bluesky'] as const;
-const NETWORK_NAMES: Record<string, string> = { email: 'Email', x: 'X', facebook: 'Facebook', mastodon: 'Mastodon', bluesky: 'Bluesky' };
-export const networkName = (n: string) => NETWORK_NAMES[n] ?? n;
+export const SOCIAL_NETWORKS = NETWORK_NAMES;
+export const networkName = channelLabel;
 
 /** What the editor typed, echoed back when the form has problems. */
 export type PublishValues = Record<string, string | string[] | undefined>;

@@ -10,6 +10,7 @@ import type { Metrics } from '../runtime/metrics.js';
 import type { Network } from './channel.js';
 import { PostCompositionError } from './compose.js';
 import { socialPostFor } from './delivery-post.js';
+import { isNetwork, networkDefinition } from './networks.js';
 import type { SocialAccounts } from './social-accounts.js';
 
 /** What the worker does next; mapped onto BullMQ in workers/social-worker.ts. */
@@ -27,12 +28,6 @@ export type PostOutcome =
   | { kind: 'rate_limited'; resetAt: Date; reason: string }
   /** The dispatch is paused: look again later. */
   | { kind: 'paused' };
-
-/**
- * Mastodon keeps an Idempotency-Key for an hour; a re-post after a crash is only safe while it still does
- * (a margin left for clock skew between Herald's database and the instance).
- */
-const MASTODON_KEY_MEMORY_MS = 50 * 60_000;
 
 /** Deterministic per delivery: the same delivery always sends the same key. */
 export const idempotencyKeyFor = (deliveryId: number) => `herald-delivery-${deliveryId}`;
@@ -118,13 +113,14 @@ export class SocialPoster {
 
   /**
    * A row still `sending` when its job starts: the worker that claimed it died mid-post (its job lock expired and
-   * BullMQ handed the job on). Whether the post went out is unknown. Mastodon: back to pending and post again,
-   * since the same Idempotency-Key makes the instance answer with the first status instead of a second one (while
-   * it remembers the key). Every other network: `uncertain`, for an editor to check the account and resolve.
+   * BullMQ handed the job on). Whether the post went out is unknown. A network that remembers Idempotency-Keys
+   * (Mastodon, for an hour): back to pending and post again, since the same key makes it answer with the first post
+   * instead of a second one (while it remembers the key). Every other network: `uncertain`, for an editor to check
+   * the account and resolve.
    */
   private async settleInterrupted(delivery: DeliveryRow): Promise<DeliveryRow> {
-    const keyRemembered = Date.now() - delivery.updatedAt.getTime() < MASTODON_KEY_MEMORY_MS;
-    const repost = delivery.channel === 'mastodon' && keyRemembered;
+    const keyMemoryMs = isNetwork(delivery.channel) ? networkDefinition(delivery.channel).capabilities.idempotencyKeyMemoryMs : undefined;
+    const repost = keyMemoryMs !== undefined && Date.now() - delivery.updatedAt.getTime() < keyMemoryMs;
     const to = repost ? 'pending' : 'uncertain';
     const reason = repost
       ? 'interrupted mid-post: posting again with the same Idempotency-Key'

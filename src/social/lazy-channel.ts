@@ -1,0 +1,33 @@
+// A channel whose adapter is imported on its first use, so deciding which networks post loads no client library.
+import type { Network, PostOptions, PostResult, SocialChannel, SocialPost } from './channel.js';
+
+/**
+ * A channel whose adapter module is imported on its first use. X's, Bluesky's and Mastodon's client libraries weigh
+ * about 60 MB of RSS together: a process that never posts there (email-only workers, the API) never carries them.
+ */
+export class LazyChannel implements SocialChannel {
+  private channel: Promise<SocialChannel> | undefined;
+
+  constructor(
+    readonly network: Network,
+    readonly account: string,
+    private readonly load: () => Promise<SocialChannel>,
+  ) {}
+
+  /** The adapter itself, imported on the first call. */
+  loaded(): Promise<SocialChannel> {
+    this.channel ??= this.load().catch((error: unknown) => {
+      this.channel = undefined; // a failed import is retried by the next post
+      throw error;
+    });
+    return this.channel;
+  }
+
+  post(post: SocialPost, options: PostOptions): Promise<PostResult> {
+    return this.loaded().then((channel) => channel.post(post, options));
+  }
+
+  verify(): Promise<string> {
+    return this.loaded().then((channel) => channel.verify());
+  }
+}
