@@ -33,7 +33,6 @@ const httpUrl = z
 
 /** Email, then every network of the registry (src/social/networks.ts). */
 export const channelNames: readonly ['email', ...(typeof NETWORK_NAMES)[number][]] = ['email', ...NETWORK_NAMES];
-export type ChannelName = (typeof channelNames)[number];
 
 export const articleInput = z.object({
   externalId: z.string().trim().min(1).max(200),

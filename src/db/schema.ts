@@ -1,5 +1,5 @@
 // The database as Kysely sees it (camelCase here, snake_case in SQL via CamelCasePlugin).
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -229,7 +229,5 @@ export interface FeedItemsTable {
 
 export type ArticleRow = Selectable<ArticlesTable>;
 export type SubscriberRow = Selectable<SubscribersTable>;
-export type NewSubscriber = Insertable<SubscribersTable>;
-export type SubscriberUpdate = Updateable<SubscribersTable>;
 export type DispatchRow = Selectable<DispatchesTable>;
 export type DeliveryRow = Selectable<DeliveriesTable>;

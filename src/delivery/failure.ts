@@ -15,8 +15,6 @@ export type FailureKind =
   /** The message or post may have landed (connection lost after DATA, timeout after the request): never blindly repeat. */
   | 'uncertain';
 
-export const FAILURE_KINDS: readonly FailureKind[] = ['permanent_address', 'permanent_policy', 'transient', 'rate_limited', 'uncertain'];
-
 export abstract class DeliveryFailure extends Error {
   abstract readonly kind: FailureKind;
   constructor(
