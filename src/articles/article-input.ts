@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { NETWORK_NAMES } from '../social/networks.js';
 import { socialTextsInput } from '../social/social-texts.js';
+import { DISPATCH_PRIORITIES } from '../dispatch/priority.js';
 import { scheduleInput } from '../dispatch/schedule.js';
 import { sanitizeArticleHtml } from './sanitize.js';
 import { cleanLine, stripTags } from '../text/plain-text.js';
@@ -59,6 +60,8 @@ export const articleInput = z.object({
   publishedAt: z.string().datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).optional(),
   schedule: scheduleInput.optional(),
   channels: z.array(z.enum(channelNames)).min(1).max(channelNames.length).optional(),
+  /** `breaking`: the dispatch goes ahead of everything queued, a large send already running included. */
+  priority: z.enum(DISPATCH_PRIORITIES).optional(),
   /** The editor's own post per network, instead of the composed one (lengths checked by the route). */
   socialTexts: socialTextsInput.optional(),
 });

@@ -58,6 +58,7 @@ export async function publishArticle(
         scheduledAt,
         timezone: input.schedule?.timezone ?? null,
         socialTexts: JSON.stringify(input.socialTexts ?? {}),
+        priority: input.priority ?? 'normal',
         updatedAt: sql<Date>`now()`,
       })
       .returningAll()
@@ -71,7 +72,7 @@ export async function publishArticle(
         event: 'dispatch.created',
         toStatus: dispatch.status,
         cause: options.cause ?? 'api',
-        detail: { channels: dispatch.channels, scheduledAt: scheduledAt?.toISOString() ?? null },
+        detail: { channels: dispatch.channels, scheduledAt: scheduledAt?.toISOString() ?? null, priority: dispatch.priority },
       },
     ]);
     return { article: inserted, dispatch, created: true };

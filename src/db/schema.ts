@@ -1,5 +1,6 @@
 // The database as Kysely sees it (camelCase here, snake_case in SQL via CamelCasePlugin).
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { DispatchPriority } from '../dispatch/priority.js';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -87,6 +88,8 @@ export interface DispatchesTable {
   pauseReason: string | null;
   /** An editor resumed the dispatch after the reputation guard paused it: the guard leaves it alone from then on. */
   reputationOverriddenAt: Date | null;
+  /** `breaking` steps run ahead of everything queued (src/dispatch/priority.ts). */
+  priority: ColumnType<DispatchPriority, DispatchPriority | undefined, DispatchPriority>;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
 }

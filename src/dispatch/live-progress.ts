@@ -34,6 +34,7 @@ export interface LiveProgress {
   id: number;
   articleId: number;
   status: DispatchRow['status'];
+  priority: DispatchRow['priority'];
   scheduledAt: Date | null;
   startedAt: Date | null;
   completedAt: Date | null;
@@ -77,6 +78,7 @@ export async function liveProgress(db: Kysely<Database>, id: number, now = new D
     id: dispatch.id,
     articleId: dispatch.articleId,
     status: dispatch.status,
+    priority: dispatch.priority,
     scheduledAt: dispatch.scheduledAt,
     startedAt: dispatch.startedAt,
     completedAt: dispatch.completedAt,

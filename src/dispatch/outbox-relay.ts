@@ -3,8 +3,9 @@
 import { EventEmitter } from 'node:events';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { jobIds, type Queues } from '../queue/queues.js';
+import type { Queues } from '../queue/queues.js';
 import { PeriodicPass } from '../runtime/periodic-pass.js';
+import { queueStart } from './step-jobs.js';
 
 export interface OutboxRelayOptions {
   intervalMs: number;
@@ -46,7 +47,7 @@ export class OutboxRelay extends EventEmitter {
     for (;;) {
       const rows = await this.db
         .selectFrom('dispatches')
-        .select(['id', 'scheduledAt'])
+        .select(['id', 'scheduledAt', 'priority'])
         .where('enqueuedAt', 'is', null)
         .where('status', 'in', ['pending', 'scheduled'])
         .orderBy('id')
@@ -54,9 +55,8 @@ export class OutboxRelay extends EventEmitter {
         .execute();
       if (rows.length === 0) break;
       for (const row of rows) {
-        const delay = row.scheduledAt ? Math.max(0, row.scheduledAt.getTime() - Date.now()) : 0;
         // The job id makes a repeated add (another relay, or a crash before the update below) a no-op.
-        await this.queues.dispatch.add('start', { dispatchId: row.id }, { jobId: jobIds.dispatchStart(row.id), delay });
+        await queueStart(this.queues, row.id, row.scheduledAt, row.priority);
         await this.db
           .updateTable('dispatches')
           .set({ enqueuedAt: sql<Date>`now()` })

@@ -95,12 +95,12 @@ export class QueueReconciler extends EventEmitter {
   private async reconcileStarts(report: ReconcileReport): Promise<void> {
     const rows = await this.db
       .selectFrom('dispatches')
-      .select(['id', 'scheduledAt'])
+      .select(['id', 'scheduledAt', 'priority'])
       .where('status', 'in', ['pending', 'scheduled'])
       .where('enqueuedAt', 'is not', null)
       .execute();
     for (const row of rows) {
-      if (await this.requeue(this.queues.dispatch, jobIds.dispatchStart(row.id), () => queueStart(this.queues, row.id, row.scheduledAt))) {
+      if (await this.requeue(this.queues.dispatch, jobIds.dispatchStart(row.id), () => queueStart(this.queues, row.id, row.scheduledAt, row.priority))) {
         report.starts++;
       }
     }
@@ -110,19 +110,19 @@ export class QueueReconciler extends EventEmitter {
     const unfanned = await this.db
       .selectFrom('dispatches')
       .leftJoin('editions', 'editions.dispatchId', 'dispatches.id')
-      .select(['dispatches.id', 'editions.dispatchId as rendered'])
+      .select(['dispatches.id', 'dispatches.priority', 'editions.dispatchId as rendered'])
       .where('dispatches.status', 'in', IN_PROGRESS)
       .where('dispatches.emailFannedOutAt', 'is', null)
       .where((eb) => eb(eb.val('email'), '=', eb.fn.any('dispatches.channels')))
       .execute();
-    for (const { id, rendered } of unfanned) {
+    for (const { id, priority, rendered } of unfanned) {
       const renderId = jobIds.emailRender(id);
       // A render still to run (or running) will release its fan-out parent: nothing is missing.
       if (!rendered && LIVE_STATES.has(await this.queues.dispatch.getJobState(renderId))) continue;
       const queued = await this.requeue(this.queues.dispatch, jobIds.emailFanOut(id), async () => {
-        if (rendered) return queueFanOut(this.queues, id);
+        if (rendered) return queueFanOut(this.queues, id, priority);
         await this.removeStale(this.queues.dispatch, renderId);
-        return queueEmailEdition(this.flows, id);
+        return queueEmailEdition(this.flows, id, priority);
       });
       if (queued) report.editions++;
     }
@@ -130,15 +130,15 @@ export class QueueReconciler extends EventEmitter {
     const batches = await this.db
       .selectFrom('emailBatches')
       .innerJoin('dispatches', 'dispatches.id', 'emailBatches.dispatchId')
-      .select(['emailBatches.dispatchId', 'emailBatches.batchNo'])
+      .select(['emailBatches.dispatchId', 'emailBatches.batchNo', 'dispatches.priority'])
       .where('dispatches.status', 'in', IN_PROGRESS)
       .where('emailBatches.status', '!=', 'done')
       .orderBy('emailBatches.dispatchId')
       .orderBy('emailBatches.batchNo')
       .execute();
-    for (const { dispatchId, batchNo } of batches) {
+    for (const { dispatchId, batchNo, priority } of batches) {
       const jobId = jobIds.emailBatch(dispatchId, batchNo);
-      if (await this.requeue(this.queues.emailBatch, jobId, () => queueEmailBatch(this.queues, dispatchId, batchNo))) report.batches++;
+      if (await this.requeue(this.queues.emailBatch, jobId, () => queueEmailBatch(this.queues, dispatchId, batchNo, priority))) report.batches++;
     }
   }
 
@@ -146,7 +146,7 @@ export class QueueReconciler extends EventEmitter {
     const posts = await this.db
       .selectFrom('deliveries')
       .innerJoin('dispatches', 'dispatches.id', 'deliveries.dispatchId')
-      .select(['deliveries.id', 'deliveries.dispatchId', 'deliveries.channel'])
+      .select(['deliveries.id', 'deliveries.dispatchId', 'deliveries.channel', 'dispatches.priority'])
       .where('dispatches.status', 'in', IN_PROGRESS)
       .where('deliveries.channel', '!=', 'email')
       // `sending` too: its job settles a post interrupted mid-request (src/social/social-poster.ts).
@@ -154,7 +154,7 @@ export class QueueReconciler extends EventEmitter {
       .execute();
     for (const post of posts) {
       const data = { dispatchId: post.dispatchId, deliveryId: post.id, network: post.channel as Network };
-      if (await this.requeue(this.queues.social, jobIds.social(post.dispatchId, post.channel), () => queueSocialPost(this.queues, data))) {
+      if (await this.requeue(this.queues.social, jobIds.social(post.dispatchId, post.channel), () => queueSocialPost(this.queues, data, post.priority))) {
         report.posts++;
       }
     }

@@ -2,7 +2,7 @@
 import type { Queue } from 'bullmq';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { Database, DispatchStatus } from '../db/schema.js';
+import type { Database, DispatchRow, DispatchStatus } from '../db/schema.js';
 import { changeDispatch, type ControlOutcome } from './dispatch-control.js';
 import { TRANSITIONS } from './lifecycle.js';
 import { resolveScheduledTime, scheduleInput } from './schedule.js';
@@ -46,7 +46,7 @@ export async function rescheduleDispatch(
     set: { scheduledAt: at, timezone: input.timezone ?? null, error: null },
     detail: { at: at.toISOString(), timezone: input.timezone ?? null },
   });
-  if (outcome.kind === 'done') await queueStart(db, startQueue, id, at);
+  if (outcome.kind === 'done') await moveStartJob(db, startQueue, outcome.dispatch, at);
   return outcome;
 }
 
@@ -61,16 +61,16 @@ export async function releaseDispatch(db: Kysely<Database>, startQueue: Queue, i
     set: { scheduledAt: now, error: null },
   });
   if (outcome.kind === 'done') {
-    await queueStart(db, startQueue, id, now);
+    await moveStartJob(db, startQueue, outcome.dispatch, now);
     // The original time stays in the event log (dispatch.created / dispatch.rescheduled).
   }
   return outcome;
 }
 
-async function queueStart(db: Kysely<Database>, queue: Queue, id: number, at: Date): Promise<void> {
+async function moveStartJob(db: Kysely<Database>, queue: Queue, { id, priority }: DispatchRow, at: Date): Promise<void> {
   // If Redis is down this throws after the row changed; the relay would not re-add a job it believes exists, so the
   // row is marked unqueued first and the relay takes over when the add fails.
   await db.updateTable('dispatches').set({ enqueuedAt: null }).where('id', '=', id).execute();
-  await placeStartJob(queue, id, at);
+  await placeStartJob(queue, id, at, priority);
   await db.updateTable('dispatches').set({ enqueuedAt: new Date() }).where('id', '=', id).execute();
 }

@@ -22,7 +22,7 @@ export async function startDispatch(
   if (!dispatch || dispatch.status !== 'running') return 'not-startable';
 
   if (dispatch.channels.includes('email')) {
-    await queueEmailEdition(options.flows, dispatchId);
+    await queueEmailEdition(options.flows, dispatchId, dispatch.priority);
   }
   const social = dispatch.channels.filter((c) => c !== 'email');
   if (social.length > 0 && options.startSocial) await options.startSocial(dispatchId, social);

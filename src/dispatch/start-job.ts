@@ -2,11 +2,13 @@
 // source of truth (the start gate re-reads it, so a job that could not be moved does no harm).
 import type { Queue } from 'bullmq';
 import { jobIds } from '../queue/queues.js';
+import { queueStart } from './step-jobs.js';
+import type { DispatchPriority } from './priority.js';
 
 export type StartJobPlacement = 'delay-changed' | 'added' | 'running-now';
 
 /** Makes the start job of `dispatchId` fire at `at` (now, if that has passed). */
-export async function placeStartJob(queue: Queue, dispatchId: number, at: Date): Promise<StartJobPlacement> {
+export async function placeStartJob(queue: Queue, dispatchId: number, at: Date, priority: DispatchPriority): Promise<StartJobPlacement> {
   const jobId = jobIds.dispatchStart(dispatchId);
   const delay = () => Math.max(0, at.getTime() - Date.now());
   const job = await queue.getJob(jobId);
@@ -25,6 +27,6 @@ export async function placeStartJob(queue: Queue, dispatchId: number, at: Date):
     // Completed (a held start), failed, or waiting with the old time: replace it, since a job id is only added once.
     await job.remove().catch(() => undefined);
   }
-  await queue.add('start', { dispatchId }, { jobId, delay: delay() });
+  await queueStart({ dispatch: queue }, dispatchId, at, priority);
   return 'added';
 }

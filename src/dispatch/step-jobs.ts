@@ -3,34 +3,36 @@
 import type { FlowProducer } from 'bullmq';
 import { DEFAULT_JOB_OPTIONS, jobIds, QUEUE_NAMES, type Queues } from '../queue/queues.js';
 import type { SocialJobData } from '../social/start-social.js';
+import { jobPriority, type DispatchPriority } from './priority.js';
 
 /** The email edition's render (child) and fan-out (parent): the fan-out runs only once the edition is rendered. */
-export async function queueEmailEdition(flows: FlowProducer, dispatchId: number): Promise<void> {
+export async function queueEmailEdition(flows: FlowProducer, dispatchId: number, priority: DispatchPriority): Promise<void> {
+  const opts = { ...DEFAULT_JOB_OPTIONS, priority: jobPriority(priority) };
   await flows.add({
     name: 'fanout',
     queueName: QUEUE_NAMES.dispatch,
     data: { dispatchId },
-    opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIds.emailFanOut(dispatchId) },
+    opts: { ...opts, jobId: jobIds.emailFanOut(dispatchId) },
     children: [
-      { name: 'render', queueName: QUEUE_NAMES.dispatch, data: { dispatchId }, opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIds.emailRender(dispatchId) } },
+      { name: 'render', queueName: QUEUE_NAMES.dispatch, data: { dispatchId }, opts: { ...opts, jobId: jobIds.emailRender(dispatchId) } },
     ],
   });
 }
 
 /** The fan-out alone, for an edition that is already rendered. */
-export async function queueFanOut(queues: Queues, dispatchId: number): Promise<void> {
-  await queues.dispatch.add('fanout', { dispatchId }, { jobId: jobIds.emailFanOut(dispatchId) });
+export async function queueFanOut(queues: Queues, dispatchId: number, priority: DispatchPriority): Promise<void> {
+  await queues.dispatch.add('fanout', { dispatchId }, { jobId: jobIds.emailFanOut(dispatchId), priority: jobPriority(priority) });
 }
 
-export async function queueEmailBatch(queues: Queues, dispatchId: number, batchNo: number): Promise<void> {
-  await queues.emailBatch.add('batch', { dispatchId, batchNo }, { jobId: jobIds.emailBatch(dispatchId, batchNo) });
+export async function queueEmailBatch(queues: Queues, dispatchId: number, batchNo: number, priority: DispatchPriority): Promise<void> {
+  await queues.emailBatch.add('batch', { dispatchId, batchNo }, { jobId: jobIds.emailBatch(dispatchId, batchNo), priority: jobPriority(priority) });
 }
 
-export async function queueSocialPost(queues: Queues, data: SocialJobData): Promise<void> {
-  await queues.social.add('post', data, { jobId: jobIds.social(data.dispatchId, data.network) });
+export async function queueSocialPost(queues: Queues, data: SocialJobData, priority: DispatchPriority): Promise<void> {
+  await queues.social.add('post', data, { jobId: jobIds.social(data.dispatchId, data.network), priority: jobPriority(priority) });
 }
 
-export async function queueStart(queues: Queues, dispatchId: number, scheduledAt: Date | null): Promise<void> {
+export async function queueStart(queues: Pick<Queues, 'dispatch'>, dispatchId: number, scheduledAt: Date | null, priority: DispatchPriority): Promise<void> {
   const delay = scheduledAt ? Math.max(0, scheduledAt.getTime() - Date.now()) : 0;
-  await queues.dispatch.add('start', { dispatchId }, { jobId: jobIds.dispatchStart(dispatchId), delay });
+  await queues.dispatch.add('start', { dispatchId }, { jobId: jobIds.dispatchStart(dispatchId), delay, priority: jobPriority(priority) });
 }

@@ -1,6 +1,7 @@
 // The shapes of the editor API's answers, for the OpenAPI document (src/http/openapi.ts) and the test that checks
 // real answers against it. Requests are described by the zod schemas that validate them, in each route file.
 import { z } from 'zod';
+import { DISPATCH_PRIORITIES } from '../dispatch/priority.js';
 import { NETWORK_NAMES } from '../social/networks.js';
 import { errorBody } from './errors.js';
 import { nextCursorField } from './pagination.js';
@@ -44,6 +45,7 @@ export const dispatch = z
     preheader: z.string().nullable(),
     socialTexts: z.record(z.string(), z.string()),
     error: z.string().nullable(),
+    priority: z.enum(DISPATCH_PRIORITIES).describe('breaking: every step runs ahead of everything queued'),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -87,6 +89,7 @@ export const liveProgress = z
     id,
     articleId: id,
     status: dispatchStatus,
+    priority: z.enum(DISPATCH_PRIORITIES),
     scheduledAt: nullableTimestamp,
     startedAt: nullableTimestamp,
     completedAt: nullableTimestamp,

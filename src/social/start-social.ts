@@ -56,7 +56,7 @@ export async function startSocialDispatch(ctx: SocialStartDeps, dispatchId: numb
   for (const row of stored) {
     // `sending` too: its job must run to settle a post interrupted by a crash (src/social/social-poster.ts).
     if (row.status !== 'pending' && row.status !== 'sending') continue;
-    await queueSocialPost(ctx.queues, { dispatchId, deliveryId: row.id, network: row.channel as Network });
+    await queueSocialPost(ctx.queues, { dispatchId, deliveryId: row.id, network: row.channel as Network }, dispatch.priority);
   }
   ctx.log.info(
     { event: 'social.started', dispatchId, posts: stored.map((r) => ({ channel: r.channel, status: r.status })) },

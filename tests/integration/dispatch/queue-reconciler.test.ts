@@ -62,12 +62,12 @@ describe('QueueReconciler', () => {
     const first = await reconciler.reconcileOnce();
     expect(first).toEqual({ starts: 1, editions: 2, batches: 1, posts: 1, schedules: 0 });
     expect(await queues.dispatch.getJobState(jobIds.dispatchStart(later))).toBe('delayed');
-    expect(await queues.dispatch.getJobState(jobIds.emailFanOut(sending))).toBe('waiting');
+    expect(await queues.dispatch.getJobState(jobIds.emailFanOut(sending))).toBe('prioritized');
     expect(await queues.dispatch.getJobState(jobIds.emailRender(sending))).toBe('unknown');
     // Not rendered: the render and its fan-out parent, as a dispatch's start queues them.
-    expect(await queues.dispatch.getJobState(jobIds.emailRender(fresh))).toBe('waiting');
+    expect(await queues.dispatch.getJobState(jobIds.emailRender(fresh))).toBe('prioritized');
     expect(await queues.dispatch.getJobState(jobIds.emailFanOut(fresh))).toBe('waiting-children');
-    expect(await queues.emailBatch.getJobState(jobIds.emailBatch(sending, 2))).toBe('waiting');
+    expect(await queues.emailBatch.getJobState(jobIds.emailBatch(sending, 2))).toBe('prioritized');
     expect(await queues.emailBatch.getJobState(jobIds.emailBatch(sending, 1))).toBe('unknown');
     expect((await queues.social.getJob(jobIds.social(fresh, 'mastodon')))?.data).toEqual({ dispatchId: fresh, deliveryId: post.id, network: 'mastodon' });
     expect(await queues.dispatch.getJobState(jobIds.dispatchStart(done))).toBe('unknown');
@@ -93,6 +93,6 @@ describe('QueueReconciler', () => {
 
     const report = await reconciler.reconcileOnce();
     expect(report.batches).toBe(1);
-    expect(await queues.emailBatch.getJobState(jobId)).toBe('waiting');
+    expect(await queues.emailBatch.getJobState(jobId)).toBe('prioritized');
   });
 });

@@ -47,7 +47,9 @@ async function settled(dispatchId: number): Promise<{ status: string; posts: Pos
   return eventually(async () => {
     const view = await (await herald.api(`/api/dispatches/${dispatchId}`)).json();
     return ['completed', 'completed_with_failures'].includes(view.status) && view;
-  }, 30_000, `dispatch ${dispatchId} to complete`);
+    // The first post of a process also loads the networks' client libraries: under a loaded machine that alone can
+    // take many seconds. Within the hook's 60 s.
+  }, 50_000, `dispatch ${dispatchId} to complete`);
 }
 
 const postOn = (posts: Post[], channel: string) => posts.find((p) => p.channel === channel)!;

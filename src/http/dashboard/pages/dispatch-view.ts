@@ -59,6 +59,7 @@ export function postsList(posts: LiveProgress['posts']): SafeHtml {
 export function factsList(live: LiveProgress): SafeHtml {
   return html`<dl class="facts">
   <div><dt>Scheduled</dt><dd data-fact="scheduledAt">${time(live.scheduledAt, 'immediately')}</dd></div>
+  <div><dt>Priority</dt><dd data-fact="priority">${live.priority === 'breaking' ? 'Breaking news: ahead of everything queued' : 'Normal'}</dd></div>
   <div><dt>Started</dt><dd data-fact="startedAt">${time(live.startedAt)}</dd></div>
   <div><dt>Finished</dt><dd data-fact="completedAt">${time(live.completedAt)}</dd></div>
   <div><dt>Rate</dt><dd data-fact="rate">${live.rate ? `${live.rate}/s` : '—'}</dd></div>

@@ -55,6 +55,7 @@ export function scheduleFieldset(values: PublishValues, problems: FormProblem[],
     <div class="field"><label for="${prefix}-timezone">Time zone</label>
       <select id="${prefix}-timezone" name="timezone" data-timezone>${timeZoneOptions(value(values, 'timezone') || 'UTC')}</select></div>
   </div>
+  <label class="choice"><input type="checkbox" name="priority" value="breaking"${value(values, 'priority') === 'breaking' ? html` checked` : ''}> Breaking news: send ahead of everything queued</label>
 </fieldset>`;
 }
 

@@ -34,9 +34,11 @@ function payloadFromFields(form: PublishValues): Record<string, unknown> {
   };
 }
 
-function withSchedule(payload: Record<string, unknown>, form: PublishValues): Record<string, unknown> {
-  if (text(form.when) !== 'later') return payload;
-  return { ...payload, schedule: { at: text(form.at), timezone: optional(form.timezone) ?? 'UTC' } };
+/** The choices both forms share: when, and whether it is breaking news (both replace what the JSON says). */
+function withFormChoices(payload: Record<string, unknown>, form: PublishValues): Record<string, unknown> {
+  const chosen = text(form.priority) === 'breaking' ? { ...payload, priority: 'breaking' } : payload;
+  if (text(form.when) !== 'later') return chosen;
+  return { ...chosen, schedule: { at: text(form.at), timezone: optional(form.timezone) ?? 'UTC' } };
 }
 
 export function publishPages(app: FastifyInstance, ctx: HeraldContext) {
@@ -63,9 +65,9 @@ export function publishPages(app: FastifyInstance, ctx: HeraldContext) {
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
         return show(request, reply, 400, form, [{ path: 'json', message: 'must be one article object' }]);
       }
-      payload = withSchedule(parsed as Record<string, unknown>, form);
+      payload = withFormChoices(parsed as Record<string, unknown>, form);
     } else {
-      payload = withSchedule(payloadFromFields(form), form);
+      payload = withFormChoices(payloadFromFields(form), form);
     }
     const parsed = articleInput.safeParse(payload);
     if (!parsed.success) return show(request, reply, 400, form, zodIssues(parsed.error));
