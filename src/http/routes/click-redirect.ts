@@ -10,11 +10,12 @@ export function clickRoutes(app: FastifyInstance, ctx: HeraldContext) {
   const notFoundPage = noticePage(settings, 'Link not found', 'This link is not one of ours, or it was cut short. Please copy the whole link from the email.');
   app.route({
     method: ['GET', 'HEAD'],
-    url: '/l/:token',
+    // A wildcard, not a :param: tokens carry their target URL and outgrow the router's 100-character limit on params.
+    url: '/l/*',
     // Clicks come in bursts right after a send: logged at debug, not one info line each.
     config: { polled: true },
     handler: (request, reply) => {
-      const { token } = request.params as { token: string };
+      const { '*': token } = request.params as { '*': string };
       const click = token.length <= 4096 ? verifyClickToken(ctx.linkSecrets, token) : undefined;
       if (!click) return sendPage(reply, 404, notFoundPage);
       ctx.clicks.recorder.record(click, { method: request.method, userAgent: request.headers['user-agent'], at: new Date() });
