@@ -21,6 +21,16 @@ interface CounterRow {
   machine: number;
 }
 
+/** Adds counted rows to a counter table (`id` goes to its id column), creating the rows it does not have yet. */
+function addCounts(table: 'link_clicks' | 'delivery_clicks', idColumn: 'position' | 'delivery_id') {
+  return (db: Kysely<Database>, rows: CounterRow[]) => sql`
+    insert into ${sql.table(table)} (dispatch_id, ${sql.ref(idColumn)}, human, machine)
+    values ${sql.join(rows.map((r) => sql`(${r.dispatchId}, ${r.id}, ${r.human}, ${r.machine})`))}
+    on conflict (dispatch_id, ${sql.ref(idColumn)})
+    do update set human = ${sql.table(table)}.human + excluded.human, machine = ${sql.table(table)}.machine + excluded.machine
+  `.execute(db);
+}
+
 export class ClickFlush {
   private readonly pass: PeriodicPass;
 
@@ -50,22 +60,8 @@ export class ClickFlush {
     const token = randomBytes(8).toString('hex');
     if ((await this.redis.set(this.keys.flushLock, token, 'PX', LOCK_MS, 'NX')) !== 'OK') return;
     try {
-      await this.flushHash(this.keys.links, (db, rows) => db
-        .insertInto('linkClicks')
-        .values(rows.map((r) => ({ dispatchId: r.dispatchId, position: r.id, human: r.human, machine: r.machine })))
-        .onConflict((oc) => oc.columns(['dispatchId', 'position']).doUpdateSet({
-          human: sql<number>`link_clicks.human + excluded.human`,
-          machine: sql<number>`link_clicks.machine + excluded.machine`,
-        }))
-        .execute());
-      await this.flushHash(this.keys.deliveries, (db, rows) => db
-        .insertInto('deliveryClicks')
-        .values(rows.map((r) => ({ dispatchId: r.dispatchId, deliveryId: r.id, human: r.human, machine: r.machine })))
-        .onConflict((oc) => oc.columns(['dispatchId', 'deliveryId']).doUpdateSet({
-          human: sql<number>`delivery_clicks.human + excluded.human`,
-          machine: sql<number>`delivery_clicks.machine + excluded.machine`,
-        }))
-        .execute());
+      await this.flushHash(this.keys.links, addCounts('link_clicks', 'position'));
+      await this.flushHash(this.keys.deliveries, addCounts('delivery_clicks', 'delivery_id'));
     } finally {
       if ((await this.redis.get(this.keys.flushLock)) === token) await this.redis.del(this.keys.flushLock);
     }
