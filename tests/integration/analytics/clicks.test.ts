@@ -6,7 +6,8 @@ import { createClickCounting } from '../../../src/analytics/click-counting.js';
 import { signClickLink, signReaderSlot, verifyClickToken } from '../../../src/analytics/click-tokens.js';
 import { dispatchReport } from '../../../src/analytics/dispatch-report.js';
 import { articlePayload, fixturePayload } from '../../support/articles.js';
-import { eventually, startTestHerald, type TestHerald } from '../../support/herald.js';
+import { dashboardCookie } from '../../support/dashboard-session.js';
+import { ADMIN_TOKEN, eventually, startTestHerald, type TestHerald } from '../../support/herald.js';
 import { startSmtpSink, type ReceivedMessage, type SmtpSink } from '../../support/smtp-sink.js';
 
 const BROWSER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
@@ -202,6 +203,18 @@ describe('the dispatch report', () => {
     }
     expect((await herald.api('/api/dispatches/999999/report')).status).toBe(404);
     expect((await herald.api(`/api/dispatches/${dispatchId}/report`, { token: null })).status).toBe(401);
+  });
+
+  it('is a dashboard page, linked from the dispatch page', async () => {
+    const cookie = await dashboardCookie(herald.baseUrl, ADMIN_TOKEN);
+    expect(await (await fetch(`${herald.baseUrl}/dispatches/${dispatchId}`, { headers: { cookie } })).text()).toContain(`href="/dispatches/${dispatchId}/report"`);
+    const page = await fetch(`${herald.baseUrl}/dispatches/${dispatchId}/report`, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    const text = await page.text();
+    expect(text).toMatch(/Human clicks <strong>\d+<\/strong>/);
+    expect(text).toMatch(/Machine clicks <strong>\d+<\/strong>/);
+    expect(text).toContain('https://other.example/report?a=1&amp;b=2');
+    expect((await fetch(`${herald.baseUrl}/dispatches/${dispatchId}/report`, { redirect: 'manual' })).status).toBe(303);
   });
 
   it('is in the OpenAPI document', async () => {
