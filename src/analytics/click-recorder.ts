@@ -38,9 +38,18 @@ export class ClickRecorder {
     this.pending.add(done);
   }
 
-  /** Resolves once every click recorded so far is in Redis (the flush waits for it, and so can tests). */
-  async settled(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  /**
+   * Resolves once every click recorded so far is in Redis (the flush waits for it, and so can tests), or after
+   * `timeoutMs`: with Redis away the counts wait in its client's queue, and a flush or a shutdown must not wait forever.
+   */
+  async settled(timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.pending.size > 0 && Date.now() < deadline) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadline - Date.now())));
+      await Promise.race([Promise.all([...this.pending]), timeout]);
+      clearTimeout(timer);
+    }
   }
 
   private async count(click: ClickClaims, request: ClickRequest): Promise<void> {
