@@ -2,6 +2,7 @@
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { ClickCounting } from './analytics/click-counting.js';
 import type { Config } from './config/config.js';
 import type { Database } from './db/schema.js';
 import type { OutboxRelay } from './dispatch/outbox-relay.js';
@@ -37,4 +38,6 @@ export interface HeraldContext {
   clock: Clock;
   /** The application layer: every entry point publishes, cancels and steers through these use cases. */
   editorial: Editorial;
+  /** Counts the clicks on tracked links (GET /l/:token) and flushes them to the database. */
+  clicks: ClickCounting;
 }

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { createClickCounting } from './analytics/click-counting.js';
 import { ConfigError, type Config } from './config/config.js';
 import type { HeraldContext } from './context.js';
 import { isDatabaseUnavailable } from './db/database-errors.js';
@@ -114,6 +115,12 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
       metrics,
       editionSettings: () => editionSettingsFrom({ config, secret }),
     });
+    const clicks = createClickCounting({ db: database.db, redis: redis.connection, redisPrefix, config, log });
+    // Clicks only arrive where HTTP is served; closed after the server, so its last clicks are flushed too.
+    if (options.http) {
+      clicks.flush.start();
+      closers.push(() => clicks.flush.stop());
+    }
     const ctx: HeraldContext = {
       config,
       secret,
@@ -130,6 +137,7 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
       outages,
       clock,
       editorial,
+      clicks,
     };
 
     const herald: Herald = { ctx, close };

@@ -138,6 +138,17 @@ const schema = z.object({
   /** What to do with a message whose SMTP outcome is unknown after a crash: resend (nobody missed) or hold. */
   UNCERTAIN_DELIVERY_POLICY: z.enum(['resend', 'hold']).default('resend'),
 
+  // Clicks (src/analytics; see the README's "Clicks")
+  /** `on`: clicks are also counted per delivery (unique clickers). `off` (default): nothing stored ties a click to a reader. */
+  HERALD_CLICK_ATTRIBUTION: z.enum(['on', 'off']).default('off'),
+  /** Hosts of the newsroom's own site (comma-separated; subdomains included) whose links get utm_* parameters. Unset: none. */
+  HERALD_UTM_HOSTS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
+  /** How often click counts move from Redis to the database (the report is at most this far behind). */
+  HERALD_CLICK_FLUSH_MS: positiveInt(5000),
+
   // Subscribers (src/subscribers, src/digest; see docs/SUBSCRIBERS.md)
   /** Topics offered on the subscribe and preferences pages, comma-separated. Unset: recent articles' sections and tags. */
   HERALD_TOPICS: optionalString,

@@ -208,6 +208,33 @@ export interface Database {
   digestEditions: DigestEditionsTable;
   feeds: FeedsTable;
   feedItems: FeedItemsTable;
+  editionLinks: EditionLinksTable;
+  linkClicks: LinkClicksTable;
+  deliveryClicks: DeliveryClicksTable;
+}
+
+/** An edition's tracked link (src/analytics/link-tracker.ts), by the position signed into its token. */
+export interface EditionLinksTable {
+  dispatchId: number;
+  position: number;
+  url: string;
+  kind: 'article' | 'view_in_browser' | 'body' | 'canary';
+}
+
+/** Clicks on one tracked link, flushed from Redis in batches (src/analytics/click-flush.ts). */
+export interface LinkClicksTable {
+  dispatchId: number;
+  position: number;
+  human: ColumnType<number, number | undefined, number>;
+  machine: ColumnType<number, number | undefined, number>;
+}
+
+/** Clicks per delivery: written only with HERALD_CLICK_ATTRIBUTION on. */
+export interface DeliveryClicksTable {
+  dispatchId: number;
+  deliveryId: number;
+  human: ColumnType<number, number | undefined, number>;
+  machine: ColumnType<number, number | undefined, number>;
 }
 
 export interface FeedsTable {

@@ -2,7 +2,8 @@
 // otherwise rendered now and not stored, so changes made before the start still reach the real edition.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { recipientMarkers } from './edition-renderer.js';
+import { ANONYMOUS_CLICK_SLOT } from '../analytics/click-tokens.js';
+import { clickSlotMarker, recipientMarkers } from './edition-renderer.js';
 import { renderDispatchEdition, type EditionSettings } from './edition-service.js';
 
 export interface EditionPreview {
@@ -32,12 +33,16 @@ export async function previewEdition(
   return { subject: edition.subject, preheader: edition.preheader, html: stand(edition.html), text: stand(edition.text), stored: false };
 }
 
-/** The reader's name becomes "there"; unsubscribe and preferences links go to the subscribe page (as in the web copy). */
+/**
+ * The reader's name becomes "there"; unsubscribe and preferences links go to the subscribe page (as in the web copy);
+ * tracked links count as nobody's clicks.
+ */
 export function fillRecipientMarkers(text: string, publicUrl: string, markerKey: string | null): string {
   const subscribePage = `${publicUrl}/subscribe`;
   const markers = recipientMarkers(markerKey);
   return text
     .replaceAll(markers.name, 'there')
     .replaceAll(markers.unsubscribeUrl, subscribePage)
-    .replaceAll(markers.preferencesUrl, subscribePage);
+    .replaceAll(markers.preferencesUrl, subscribePage)
+    .replaceAll(clickSlotMarker(markerKey), ANONYMOUS_CLICK_SLOT);
 }

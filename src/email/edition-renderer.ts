@@ -4,6 +4,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compile as compileHtmlToText } from 'html-to-text';
 import type { Article } from '../articles/article.js';
+import { insertCanary, LinkTracker, rewriteBodyLinks, type ClickTrackingSettings, type TrackedLink } from '../analytics/link-tracker.js';
+import { campaignName } from '../analytics/utm.js';
 import { cleanLine, stripTags, truncateText } from '../text/plain-text.js';
 import { fillHtmlTemplate, type HtmlTemplateValues } from '../render/fill-template.js';
 import { html, joinHtml, SafeHtml, trusted } from '../render/html.js';
@@ -22,13 +24,26 @@ export const RECIPIENT_MARKERS = {
 
 export type RecipientField = keyof typeof RECIPIENT_MARKERS;
 
+/**
+ * The marker of the reader slot in tracked links (src/analytics/click-tokens.ts), filled per message like the
+ * others. Kept apart from RECIPIENT_MARKERS: an edition rendered without click tracking has none.
+ */
+export function clickSlotMarker(key: string | null | undefined): string {
+  return key ? `%%c.${checkedMarkerKey(key)}%%` : '%%recipient.clickSlot%%';
+}
+
 /** A fresh, unguessable marker key (64 bits): content written before the render cannot know it. */
 const newMarkerKey = (): string => randomBytes(8).toString('hex');
+
+function checkedMarkerKey(key: string): string {
+  if (!/^[0-9a-f]{16,64}$/.test(key)) throw new TypeError('a marker key is hex');
+  return key;
+}
 
 /** The markers `personalise` fills in an edition rendered with `key` (null: an edition with the fixed markers). */
 export function recipientMarkers(key: string | null | undefined): Record<RecipientField, string> {
   if (!key) return RECIPIENT_MARKERS;
-  if (!/^[0-9a-f]{16,64}$/.test(key)) throw new TypeError('a marker key is hex');
+  checkedMarkerKey(key);
   // Short, about as long as the fixed ones: html-to-text wraps the plain-text part around the marker, not the value.
   return { name: `%%n.${key}%%`, unsubscribeUrl: `%%u.${key}%%`, preferencesUrl: `%%p.${key}%%` };
 }
@@ -54,6 +69,8 @@ export interface EditionRenderOptions {
   templatePath?: string;
   /** Key of the per-recipient markers. Default: a fresh random one. */
   markerKey?: string;
+  /** Rewrite every link but unsubscribe and preferences into a tracked one (PUBLIC_URL/l/…). Default: links stay as they are. */
+  clickTracking?: ClickTrackingSettings;
 }
 
 export interface RenderedEdition {
@@ -68,6 +85,8 @@ export interface RenderedEdition {
   excerptOnly: boolean;
   /** The key of the markers in html and text (see recipientMarkers); stored with the edition. */
   markerKey: string;
+  /** The tracked links by position (stored as edition_links); empty without click tracking. */
+  links: TrackedLink[];
 }
 
 /** The edition cannot be rendered as it stands; an editor has to change the article or the options. */
@@ -105,8 +124,22 @@ export async function renderEdition(article: Article, options: EditionRenderOpti
     leadImageAlt: cleanLine(article.imageAlt ?? ''),
     postalAddressHtml: postalAddressHtml(options.postalAddress),
   };
-  const fill = (bodyHtml: SafeHtml, excerptOnly: boolean): string =>
-    fillHtmlTemplate(template, defuseRecipientMarkers({ ...values, bodyHtml, excerptOnly }));
+  let links: TrackedLink[] = [];
+  // Links are tracked before the size is measured: the tracked ones are longer.
+  const fill = (bodyHtml: SafeHtml, excerptOnly: boolean): string => {
+    if (!options.clickTracking) return fillHtmlTemplate(template, defuseRecipientMarkers({ ...values, bodyHtml, excerptOnly }));
+    const tracker = new LinkTracker(options.clickTracking, clickSlotMarker(markerKey), campaignName(subject), values.viewInBrowserUrl as string);
+    const tracked = {
+      ...values,
+      articleUrl: tracker.track(values.articleUrl as string, 'article'),
+      viewInBrowserUrl: tracker.track(values.viewInBrowserUrl as string, 'view_in_browser'),
+      bodyHtml: trusted(rewriteBodyLinks(bodyHtml.value, (url) => tracker.track(url, 'body'))),
+      excerptOnly,
+    };
+    const filled = fillHtmlTemplate(template, defuseRecipientMarkers(tracked));
+    links = tracker.links();
+    return insertCanary(filled, tracker.canaryUrl);
+  };
 
   let excerptOnly = false;
   // The body was sanitised when the article was stored.
@@ -124,7 +157,7 @@ export async function renderEdition(article: Article, options: EditionRenderOpti
   }
   // Layout tables leave runs of empty lines behind; one blank line separates blocks well enough.
   const text = htmlToText()(edition).replace(/\n{3,}/g, '\n\n');
-  return { subject, preheader, html: edition, text, excerptOnly, markerKey };
+  return { subject, preheader, html: edition, text, excerptOnly, markerKey, links };
 }
 
 /** The template's fixed markers become keyed ones before any content is filled in. */
@@ -188,6 +221,7 @@ function htmlToText(): (html: string) => string {
     selectors: [
       { selector: '.preheader', format: 'skip' }, // the inbox preview repeats the opening lines
       { selector: '.lead-image', format: 'skip' }, // a picture linking to the article: the headline already does
+      { selector: 'a.herald-canary', format: 'skip' }, // the hidden machine-click canary (src/analytics/link-tracker.ts)
       { selector: 'img', format: 'skip' },
       { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
       ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({ selector, options: { uppercase: false } })),

@@ -6,6 +6,7 @@ import { findArticle } from '../articles/article-repository.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/schema.js';
 import { randomBytes } from 'node:crypto';
+import { signReaderSlot } from '../analytics/click-tokens.js';
 import { signLinkToken } from '../subscribers/link-tokens.js';
 import type { EditionMessage, Recipient } from './batch-sender.js';
 import { renderEdition, type RenderedEdition } from './edition-renderer.js';
@@ -18,6 +19,8 @@ export interface EditionSettings {
   listName: string;
   postalAddress: string;
   unsubscribeMailto?: string;
+  /** Hosts of the newsroom's own site, whose links in editions get UTM parameters (HERALD_UTM_HOSTS). */
+  utmHosts?: readonly string[];
 }
 
 /** The settings every edition, notice and page is made with, from the one config. */
@@ -30,6 +33,7 @@ export function editionSettingsFrom(ctx: { config: Config; secret: string }): Ed
     listName: config.LIST_NAME,
     postalAddress: config.POSTAL_ADDRESS,
     unsubscribeMailto: config.UNSUBSCRIBE_MAILTO,
+    utmHosts: config.HERALD_UTM_HOSTS,
   };
 }
 
@@ -44,6 +48,8 @@ export async function renderDispatchEdition(
   dispatchId: number,
   settings: Pick<EditionSettings, 'publicUrl' | 'listName' | 'postalAddress'>,
   publicId: string,
+  /** Track the edition's links (the stored edition does; a preview need not). */
+  tracking?: Pick<EditionSettings, 'secret' | 'utmHosts'>,
 ): Promise<RenderedEdition | undefined> {
   const dispatch = await db.selectFrom('dispatches').selectAll().where('id', '=', dispatchId).executeTakeFirst();
   const article = dispatch && (await findArticle(db, dispatch.articleId));
@@ -54,6 +60,9 @@ export async function renderDispatchEdition(
     viewInBrowserUrl: editionUrl(settings.publicUrl, publicId),
     subject: dispatch.subject ?? undefined,
     preheader: dispatch.preheader ?? undefined,
+    clickTracking: tracking && {
+      publicUrl: settings.publicUrl, secret: tracking.secret, dispatchId, utmHosts: tracking.utmHosts ?? [],
+    },
   });
 }
 
@@ -62,16 +71,23 @@ export async function renderAndStoreEdition(db: Kysely<Database>, dispatchId: nu
   const existing = await db.selectFrom('editions').select('dispatchId').where('dispatchId', '=', dispatchId).executeTakeFirst();
   if (existing) return;
   const publicId = newEditionPublicId();
-  const edition = await renderDispatchEdition(db, dispatchId, settings, publicId);
+  const edition = await renderDispatchEdition(db, dispatchId, settings, publicId, settings);
   if (!edition) throw new Error(`dispatch ${dispatchId} or its article is missing`);
-  await db
-    .insertInto('editions')
-    .values({
-      dispatchId, publicId, markerKey: edition.markerKey,
-      subject: edition.subject, preheader: edition.preheader, html: edition.html, text: edition.text,
-    })
-    .onConflict((oc) => oc.column('dispatchId').doNothing())
-    .execute();
+  await db.transaction().execute(async (tx) => {
+    const stored = await tx
+      .insertInto('editions')
+      .values({
+        dispatchId, publicId, markerKey: edition.markerKey,
+        subject: edition.subject, preheader: edition.preheader, html: edition.html, text: edition.text,
+      })
+      .onConflict((oc) => oc.column('dispatchId').doNothing())
+      .returning('dispatchId')
+      .executeTakeFirst();
+    // Only the render whose edition was stored writes its links: their positions are in that edition's tokens.
+    if (stored && edition.links.length > 0) {
+      await tx.insertInto('editionLinks').values(edition.links.map((link) => ({ dispatchId, ...link }))).execute();
+    }
+  });
 }
 
 function senderParts(mailFrom: string): { address: string; domain: string } {
@@ -122,12 +138,15 @@ export class EditionMessages {
         const messageId = `<herald.${dispatchId}.${r.deliveryId}@${domain}>`;
         const unsubscribe = signLinkToken(secret, { purpose: 'unsubscribe', subscriberId: r.subscriberId, expiresAt: 0 });
         const preferences = signLinkToken(secret, { purpose: 'preferences', subscriberId: r.subscriberId, expiresAt: 0 });
+        // One signature per message for all its tracked links: the link parts were signed once, at render time.
+        const clickSlot = signReaderSlot(secret, dispatchId, r.deliveryId, new Date());
         const raw = personalise(compiled, {
           address: r.email,
           name: r.name,
           messageId,
           unsubscribeUrl: `${publicUrl}/unsubscribe/${unsubscribe}`,
           preferencesUrl: `${publicUrl}/preferences/${preferences}`,
+          clickSlot,
         });
         return { raw, messageId };
       },

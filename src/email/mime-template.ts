@@ -7,7 +7,8 @@ import { encode as encodeQuotedPrintable, wrap as wrapQuotedPrintable } from 'no
 import { cleanLine } from '../text/plain-text.js';
 import { PermanentFailure } from '../delivery/failure.js';
 import { escapeHtml } from '../runtime/escape-html.js';
-import { recipientMarkers, type RecipientField, type RenderedEdition } from './edition-renderer.js';
+import { ANONYMOUS_CLICK_SLOT } from '../analytics/click-tokens.js';
+import { clickSlotMarker, recipientMarkers, type RecipientField, type RenderedEdition } from './edition-renderer.js';
 
 export interface MessageHeaders {
   /** Sender in MAIL_FROM style: `"Herald Daily" <news@herald.example>`. */
@@ -31,9 +32,13 @@ export interface RecipientSlots {
   /** One-click endpoint (RFC 8058: POST unsubscribes, GET may confirm); also the footer link. */
   unsubscribeUrl: string;
   preferencesUrl: string;
+  /** The reader slot of the tracked links (src/analytics/click-tokens.ts). Default: nobody's. */
+  clickSlot?: string;
 }
 
-type BodySlot = { field: RecipientField; context: 'text' | 'html' };
+/** A per-recipient value in the body: the recipient markers, and the reader slot of tracked links. */
+type SlotField = RecipientField | 'clickSlot';
+type BodySlot = { field: SlotField; context: 'text' | 'html' };
 
 /** A message ready for any number of recipients; build with `compileMimeMessage`, treat as opaque. */
 export interface CompiledMimeMessage {
@@ -55,15 +60,15 @@ const HEADER_LINE_LENGTH = 76;
 /** The edition's own markers: keyed per edition, so content cannot write one (see recipientMarkers). */
 interface MarkerSet {
   pattern: RegExp;
-  fieldOf: Map<string, RecipientField>;
+  fieldOf: Map<string, SlotField>;
 }
 
 // Markers are plain ASCII, so splitting the strings never cuts through a UTF-8 sequence or a CRLF.
 function markerSet(markerKey: string | null | undefined): MarkerSet {
-  const markers = recipientMarkers(markerKey);
+  const markers = { ...recipientMarkers(markerKey), clickSlot: clickSlotMarker(markerKey) };
   return {
     pattern: new RegExp(Object.values(markers).map((marker) => marker.replace(/[.%]/g, '\\$&')).join('|'), 'g'),
-    fieldOf: new Map(Object.entries(markers).map(([field, marker]) => [marker, field as RecipientField])),
+    fieldOf: new Map(Object.entries(markers).map(([field, marker]) => [marker, field as SlotField])),
   };
 }
 
@@ -108,10 +113,11 @@ export function compileMimeMessage(
 
 /** The complete RFC 5322 message for one recipient (hand it to nodemailer as `raw`). */
 export function personalise(compiled: CompiledMimeMessage, recipient: RecipientSlots, now: Date = new Date()): Buffer {
-  const values: Record<RecipientField, string> = {
+  const values: Record<SlotField, string> = {
     name: cleanLine(recipient.name ?? '') || compiled.anonymousName,
     unsubscribeUrl: recipientUrl(recipient.unsubscribeUrl),
     preferencesUrl: recipientUrl(recipient.preferencesUrl),
+    clickSlot: /^[\w.-]+$/.test(recipient.clickSlot ?? '') ? recipient.clickSlot! : ANONYMOUS_CLICK_SLOT,
   };
   const listUnsubscribe = [`<${values.unsubscribeUrl}>`];
   if (compiled.unsubscribeMailto) listUnsubscribe.push(`<${compiled.unsubscribeMailto}>`);

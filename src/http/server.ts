@@ -9,11 +9,13 @@ import { errorReply, handleError } from './errors.js';
 import { redactedRequest, redactLinkTokens } from './log-redaction.js';
 import { registerOpenApi } from './openapi.js';
 import { articleRoutes } from './routes/articles.js';
+import { clickRoutes } from './routes/click-redirect.js';
 import { cmsWebhookRoutes } from './routes/cms-webhook.js';
 import { dispatchControlRoutes } from './routes/dispatch-control.js';
 import { dispatchEditRoutes } from './routes/dispatch-edits.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { dispatchRoutes } from './routes/dispatches.js';
+import { dispatchReportRoutes } from './routes/dispatch-report.js';
 import { editionRoutes } from './routes/editions.js';
 import { healthRoutes } from './routes/health.js';
 import { publicRoutes } from './routes/public.js';
@@ -67,6 +69,7 @@ export async function buildHttpServer(
   healthRoutes(app, ctx);
   await app.register(publicRoutes(ctx));
   editionRoutes(app, ctx);
+  clickRoutes(app, ctx);
   await app.register(cmsWebhookRoutes(ctx));
   // The dashboard at / (signed-in pages, bull-board at /admin/queues); its session also opens the API below.
   const sessions = await registerDashboard(app, ctx);
@@ -79,6 +82,7 @@ export async function buildHttpServer(
     articleRoutes(api, ctx);
     subscriberRoutes(api, ctx);
     dispatchRoutes(api, ctx);
+    dispatchReportRoutes(api, ctx);
     deliveryRoutes(api, ctx);
     dispatchEditRoutes(api, ctx);
     socialRoutes(api, ctx);

@@ -18,8 +18,18 @@ export type TokenVerdict = { ok: true; claims: TokenClaims } | { ok: false; reas
 const PURPOSE_CODES: Record<TokenPurpose, string> = { unsubscribe: 'u', preferences: 'p', confirm: 'c', 'change-email': 'e' };
 const PURPOSES_BY_CODE = Object.fromEntries(Object.entries(PURPOSE_CODES).map(([k, v]) => [v, k])) as Record<string, TokenPurpose>;
 
-function signature(secret: string, body: string): string {
+/** The HMAC every Herald link token carries (truncated to 132 bits; base64url). Click tokens sign with it too. */
+export function signature(secret: string, body: string): string {
   return createHmac('sha256', secret).update(body).digest('base64url').slice(0, 22);
+}
+
+/** Whether any of `secrets` (the current one, then HERALD_SECRET_PREVIOUS) gave `body` the signature `sig`. */
+export function signedByAny(secrets: string | readonly string[], body: string, sig: string): boolean {
+  const given = Buffer.from(sig);
+  return (typeof secrets === 'string' ? [secrets] : secrets).some((secret) => {
+    const wanted = Buffer.from(signature(secret, body));
+    return wanted.length === given.length && timingSafeEqual(wanted, given);
+  });
 }
 
 export function signLinkToken(secret: string, claims: TokenClaims): string {
@@ -44,12 +54,7 @@ export function verifyLinkToken(
   if (!purpose || !Number.isSafeInteger(subscriberId) || !Number.isSafeInteger(expiresAt)) {
     return { ok: false, reason: 'malformed' };
   }
-  const given = Buffer.from(sig);
-  const signedBy = (secret: string) => {
-    const wanted = Buffer.from(signature(secret, parts.slice(0, 4).join('.')));
-    return wanted.length === given.length && timingSafeEqual(wanted, given);
-  };
-  if (!(typeof secrets === 'string' ? [secrets] : secrets).some(signedBy)) return { ok: false, reason: 'forged' };
+  if (!signedByAny(secrets, parts.slice(0, 4).join('.'), sig)) return { ok: false, reason: 'forged' };
   if (purpose !== expected) return { ok: false, reason: 'wrong-purpose' };
   if (expiresAt !== 0 && expiresAt * 1000 < now.getTime()) return { ok: false, reason: 'expired' };
   return {

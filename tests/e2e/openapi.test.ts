@@ -94,6 +94,8 @@ describe('the OpenAPI document', () => {
     await call('GET', `/api/dispatches?article=${articleId}`);
     await call('GET', `/api/dispatches/${dispatchId}`);
     await call('GET', `/api/dispatches/${dispatchId}/live`);
+    await call('GET', `/api/dispatches/${dispatchId}/report`);
+    await call('GET', '/api/dispatches/99999999/report'); // 404
     await call('PATCH', `/api/dispatches/${dispatchId}`, { body: { subject: 'Too late' } }); // 409
     await call('POST', `/api/dispatches/${dispatchId}/cancel`); // 409
     await call('POST', `/api/dispatches/${dispatchId}/pause`); // 409

@@ -16,6 +16,7 @@ import { dispatchPages } from './pages/dispatch.js';
 import { inboxPages } from './pages/inbox.js';
 import { previewPages } from './pages/preview.js';
 import { publishPages } from './pages/publish.js';
+import { reportPages } from './pages/report.js';
 import { signInRoutes } from './pages/sign-in.js';
 import { subscriberPages } from './pages/subscribers.js';
 import { queueBoard } from './queue-board.js';
@@ -57,6 +58,7 @@ export async function registerDashboard(app: FastifyInstance, ctx: HeraldContext
     publishPages(pages, ctx);
     dispatchPages(pages, ctx);
     previewPages(pages, ctx);
+    reportPages(pages, ctx);
     subscriberPages(pages, ctx);
     inboxPages(pages, ctx);
     adminPages(pages, ctx);

@@ -58,6 +58,7 @@ ${errorPart(live)}
     <section class="card" aria-labelledby="edition-heading">
       <h2 id="edition-heading">Edition</h2>
       <p><a class="button secondary" href="/dispatches/${id}/preview">Preview edition and posts</a></p>
+      <p><a class="button secondary" href="/dispatches/${id}/report">Report: deliveries and clicks</a></p>
       ${form('test-send', 'Send test', 'scheduled pending held running paused completed completed_with_failures cancelled failed', html`<div class="field"><label for="t-email">Send a test to</label>
         <input id="t-email" name="email" type="email" autocomplete="email" required value="${request.editor?.name.includes('@') ? request.editor.name : ''}"></div>`)}
     </section>

@@ -1,0 +1,31 @@
+// Builds the click counting of one process: the recorder the redirect hands clicks to, and the flush to the database.
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import type { Database } from '../db/schema.js';
+import { ClickFlush } from './click-flush.js';
+import { clickKeys } from './click-keys.js';
+import { ClickRecorder } from './click-recorder.js';
+
+export interface ClickCounting {
+  recorder: ClickRecorder;
+  flush: ClickFlush;
+}
+
+export function createClickCounting(deps: {
+  db: Kysely<Database>;
+  redis: Redis;
+  redisPrefix: string;
+  config: Pick<Config, 'HERALD_CLICK_ATTRIBUTION' | 'HERALD_CLICK_FLUSH_MS'>;
+  log: Logger;
+}): ClickCounting {
+  const keys = clickKeys(deps.redisPrefix);
+  const log = deps.log.child({ component: 'clicks' });
+  const recorder = new ClickRecorder(deps.redis, keys, { attribution: deps.config.HERALD_CLICK_ATTRIBUTION === 'on' }, log);
+  const flush = new ClickFlush(deps.db, deps.redis, keys, recorder, {
+    intervalMs: deps.config.HERALD_CLICK_FLUSH_MS,
+    onError: (error) => log.warn({ event: 'clicks.flush_failed', err: error }, 'click counts not flushed; the next pass tries again'),
+  });
+  return { recorder, flush };
+}

@@ -1,0 +1,83 @@
+// Counts a click after its redirect has been answered: classifies it (src/analytics/machine-clicks.ts and the burst
+// memory) and adds it to the Redis counters in one round trip. Never throws into the request; failures are logged.
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { ClickBursts } from './click-bursts.js';
+import { counterField, type ClickKeys } from './click-keys.js';
+import type { ClickClaims } from './click-tokens.js';
+import { CANARY_POSITION } from './link-tracker.js';
+import { requestVerdict, type MachineReason } from './machine-clicks.js';
+
+export interface ClickRequest {
+  method: string;
+  userAgent?: string;
+  at: Date;
+}
+
+export interface ClickRecorderOptions {
+  /** HERALD_CLICK_ATTRIBUTION: also count per delivery. Off: nothing written names the delivery. */
+  attribution: boolean;
+}
+
+export class ClickRecorder {
+  private readonly bursts = new ClickBursts();
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: ClickKeys,
+    private readonly options: ClickRecorderOptions,
+    private readonly log: Logger,
+  ) {}
+
+  /** Counts the click in the background; the caller has already answered (or is answering) the request. */
+  record(click: ClickClaims, request: ClickRequest): void {
+    const done = this.count(click, request)
+      .catch((error: unknown) => this.log.warn({ event: 'clicks.record_failed', dispatchId: click.dispatchId, err: error }, 'a click was not counted'))
+      .finally(() => this.pending.delete(done));
+    this.pending.add(done);
+  }
+
+  /**
+   * Resolves once every click recorded so far is in Redis (the flush waits for it, and so can tests), or after
+   * `timeoutMs`: with Redis away the counts wait in its client's queue, and a flush or a shutdown must not wait forever.
+   */
+  async settled(timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.pending.size > 0 && Date.now() < deadline) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadline - Date.now())));
+      await Promise.race([Promise.all([...this.pending]), timeout]);
+      clearTimeout(timer);
+    }
+  }
+
+  private async count(click: ClickClaims, request: ClickRequest): Promise<void> {
+    const { dispatchId, position, reader } = click;
+    const canary = position === CANARY_POSITION;
+    let machine: MachineReason | undefined = requestVerdict(request) ?? (canary ? 'canary' : undefined);
+    let reclassify: number[] = [];
+    if (reader) {
+      const verdict = this.bursts.observe(`${dispatchId}.${reader.deliveryId}`, {
+        at: request.at.getTime(), position, sentAt: reader.sentAt, canary, machine,
+      });
+      machine = verdict.machine;
+      reclassify = verdict.reclassify;
+    }
+    const multi = this.redis.multi();
+    multi.hincrby(this.keys.links, counterField(dispatchId, position, Boolean(machine)), 1);
+    // Clicks first taken for a person's, now known to be the scanner's: moved, so the total stays the same.
+    for (const earlier of reclassify) {
+      multi.hincrby(this.keys.links, counterField(dispatchId, earlier, false), -1);
+      multi.hincrby(this.keys.links, counterField(dispatchId, earlier, true), 1);
+    }
+    if (this.options.attribution && reader) {
+      multi.hincrby(this.keys.deliveries, counterField(dispatchId, reader.deliveryId, Boolean(machine)), 1);
+      if (reclassify.length > 0) {
+        multi.hincrby(this.keys.deliveries, counterField(dispatchId, reader.deliveryId, false), -reclassify.length);
+        multi.hincrby(this.keys.deliveries, counterField(dispatchId, reader.deliveryId, true), reclassify.length);
+      }
+    }
+    await multi.exec();
+  }
+}
