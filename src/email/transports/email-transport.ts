@@ -42,13 +42,13 @@ export interface EmailTransport {
 
 export interface TransportCapabilities {
   /**
-   * What `send` takes: `raw_mime` (the finished bytes, as SMTP or SES' raw API do) or `structured` (subject, html,
-   * text and headers as fields, as Postmark's API does). Herald renders editions to MIME only so far: a
-   * `structured` transport needs the renderer to hand it fields first (tests/unit/email/transport-registry.test.ts
-   * says so).
+   * What the provider's API takes: `raw_mime` (the finished bytes, as SMTP or SES' raw API do) or `structured`
+   * (subject, html, text and headers as fields, as Postmark's API does). Every transport's `send` is handed the
+   * finished MIME either way; a `structured` one reads its fields back from those bytes (structured-mail.ts), so all
+   * transports send the same edition.
    */
   message: 'raw_mime' | 'structured';
-  /** Messages one call may carry (provider batch APIs); 1: one message per call, SMTP's transaction. */
+  /** Messages one call may carry (provider batch APIs, gathered by send-coalescer.ts); 1: one message per call. */
   maxBatchSize: number;
 }
 

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { captureTransport } from './capture.js';
 import { openTransport, type EmailTransport, type TransportDefinition } from './email-transport.js';
 import { mailgunTransport } from './mailgun.js';
+import { postmarkTransport } from './postmark.js';
 import { sesTransport } from './ses.js';
 import { smtpTransport } from './smtp.js';
 
@@ -12,6 +13,7 @@ export const EMAIL_TRANSPORTS = {
   capture: captureTransport,
   ses: sesTransport,
   mailgun: mailgunTransport,
+  postmark: postmarkTransport,
 } as const;
 
 export type TransportName = keyof typeof EMAIL_TRANSPORTS;

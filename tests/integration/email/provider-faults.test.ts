@@ -6,6 +6,7 @@ import { loadConfig } from '../../../src/config/config.js';
 import { PermanentFailure, RateLimited, TransientFailure, UncertainOutcome } from '../../../src/delivery/failure.js';
 import { openEmailTransport, transportDefinition, type TransportName } from '../../../src/email/transports/registry.js';
 import { MailgunStandIn } from '../../support/email-providers/mailgun-server.js';
+import { PostmarkStandIn } from '../../support/email-providers/postmark-server.js';
 import type { EmailProviderStandIn } from '../../support/email-providers/provider-stand-in.js';
 import { SES_TEST_CREDENTIALS, SesStandIn } from '../../support/email-providers/ses-server.js';
 import { holdRefusedPort, type RefusedPort } from '../../support/refused-port.js';
@@ -17,6 +18,7 @@ const MAIL = {
 
 let ses: SesStandIn;
 let mailgun: MailgunStandIn;
+let postmark: PostmarkStandIn;
 let refused: RefusedPort;
 
 beforeAll(async () => {
@@ -25,20 +27,25 @@ beforeAll(async () => {
   vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
   ses = await new SesStandIn('eu-west-1').start();
   mailgun = await new MailgunStandIn('mg.herald.example', 'key-right').start();
+  postmark = await new PostmarkStandIn('token-right').start();
   refused = await holdRefusedPort();
 });
 afterAll(async () => {
   await ses?.close();
   await mailgun?.close();
+  await postmark?.close();
   await refused?.release();
   vi.unstubAllEnvs();
 });
 
 /** The settings that point a transport at `endpoint` (its stand-in, or a port that refuses). */
-function configFor(name: 'ses' | 'mailgun', endpoint: string, extra: Record<string, string> = {}) {
-  return loadConfig(name === 'ses'
-    ? { EMAIL_TRANSPORTS: 'ses', SES_REGION: 'eu-west-1', SES_ENDPOINT: endpoint, ...extra }
-    : { EMAIL_TRANSPORTS: 'mailgun', MAILGUN_API_KEY: 'key-right', MAILGUN_DOMAIN: 'mg.herald.example', MAILGUN_API_URL: endpoint, ...extra });
+function configFor(name: Provider, endpoint: string, extra: Record<string, string> = {}) {
+  const settings = {
+    ses: { SES_REGION: 'eu-west-1', SES_ENDPOINT: endpoint },
+    mailgun: { MAILGUN_API_KEY: 'key-right', MAILGUN_DOMAIN: 'mg.herald.example', MAILGUN_API_URL: endpoint },
+    postmark: { POSTMARK_SERVER_TOKEN: 'token-right', POSTMARK_API_URL: endpoint },
+  }[name];
+  return loadConfig({ EMAIL_TRANSPORTS: name, ...settings, ...extra });
 }
 
 async function sendOnce(name: TransportName, config: ReturnType<typeof loadConfig>) {
@@ -50,8 +57,9 @@ async function sendOnce(name: TransportName, config: ReturnType<typeof loadConfi
   }
 }
 
-const STAND_INS = (): Record<'ses' | 'mailgun', EmailProviderStandIn> => ({ ses, mailgun });
-const SEND_PATH = { ses: '/v2/email/outbound-emails', mailgun: '/v3/mg.herald.example/messages.mime' };
+type Provider = 'ses' | 'mailgun' | 'postmark';
+const STAND_INS = (): Record<Provider, EmailProviderStandIn> => ({ ses, mailgun, postmark });
+const SEND_PATH = { ses: '/v2/email/outbound-emails', mailgun: '/v3/mg.herald.example/messages.mime', postmark: '/email/batch' };
 
 describe('the read-only probe herald doctor makes', () => {
   it('SES: GetAccount, signed with SigV4 from the standard credential chain', async () => {
@@ -80,14 +88,53 @@ describe('the read-only probe herald doctor makes', () => {
     expect(await transportDefinition('mailgun').probe!(configFor('mailgun', mailgun.url))).toBe(`mg.herald.example at ${mailgun.url}: active`);
     await expect(transportDefinition('mailgun').probe!(configFor('mailgun', mailgun.url, { MAILGUN_API_KEY: 'key-wrong' }))).rejects.toThrow(/401.*Forbidden/);
   });
+
+  it('Postmark: GET /server with X-Postmark-Server-Token', async () => {
+    expect(await transportDefinition('postmark').probe!(configFor('postmark', postmark.url))).toBe(`server Herald Newsletter (4242) at ${postmark.url}`);
+    await expect(transportDefinition('postmark').probe!(configFor('postmark', postmark.url, { POSTMARK_SERVER_TOKEN: 'token-wrong' })))
+      .rejects.toThrow(/401.*Server Token/);
+  });
 });
 
-describe.each(['ses', 'mailgun'] as const)('%s on the wire', (name) => {
+describe('Postmark batches', () => {
+  it('sends messages handed over together in one batch call, each answered with its own id or refusal', async () => {
+    const config = configFor('postmark', postmark.url);
+    const transport = await openEmailTransport('postmark', config, { dataDir: config.HERALD_DATA_DIR });
+    postmark.setRule((to) => (to === 'r3@example.com' ? { status: 200, error: '406', message: 'You tried to send to recipient(s) that have been marked as inactive.' } : undefined));
+    try {
+      const mails = [1, 2, 3, 4, 5].map((n) => ({
+        raw: Buffer.from(`From: "Herald" <news@herald.example>\r\nTo: r${n}@example.com\r\nSubject: Batch ${n}\r\nMessage-ID: <b.${n}@herald.example>\r\nList-Unsubscribe: <https://herald.example/u/${n}>\r\nContent-Type: text/plain\r\n\r\nHello ${n}.\r\n`),
+        envelope: { from: 'news@herald.example', to: `r${n}@example.com` },
+      }));
+      const before = postmark.batchSizes.length;
+      const results = await Promise.allSettled(mails.map((m) => transport.send(m)));
+      expect(postmark.batchSizes.slice(before)).toEqual([5]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      const inactive = (results[2] as PromiseRejectedResult).reason as PermanentFailure;
+      // Inactive (suppressed) recipient: blocked, not a hard bounce Herald could attribute.
+      expect(inactive.kind).toBe('permanent_policy');
+      expect(inactive.code).toBe('postmark_406');
+      const first = postmark.accepted.find((m) => m.to.includes('r1@example.com'))!;
+      expect(first.parsed.subject).toBe('Batch 1');
+      expect(first.parsed.messageId).toBe('<b.1@herald.example>');
+      expect(first.parsed.headers.get('list')).toMatchObject({ unsubscribe: { url: 'https://herald.example/u/1' } });
+      expect((results[0] as PromiseFulfilledResult<{ providerMessageId?: string }>).value.providerMessageId).toBe(first.providerMessageId);
+      expect(postmark.streams.at(-1)).toBe('broadcast');
+    } finally {
+      postmark.setRule(undefined);
+      await transport.close();
+    }
+  });
+});
+
+describe.each(['ses', 'mailgun', 'postmark'] as const)('%s on the wire', (name) => {
   it('sends the finished MIME to the envelope recipient and answers the provider\'s id', async () => {
     const { receipt } = await sendOnce(name, configFor(name, STAND_INS()[name].url)) as { receipt: { providerMessageId?: string } };
     const accepted = STAND_INS()[name].accepted.at(-1)!;
     expect(accepted.to).toEqual(['reader@example.com']);
-    expect(accepted.raw.equals(MAIL.raw)).toBe(true);
+    // Postmark takes fields and composes its own MIME; the raw APIs carry Herald's bytes unchanged.
+    if (name === 'postmark') expect(accepted.parsed).toMatchObject({ subject: 'Hi', messageId: '<t.1@herald.example>', text: 'Hello.\n' });
+    else expect(accepted.raw.equals(MAIL.raw)).toBe(true);
     expect(receipt.providerMessageId).toBe(accepted.providerMessageId);
   });
 
@@ -106,10 +153,10 @@ describe.each(['ses', 'mailgun'] as const)('%s on the wire', (name) => {
 
   it('a 503 is transient, a 500 uncertain', async () => {
     const standIn = STAND_INS()[name];
-    const body = name === 'ses' ? SesStandIn.error(503, 'ServiceUnavailable', 'Service unavailable') : { status: 503, body: { message: 'Service Unavailable' } };
+    const body = name === 'ses' ? SesStandIn.error(503, 'ServiceUnavailable', 'Service unavailable') : { status: 503, body: 'Service Unavailable' };
     standIn.scriptNext(SEND_PATH[name], body);
     expect((await sendOnce(name, configFor(name, standIn.url)) as { failure: unknown }).failure).toBeInstanceOf(TransientFailure);
-    const internal = name === 'ses' ? SesStandIn.error(500, 'InternalServiceErrorException', 'Internal error') : { status: 500, body: { message: 'Internal Server Error' } };
+    const internal = name === 'ses' ? SesStandIn.error(500, 'InternalServiceErrorException', 'Internal error') : { status: 500, body: { message: 'Internal Server Error', ErrorCode: 0 } };
     standIn.scriptNext(SEND_PATH[name], internal);
     expect((await sendOnce(name, configFor(name, standIn.url)) as { failure: unknown }).failure).toBeInstanceOf(UncertainOutcome);
   });

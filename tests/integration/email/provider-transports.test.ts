@@ -1,4 +1,5 @@
-// A whole send through each provider transport (Amazon SES through the official SDK, Mailgun through its HTTP API),
+// A whole send through each provider transport (Amazon SES through the official SDK, Mailgun and Postmark through
+// their HTTP APIs),
 // each against a stand-in on loopback that speaks the provider's API and checks its authentication: every confirmed
 // reader gets one copy with the list headers; a throttle refunds the attempt and the send finishes; an account
 // suspension blocks without bouncing anyone; a refused address fails that reader only. The provider's message id is
@@ -7,15 +8,17 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { articlePayload } from '../../support/articles.js';
 import type { AcceptedMessage, EmailProviderStandIn, ProviderRefusal } from '../../support/email-providers/provider-stand-in.js';
 import { MailgunStandIn } from '../../support/email-providers/mailgun-server.js';
+import { PostmarkStandIn } from '../../support/email-providers/postmark-server.js';
 import { SES_TEST_CREDENTIALS, SesStandIn } from '../../support/email-providers/ses-server.js';
 import { eventually, startTestHerald, type TestHerald } from '../../support/herald.js';
 
 const READERS = ['ann@example.com', 'bob@example.com', 'cy@example.com', 'dee@example.com'];
 const MAILGUN_DOMAIN = 'mg.herald.example';
 const MAILGUN_KEY = 'key-0123456789abcdef0123456789abcdef';
+const POSTMARK_TOKEN = '9c1b2e44-6a7d-4f0e-b1c2-postmark-test';
 
 interface Provider {
-  name: 'ses' | 'mailgun';
+  name: 'ses' | 'mailgun' | 'postmark';
   start(): Promise<{ standIn: EmailProviderStandIn; env: Record<string, string> }>;
   /** The provider's answers, as it words them. */
   throttled: ProviderRefusal;
@@ -47,6 +50,17 @@ const PROVIDERS: Provider[] = [
     throttled: { status: 429, message: 'Too many requests', headers: { 'retry-after': '1' } },
     suspended: { status: 403, message: `Domain ${MAILGUN_DOMAIN} is not allowed to send: The domain is disabled.` },
     badAddress: { status: 400, message: 'to parameter is not a valid address. please check documentation' },
+  },
+  {
+    name: 'postmark',
+    async start() {
+      const standIn = await new PostmarkStandIn(POSTMARK_TOKEN).start();
+      return { standIn, env: { EMAIL_TRANSPORTS: 'postmark', POSTMARK_SERVER_TOKEN: POSTMARK_TOKEN, POSTMARK_API_URL: standIn.url } };
+    },
+    // The whole batch call is throttled; account and address refusals come per message inside an accepted call (200).
+    throttled: { status: 429, error: '429', message: 'Rate limit exceeded', headers: { 'retry-after': '1' } },
+    suspended: { status: 200, error: '412', message: 'Your account is pending approval. You can only send to recipients on your own domain.' },
+    badAddress: { status: 200, error: '300', message: "Invalid 'To' address: 'dee@example.com'." },
   },
 ];
 

@@ -1,8 +1,9 @@
-// How the provider transports read their providers' answers (pure): SES' error names and Mailgun's statuses, each as
-// one failure of the vocabulary, and the reset hints of a "slow down".
+// How the provider transports read their providers' answers (pure): SES' error names, Mailgun's statuses and
+// Postmark's ErrorCodes, each as one failure of the vocabulary, and the reset hints of a "slow down".
 import { describe, expect, it } from 'vitest';
 import { AddressRejected, PermanentFailure, RateLimited, TransientFailure, UncertainOutcome } from '../../../src/delivery/failure.js';
 import { classifyMailgunError } from '../../../src/email/transports/mailgun.js';
+import { classifyPostmarkError, PostmarkMessageError } from '../../../src/email/transports/postmark.js';
 import { ProviderHttpError, resetHint } from '../../../src/email/transports/provider-http.js';
 import { classifySesError } from '../../../src/email/transports/ses.js';
 
@@ -81,6 +82,28 @@ describe('Mailgun answers', () => {
     expect(classifyMailgunError(mailgunError(504, 'Gateway Timeout'), 1)).toBeInstanceOf(UncertainOutcome);
     expect(classifyMailgunError(new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } }), 1)).toBeInstanceOf(TransientFailure);
     expect(classifyMailgunError(new DOMException('The operation was aborted due to timeout', 'TimeoutError'), 1)).toBeInstanceOf(UncertainOutcome);
+  });
+});
+
+describe('Postmark answers', () => {
+  const postmarkError = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+    new ProviderHttpError('postmark', status, new Headers(headers), JSON.stringify(body));
+
+  it('a bad token, a pending account, an inactive recipient block without blaming the reader', () => {
+    expect(classifyPostmarkError(postmarkError(401, { ErrorCode: 10, Message: 'The Server Token you provided was invalid.' }), 1).code).toBe('postmark_10');
+    for (const code of [412, 406, 405, 400]) {
+      const failure = classifyPostmarkError(new PostmarkMessageError(code, 'refused'), 1);
+      expect(failure.kind).toBe('permanent_policy');
+      expect(failure.code).toBe(`postmark_${code}`);
+    }
+  });
+
+  it('an invalid To address is that reader\'s; a 429 waits; 5xx as for any provider', () => {
+    expect(classifyPostmarkError(new PostmarkMessageError(300, "Invalid 'To' address: 'x'."), 1)).toBeInstanceOf(AddressRejected);
+    expect(classifyPostmarkError(new PostmarkMessageError(300, 'Provide either email TextBody or HtmlBody or both.'), 1).kind).toBe('permanent_policy');
+    expect(classifyPostmarkError(postmarkError(429, { ErrorCode: 429, Message: 'Rate limit exceeded' }, { 'retry-after': '2' }), 1)).toBeInstanceOf(RateLimited);
+    expect(classifyPostmarkError(postmarkError(503, {}), 1)).toBeInstanceOf(TransientFailure);
+    expect(classifyPostmarkError(postmarkError(500, {}), 1)).toBeInstanceOf(UncertainOutcome);
   });
 });
 

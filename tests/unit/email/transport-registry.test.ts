@@ -9,12 +9,13 @@ import { EMAIL_TRANSPORTS, TRANSPORT_NAMES, transportDefinition } from '../../..
 
 const TRANSPORTS_DIR = join(import.meta.dirname, '../../../src/email/transports');
 /** The folder's files that are not a transport. */
-const NOT_TRANSPORTS = new Set(['email-transport.ts', 'registry.ts', 'provider-http.ts']);
+const NOT_TRANSPORTS = new Set(['email-transport.ts', 'registry.ts', 'provider-http.ts', 'structured-mail.ts', 'send-coalescer.ts']);
 const README = readFileSync(join(import.meta.dirname, '../../../README.md'), 'utf8');
 const ENV_EXAMPLE = readFileSync(join(import.meta.dirname, '../../../.env.example'), 'utf8');
 /** What every registered transport needs to be chosen. */
 const EVERY_TRANSPORT_SET_UP = {
   SMTP_URL: 'smtp://127.0.0.1:2525', SES_REGION: 'eu-west-1', MAILGUN_API_KEY: 'key-test', MAILGUN_DOMAIN: 'mg.example.org',
+  POSTMARK_SERVER_TOKEN: 'server-token-test',
 };
 
 describe('the email transport registry', () => {
@@ -36,8 +37,8 @@ describe('the email transport registry', () => {
       expect(README, `README's configuration table lists ${variable}`).toContain(`\`${variable}\``);
       expect(ENV_EXAMPLE, `.env.example lists ${variable}`).toMatch(new RegExp(`^#? ?${variable}=`, 'm'));
     }
-    // Editions are rendered to MIME only: a transport that wants structured fields needs the renderer first.
-    expect(definition.capabilities.message).toBe('raw_mime');
+    // Editions are rendered to MIME only: a structured transport reads its fields back from it (structured-mail.ts).
+    expect(['raw_mime', 'structured']).toContain(definition.capabilities.message);
     expect(definition.capabilities.maxBatchSize).toBeGreaterThanOrEqual(1);
     const config = loadConfig({ EMAIL_TRANSPORT: name, ...EVERY_TRANSPORT_SET_UP });
     expect(config.EMAIL_TRANSPORT).toBe(name);
