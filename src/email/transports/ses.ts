@@ -4,7 +4,7 @@
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { z } from 'zod';
 import { optionalString, url } from '../../config/env-values.js';
-import { AddressRejected, type DeliveryFailure, PermanentFailure, RateLimited } from '../../delivery/failure.js';
+import { AddressRejected, type DeliveryFailure, PermanentFailure, RateLimited, TransientFailure } from '../../delivery/failure.js';
 import { defineTransport } from './email-transport.js';
 import { providerApiSettings, resetHint, serverError, unansweredRequest } from './provider-http.js';
 
@@ -69,6 +69,8 @@ export function classifySesError(error: unknown, throttleWaitMs: number): Delive
   const name = e.name ?? 'Error';
   const said = `${name}: ${e.message ?? String(error)}`;
   const status = e.$metadata?.httpStatusCode;
+  // No credentials from the chain (a role not reachable yet, keys missing): nothing was sent; it may come back.
+  if (name === 'CredentialsProviderError') return new TransientFailure('no AWS credentials for SES', 'ses_credentials', said);
   if (THROTTLES.has(name) || status === 429) {
     return new RateLimited('SES asked to slow down', `ses_${name === 'LimitExceededException' ? 'quota' : 'throttling'}`,
       resetHint(e.$response?.headers, throttleWaitMs), said);

@@ -51,6 +51,9 @@ describe('SES answers', () => {
     expect(classifySesError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 1)).toBeInstanceOf(UncertainOutcome);
     expect(classifySesError(Object.assign(new Error('Socket timed out without establishing a connection within 10000 ms'), { name: 'TimeoutError' }), 1))
       .toBeInstanceOf(TransientFailure);
+    // The credential chain found nothing: no request left Herald.
+    expect(classifySesError(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }), 1).code)
+      .toBe('ses_credentials');
   });
 });
 
