@@ -23,6 +23,14 @@ const secretValue = (minLength: number) =>
 /** The footer's placeholder address: fine for trying Herald, unlawful in a real newsletter (`herald doctor` says so). */
 export const EXAMPLE_POSTAL_ADDRESS = 'Herald Newsroom, 1 Example Street, Springfield';
 
+/** `ses,smtp`: known names, each once, at least one. */
+const transportList = z
+  .string()
+  .transform((v) => v.split(',').map((name) => name.trim()).filter(Boolean))
+  .pipe(z.array(z.enum(TRANSPORT_NAMES)).nonempty('names at least one transport')
+    .refine((names) => new Set(names).size === names.length, 'names a transport twice'))
+  .transform((names) => names as [TransportName, ...TransportName[]]);
+
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
@@ -100,10 +108,13 @@ const schema = z.object({
 
   // Email
   /**
-   * Where mail goes: a name in src/email/transports/registry.ts. Unset: `smtp` when SMTP_URL is set, else `capture`
-   * (the built-in capture inbox, an SMTP server on loopback writing .eml files to the data dir). Each transport's
-   * own settings (SMTP_URL, SMTP_POOL_SIZE, DKIM_*, …) are declared in its file and merged here.
+   * Where mail goes: names in src/email/transports/registry.ts, comma-separated, in failover order (`ses,smtp`). Only
+   * the first sends so far (failover is to come). Unset: `smtp` when SMTP_URL is set, else `capture` (the built-in
+   * capture inbox, an SMTP server on loopback writing .eml files to the data dir). Each transport's own settings
+   * (SMTP_URL, SES_REGION, MAILGUN_API_KEY, …) are declared in its file and merged here.
    */
+  EMAIL_TRANSPORTS: transportList.optional(),
+  /** The one-entry form of EMAIL_TRANSPORTS (from before the list); set one of the two. */
   EMAIL_TRANSPORT: z.enum(TRANSPORT_NAMES).optional(),
   ...TRANSPORT_SETTINGS_SHAPE,
   MAIL_FROM: z.string().trim().min(3).default('Herald <newsletter@localhost>'),
@@ -189,8 +200,11 @@ const schema = z.object({
 
 export type Env = z.infer<typeof schema>;
 
-export interface Config extends Omit<Env, 'PUBLIC_URL' | 'EMAIL_TRANSPORT'> {
+export interface Config extends Omit<Env, 'PUBLIC_URL' | 'EMAIL_TRANSPORT' | 'EMAIL_TRANSPORTS'> {
   PUBLIC_URL: string;
+  /** Every configured transport, in failover order. */
+  EMAIL_TRANSPORTS: [TransportName, ...TransportName[]];
+  /** The transport that sends: the first of EMAIL_TRANSPORTS. */
   EMAIL_TRANSPORT: TransportName;
 }
 
@@ -213,10 +227,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const c = parsed.data;
-  const transport = c.EMAIL_TRANSPORT ?? defaultTransport(c);
-  const problems = transportDefinition(transport).problems(c);
+  if (c.EMAIL_TRANSPORT && c.EMAIL_TRANSPORTS && c.EMAIL_TRANSPORTS.join() !== c.EMAIL_TRANSPORT) {
+    throw new ConfigError([{ variable: 'EMAIL_TRANSPORT', message: 'is the one-entry form of EMAIL_TRANSPORTS: set only EMAIL_TRANSPORTS' }]);
+  }
+  const transports = c.EMAIL_TRANSPORTS ?? [c.EMAIL_TRANSPORT ?? defaultTransport(c)];
+  // Every listed transport must be usable, not only the first: a failover target found broken mid-send is too late.
+  const problems = transports.flatMap((name) => transportDefinition(name).problems(c));
   if (problems.length > 0) throw new ConfigError(problems);
   const host = c.HOST === '0.0.0.0' || c.HOST === '::' ? 'localhost' : c.HOST;
   const publicUrl = (c.PUBLIC_URL ?? `http://${host}:${c.PORT}`).replace(/\/+$/, '');
-  return { ...c, PUBLIC_URL: publicUrl, EMAIL_TRANSPORT: transport };
+  return { ...c, PUBLIC_URL: publicUrl, EMAIL_TRANSPORTS: transports, EMAIL_TRANSPORT: transports[0] };
 }

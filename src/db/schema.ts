@@ -132,6 +132,10 @@ export interface DeliveriesTable {
   failure: string | null;
   /** End of the retry window, set at the first temporary failure. */
   retryUntil: Date | null;
+  /** Email: the transport that accepted the message (an EMAIL_TRANSPORTS name). */
+  transport: string | null;
+  /** Email: the provider's id for the accepted message (SES MessageId, Mailgun's id); null for SMTP. */
+  providerMessageId: string | null;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
 }

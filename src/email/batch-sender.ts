@@ -295,8 +295,9 @@ export class BatchSender {
     const attempt = { deliveryId: r.id, subscriberId: r.subscriberId, email: r.email, name: r.name };
     try {
       const { raw, messageId } = edition.personalise(attempt);
-      const response = await this.transport.send({ raw, envelope: { from: edition.envelopeFrom, to: r.email } });
-      return { result: { id: r.id, subscriberId: r.subscriberId, status: 'sent', response, messageId } };
+      const { response, providerMessageId } = await this.transport.send({ raw, envelope: { from: edition.envelopeFrom, to: r.email } });
+      const accepted = { transport: this.transport.name, providerMessageId };
+      return { result: { id: r.id, subscriberId: r.subscriberId, status: 'sent', response, messageId, accepted } };
     } catch (error) {
       return this.onFailure(r, this.transport.failureOf(error));
     }

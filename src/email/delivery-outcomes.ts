@@ -15,6 +15,8 @@ export interface DeliveryResult {
   status: 'sent' | 'failed' | 'blocked' | 'uncertain' | 'retry' | 'throttled';
   response: string;
   messageId?: string;
+  /** Sent: the transport that accepted it and the provider's id for the message, if it gives one. */
+  accepted?: { transport: string; providerMessageId?: string };
   failure?: FailureKind;
   /** The reader's mailbox said "not now": counts as a soft bounce if the delivery ends failed. */
   softBounce?: boolean;
@@ -44,6 +46,7 @@ export class DeliveryOutcomes {
     if (results.length === 0) return [];
     const rows = results.map((r) => ({
       id: r.id, status: r.status, response: r.response, message_id: r.messageId ?? null, failure: r.failure ?? null,
+      transport: r.accepted?.transport ?? null, provider_message_id: r.accepted?.providerMessageId ?? null,
     }));
     const windowSeconds = this.settings.retryWindowMs / 1000;
     const recorded = await sql<RecordedDelivery>`
@@ -54,13 +57,15 @@ export class DeliveryOutcomes {
           else r.status end,
         last_response = r.response,
         remote_id = coalesce(r.message_id, d.remote_id),
+        transport = coalesce(r.transport, d.transport),
+        provider_message_id = coalesce(r.provider_message_id, d.provider_message_id),
         failure = r.failure,
         retry_until = case when r.status = 'retry' then coalesce(d.retry_until, now() + make_interval(secs => ${windowSeconds}))
                            else d.retry_until end,
         attempts = d.attempts - case when r.status = 'throttled' then 1 else 0 end,
         updated_at = now()
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-        as r(id bigint, status text, response text, message_id text, failure text)
+        as r(id bigint, status text, response text, message_id text, failure text, transport text, provider_message_id text)
       where d.id = r.id
       returning d.id, d.status, d.attempts, d.failure
     `.execute(this.db);

@@ -45,6 +45,6 @@ export class TransactionalSender {
     })
       .compile()
       .build();
-    return this.transport.send({ raw, envelope: { from: this.envelopeFrom, to: message.to } });
+    return (await this.transport.send({ raw, envelope: { from: this.envelopeFrom, to: message.to } })).response;
   }
 }

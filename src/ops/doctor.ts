@@ -9,6 +9,7 @@ import { EXAMPLE_POSTAL_ADDRESS, type Config } from '../config/config.js';
 import { openDatabase, pendingMigrations, pgliteDataDir } from '../db/database.js';
 import { DEFAULT_REDIS_URL } from '../runtime/redis.js';
 import { SocialAccounts } from '../social/social-accounts.js';
+import { checkEmailTransports } from './transport-checks.js';
 
 export type FindingLevel = 'ok' | 'warning' | 'error';
 
@@ -110,6 +111,8 @@ export async function checkDatabase(config: Config): Promise<Finding[]> {
 }
 
 export async function checkSmtp(config: Config): Promise<Finding[]> {
+  // A provider sends and SMTP is not listed: there is no SMTP to check (checkEmailTransports looks at the provider).
+  if (!config.EMAIL_TRANSPORTS.includes('smtp') && config.EMAIL_TRANSPORT !== 'capture') return [];
   if (config.EMAIL_TRANSPORT === 'capture' || !config.SMTP_URL) {
     const why = config.SMTP_URL ? 'EMAIL_TRANSPORT is capture' : 'SMTP_URL is unset';
     return [warning('smtp', `${why}: mail goes to the capture inbox and reaches nobody`,
@@ -195,8 +198,8 @@ export async function checkSocial(config: Config): Promise<Finding[]> {
 
 /** Every check, in the order an operator fixes things. */
 export async function runDoctor(config: Config): Promise<Finding[]> {
-  const groups = await Promise.all([checkRedis(config), checkDatabase(config), checkSmtp(config), checkSocial(config)]);
-  return [ok('config', 'every setting is valid'), ...groups[0], ...groups[1], ...groups[2], ...checkDkim(config), ...checkLinks(config), ...groups[3]];
+  const groups = await Promise.all([checkRedis(config), checkDatabase(config), checkSmtp(config), checkEmailTransports(config), checkSocial(config)]);
+  return [ok('config', 'every setting is valid'), ...groups[0], ...groups[1], ...groups[2], ...groups[3], ...checkDkim(config), ...checkLinks(config), ...groups[4]];
 }
 
 export function formatFinding(finding: Finding): string {

@@ -11,6 +11,8 @@ import { createPostgresDatabase } from '../support/database.js';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-services.js';
 import { runHerald } from '../support/processes.js';
 import { startSocialStandIns, type SocialStandIns } from '../support/social.js';
+import { MailgunStandIn } from '../support/email-providers/mailgun-server.js';
+import { SES_TEST_CREDENTIALS, SesStandIn } from '../support/email-providers/ses-server.js';
 
 const SMTP_USER = 'herald';
 const SMTP_PASSWORD = 'smtp-secret';
@@ -137,6 +139,41 @@ describe('herald doctor', () => {
     expect(output).toMatch(/^error +mastodon: the account did not answer as expected/m);
     expect(output).toMatch(/^ok +x: preview mode/m);
     expect(smtpLog.refused).toBeGreaterThan(0);
+  });
+
+  it('checks each configured provider transport with a read-only call, and sends nothing', async () => {
+    const ses = await new SesStandIn('eu-west-1').start();
+    const mailgun = await new MailgunStandIn('mg.news.example.org', 'key-right').start();
+    try {
+      const { code, output } = await runHerald(['doctor'], {
+        ...baseEnv(),
+        REDIS_URL: goodRedis.url,
+        DATABASE_URL: migrated.url,
+        EMAIL_TRANSPORTS: 'ses,mailgun',
+        SES_REGION: 'eu-west-1',
+        SES_ENDPOINT: ses.url,
+        // Read by the AWS SDK's own credential chain, as on a host without an IAM role.
+        AWS_ACCESS_KEY_ID: SES_TEST_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: SES_TEST_CREDENTIALS.secretAccessKey,
+        AWS_EC2_METADATA_DISABLED: 'true',
+        MAILGUN_DOMAIN: 'mg.news.example.org',
+        MAILGUN_API_KEY: 'key-wrong',
+        MAILGUN_API_URL: mailgun.url,
+      });
+      expect(code).toBe(1);
+      expect(output).toMatch(/^ok +ses: Amazon SES \(sends\): eu-west-1: sending enabled, production access/m);
+      expect(output).toMatch(/^error +mailgun: Mailgun \(listed for failover\) did not answer as expected: .*401/m);
+      expect(output).toMatch(/→ check MAILGUN_API_KEY, MAILGUN_DOMAIN, MAILGUN_API_URL and the credentials/);
+      // SMTP is not listed: nothing to check there, and no capture-inbox warning.
+      expect(output).not.toMatch(/^\w+ +smtp:/m);
+      expect(output).not.toContain('key-wrong');
+      expect(ses.requestsTo('/v2/email/account')).toHaveLength(1);
+      expect(ses.accepted).toHaveLength(0);
+      expect(mailgun.requestsTo('/v3/domains/mg.news.example.org')).toHaveLength(1);
+    } finally {
+      await ses.close();
+      await mailgun.close();
+    }
   });
 
   it('reads a .env in the working directory, and the environment wins over it', async () => {

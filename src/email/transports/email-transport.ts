@@ -15,10 +15,17 @@ export interface MimeMail {
   envelope: Envelope;
 }
 
+/** What the other side said on accepting a message. */
+export interface SendReceipt {
+  /** Its answer as text (an SMTP reply line, a provider's status), kept as the delivery's last response. */
+  response: string;
+  /** The provider's own id for the message (SES MessageId, Mailgun's id): what its webhooks and logs name it by. */
+  providerMessageId?: string;
+}
+
 /** What a definition opens: talks to the outside, rejecting with whatever its library throws. */
 export interface TransportConnection {
-  /** Resolves with what the other side said on accepting the message (an SMTP reply line, a provider's message id). */
-  send(mail: MimeMail): Promise<string>;
+  send(mail: MimeMail): Promise<SendReceipt>;
   /** Closes connections (and whatever the transport started); messages in flight finish first. */
   close(): Promise<void>;
 }
@@ -27,7 +34,7 @@ export interface TransportConnection {
 export interface EmailTransport {
   readonly name: string;
   /** Resolves like the connection; rejects only with a DeliveryFailure, never with a library's raw error. */
-  send(mail: MimeMail): Promise<string>;
+  send(mail: MimeMail): Promise<SendReceipt>;
   /** Any error met around a send (the transport's own, or a bug or stream error) as one failure in its terms. */
   failureOf(error: unknown): DeliveryFailure;
   close(): Promise<void>;
@@ -35,19 +42,19 @@ export interface EmailTransport {
 
 export interface TransportCapabilities {
   /**
-   * What `send` takes: `raw_mime` (the finished bytes, as SMTP or SES' raw API do) or `structured` (subject, html,
-   * text and headers as fields, as Postmark's API does). Herald renders editions to MIME only so far: a
-   * `structured` transport needs the renderer to hand it fields first (tests/unit/email/transport-registry.test.ts
-   * says so).
+   * What the provider's API takes: `raw_mime` (the finished bytes, as SMTP or SES' raw API do) or `structured`
+   * (subject, html, text and headers as fields, as Postmark's API does). Every transport's `send` is handed the
+   * finished MIME either way; a `structured` one reads its fields back from those bytes (structured-mail.ts), so all
+   * transports send the same edition.
    */
   message: 'raw_mime' | 'structured';
-  /** Messages one call may carry (provider batch APIs); 1: one message per call, SMTP's transaction. */
+  /** Messages one call may carry (provider batch APIs, gathered by send-coalescer.ts); 1: one message per call. */
   maxBatchSize: number;
 }
 
 /** `Settings`: the zod shape over the env names this transport reads; src/config merges it into the one schema. */
 export interface TransportDefinition<Shape extends z.ZodRawShape = z.ZodRawShape> {
-  /** The value of EMAIL_TRANSPORT that chooses it; also its key in the registry. */
+  /** Its entry in EMAIL_TRANSPORTS (and the value of its one-entry alias EMAIL_TRANSPORT); also its registry key. */
   name: string;
   /** How the dashboard and `herald doctor` name it. */
   label: string;
@@ -59,6 +66,11 @@ export interface TransportDefinition<Shape extends z.ZodRawShape = z.ZodRawShape
   problems(settings: z.output<z.ZodObject<Shape>>): SettingProblem[];
   /** Turns what its library threw into exactly one failure of Herald's vocabulary (src/delivery/failure.ts). */
   classifyFailure(error: unknown, settings: z.output<z.ZodObject<Shape>>): DeliveryFailure;
+  /**
+   * A read-only call that proves the settings work (SES GetAccount, Mailgun's domain): resolves with what `herald
+   * doctor` prints, rejects with the reason. Without it, doctor has its own check (SMTP) or none (capture).
+   */
+  probe?(settings: z.output<z.ZodObject<Shape>>): Promise<string>;
   /** Opens the transport; `dataDir` is HERALD_DATA_DIR, for a transport that keeps files. */
   create(settings: z.output<z.ZodObject<Shape>>, place: { dataDir: string }): Promise<TransportConnection>;
 }

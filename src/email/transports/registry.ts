@@ -1,13 +1,19 @@
-// Every email transport Herald can send through, listed once: EMAIL_TRANSPORT's values, the settings src/config
+// Every email transport Herald can send through, listed once: EMAIL_TRANSPORTS' values, the settings src/config
 // reads, and what the worker composition opens all come from this list.
 import type { z } from 'zod';
 import { captureTransport } from './capture.js';
 import { openTransport, type EmailTransport, type TransportDefinition } from './email-transport.js';
+import { mailgunTransport } from './mailgun.js';
+import { postmarkTransport } from './postmark.js';
+import { sesTransport } from './ses.js';
 import { smtpTransport } from './smtp.js';
 
 export const EMAIL_TRANSPORTS = {
   smtp: smtpTransport,
   capture: captureTransport,
+  ses: sesTransport,
+  mailgun: mailgunTransport,
+  postmark: postmarkTransport,
 } as const;
 
 export type TransportName = keyof typeof EMAIL_TRANSPORTS;
@@ -25,7 +31,7 @@ export const TRANSPORT_SETTINGS_SHAPE = Object.assign(
   ...Object.values(EMAIL_TRANSPORTS).map((definition) => definition.settings.shape),
 ) as TransportSettingsShape;
 
-/** EMAIL_TRANSPORT unset: as before it existed, SMTP when SMTP_URL is set, else the capture inbox. */
+/** EMAIL_TRANSPORTS (and EMAIL_TRANSPORT) unset: as before they existed, SMTP when SMTP_URL is set, else the capture inbox. */
 export function defaultTransport(settings: TransportSettings): TransportName {
   return settings.SMTP_URL ? 'smtp' : 'capture';
 }

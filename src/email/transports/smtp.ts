@@ -63,7 +63,7 @@ export function openSmtpPool(serverUrl: string, s: SmtpPoolSettings): TransportC
   return {
     async send({ raw, envelope }) {
       const info = (await transport.sendMail({ envelope: { ...envelope }, raw })) as { response?: string };
-      return String(info.response ?? '');
+      return { response: String(info.response ?? '') };
     },
     close: async () => transport.close(),
   };
@@ -73,13 +73,13 @@ export const smtpTransport = defineTransport({
   name: 'smtp',
   label: 'SMTP',
   settings: smtpPoolSettings.extend({
-    /** The server mail goes to; setting it alone chooses this transport (EMAIL_TRANSPORT unset). */
+    /** The server mail goes to; setting it alone chooses this transport (EMAIL_TRANSPORTS unset). */
     SMTP_URL: url('smtp://user:pass@smtp.example.org:587').optional(),
   }),
   capabilities: { message: 'raw_mime', maxBatchSize: 1 },
   maxConnections: (s) => s.SMTP_POOL_SIZE,
   problems: (s) => [
-    ...(s.SMTP_URL ? [] : [{ variable: 'SMTP_URL', message: 'is required when EMAIL_TRANSPORT=smtp' }]),
+    ...(s.SMTP_URL ? [] : [{ variable: 'SMTP_URL', message: 'is required when EMAIL_TRANSPORTS lists smtp' }]),
     ...smtpPoolProblems(s),
   ],
   classifyFailure: (error, s) => classifySmtpError(error, s.SMTP_THROTTLE_WAIT_MS),

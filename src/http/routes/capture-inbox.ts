@@ -20,7 +20,7 @@ const listQuery = pageQuery(100, 1000);
 export function captureInboxRoutes(app: FastifyInstance, ctx: HeraldContext) {
   const dir = captureInboxDir(ctx.config.HERALD_DATA_DIR);
   const requireCaptureMode = () => {
-    if (ctx.config.EMAIL_TRANSPORT !== 'capture') throw new HttpError(404, 'the capture inbox is off: mail goes to SMTP_URL');
+    if (ctx.config.EMAIL_TRANSPORT !== 'capture') throw new HttpError(404, `the capture inbox is off: mail goes to ${ctx.config.EMAIL_TRANSPORT}`);
   };
 
   for (const base of [CAPTURE_INBOX_PATH, CAPTURE_INBOX_ALIAS]) {

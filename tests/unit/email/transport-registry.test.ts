@@ -9,9 +9,14 @@ import { EMAIL_TRANSPORTS, TRANSPORT_NAMES, transportDefinition } from '../../..
 
 const TRANSPORTS_DIR = join(import.meta.dirname, '../../../src/email/transports');
 /** The folder's files that are not a transport. */
-const NOT_TRANSPORTS = new Set(['email-transport.ts', 'registry.ts']);
+const NOT_TRANSPORTS = new Set(['email-transport.ts', 'registry.ts', 'provider-http.ts', 'structured-mail.ts', 'send-coalescer.ts']);
 const README = readFileSync(join(import.meta.dirname, '../../../README.md'), 'utf8');
 const ENV_EXAMPLE = readFileSync(join(import.meta.dirname, '../../../.env.example'), 'utf8');
+/** What every registered transport needs to be chosen. */
+const EVERY_TRANSPORT_SET_UP = {
+  SMTP_URL: 'smtp://127.0.0.1:2525', SES_REGION: 'eu-west-1', MAILGUN_API_KEY: 'key-test', MAILGUN_DOMAIN: 'mg.example.org',
+  POSTMARK_SERVER_TOKEN: 'server-token-test',
+};
 
 describe('the email transport registry', () => {
   it('lists every transport defined in src/email/transports, under its own name', async () => {
@@ -32,19 +37,20 @@ describe('the email transport registry', () => {
       expect(README, `README's configuration table lists ${variable}`).toContain(`\`${variable}\``);
       expect(ENV_EXAMPLE, `.env.example lists ${variable}`).toMatch(new RegExp(`^#? ?${variable}=`, 'm'));
     }
-    // Editions are rendered to MIME only: a transport that wants structured fields needs the renderer first.
-    expect(definition.capabilities.message).toBe('raw_mime');
+    // Editions are rendered to MIME only: a structured transport reads its fields back from it (structured-mail.ts).
+    expect(['raw_mime', 'structured']).toContain(definition.capabilities.message);
     expect(definition.capabilities.maxBatchSize).toBeGreaterThanOrEqual(1);
-    const config = loadConfig({ EMAIL_TRANSPORT: name, SMTP_URL: 'smtp://127.0.0.1:2525' });
+    const config = loadConfig({ EMAIL_TRANSPORT: name, ...EVERY_TRANSPORT_SET_UP });
     expect(config.EMAIL_TRANSPORT).toBe(name);
+    expect(config.EMAIL_TRANSPORTS).toEqual([name]);
     expect(transportDefinition(name).maxConnections(config)).toBeGreaterThanOrEqual(1);
     expect(transportDefinition(name).classifyFailure(new Error('socket hang up'), config)).toBeInstanceOf(DeliveryFailure);
   });
 
-  it('README and .env.example name every value EMAIL_TRANSPORT takes', () => {
+  it('README and .env.example name every value EMAIL_TRANSPORTS takes', () => {
     for (const name of TRANSPORT_NAMES) {
-      expect(README).toMatch(new RegExp(`\`EMAIL_TRANSPORT\`[^\\n]*\`${name}\``));
-      expect(ENV_EXAMPLE).toMatch(new RegExp(`EMAIL_TRANSPORT[^\\n]*\\b${name}\\b`));
+      expect(README).toMatch(new RegExp(`\`EMAIL_TRANSPORTS\`[^\\n]*\`${name}\``));
+      expect(ENV_EXAMPLE).toMatch(new RegExp(`EMAIL_TRANSPORTS[^\\n]*\\b${name}\\b`));
     }
   });
 });
@@ -52,13 +58,31 @@ describe('the email transport registry', () => {
 describe('choosing a transport', () => {
   it('defaults as before EMAIL_TRANSPORT existed: SMTP when SMTP_URL is set, else the capture inbox', () => {
     expect(loadConfig({}).EMAIL_TRANSPORT).toBe('capture');
+    expect(loadConfig({}).EMAIL_TRANSPORTS).toEqual(['capture']);
     expect(loadConfig({ SMTP_URL: 'smtp://mail.example.org:587' }).EMAIL_TRANSPORT).toBe('smtp');
     expect(loadConfig({ SMTP_URL: 'smtp://mail.example.org:587', EMAIL_TRANSPORT: 'capture' }).EMAIL_TRANSPORT).toBe('capture');
   });
 
   it('refuses an unknown name, and SMTP without its server', () => {
     expect(() => loadConfig({ EMAIL_TRANSPORT: 'pigeon' })).toThrow(/EMAIL_TRANSPORT/);
-    expect(() => loadConfig({ EMAIL_TRANSPORT: 'smtp' })).toThrow(/SMTP_URL: is required when EMAIL_TRANSPORT=smtp/);
+    expect(() => loadConfig({ EMAIL_TRANSPORTS: 'ses,pigeon', SES_REGION: 'eu-west-1' })).toThrow(/EMAIL_TRANSPORTS/);
+    expect(() => loadConfig({ EMAIL_TRANSPORT: 'smtp' })).toThrow(/SMTP_URL: is required when EMAIL_TRANSPORTS lists smtp/);
+  });
+
+  it('takes EMAIL_TRANSPORTS in failover order; the first is the one that sends', () => {
+    const config = loadConfig({ EMAIL_TRANSPORTS: ' ses , smtp ', ...EVERY_TRANSPORT_SET_UP });
+    expect(config.EMAIL_TRANSPORTS).toEqual(['ses', 'smtp']);
+    expect(config.EMAIL_TRANSPORT).toBe('ses');
+    // The alias may say the same thing; it may not contradict the list.
+    expect(loadConfig({ EMAIL_TRANSPORTS: 'mailgun', EMAIL_TRANSPORT: 'mailgun', ...EVERY_TRANSPORT_SET_UP }).EMAIL_TRANSPORT).toBe('mailgun');
+    expect(() => loadConfig({ EMAIL_TRANSPORTS: 'ses,smtp', EMAIL_TRANSPORT: 'smtp', ...EVERY_TRANSPORT_SET_UP })).toThrow(/set only EMAIL_TRANSPORTS/);
+    expect(() => loadConfig({ EMAIL_TRANSPORTS: 'smtp,smtp', SMTP_URL: 'smtp://127.0.0.1:2525' })).toThrow(/names a transport twice/);
+  });
+
+  it('checks every listed transport, not only the first', () => {
+    expect(() => loadConfig({ EMAIL_TRANSPORTS: 'smtp,ses', SMTP_URL: 'smtp://127.0.0.1:2525' })).toThrow(/SES_REGION: is required when EMAIL_TRANSPORTS lists ses/);
+    expect(() => loadConfig({ EMAIL_TRANSPORTS: 'mailgun', MAILGUN_DOMAIN: 'mg.example.org' })).toThrow(/MAILGUN_API_KEY: is required/);
+    expect(loadConfig({ EMAIL_TRANSPORTS: 'mailgun', MAILGUN_API_KEY: 'k', MAILGUN_DOMAIN: 'mg.example.org' }).MAILGUN_API_URL).toBe('https://api.mailgun.net');
   });
 
   it('checks the chosen transport\'s own settings (DKIM keys go together)', () => {

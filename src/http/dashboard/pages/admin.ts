@@ -8,6 +8,7 @@ import { idParams } from '../../routes/articles.js';
 import { newTokenInput } from '../../routes/tokens.js';
 import { redirectWithFlash, takeFlash, type Flash } from '../flash.js';
 import { time } from '../format.js';
+import { transportDefinition } from '../../../email/transports/registry.js';
 import { html, type SafeHtml } from '../../../render/html.js';
 import { csrfField, layout, sendDashboardPage } from '../layout.js';
 import { networkName } from './publish-form.js';
@@ -120,7 +121,8 @@ export function adminPages(app: FastifyInstance, ctx: HeraldContext) {
 </dl></section>
 <section class="card"><h2>Email</h2><dl class="facts list">
   ${row('From', c.MAIL_FROM)}
-  ${row('SMTP', c.EMAIL_TRANSPORT === 'smtp' && c.SMTP_URL ? withoutSecrets(c.SMTP_URL) : 'capture inbox (nothing leaves this machine)')}
+  ${row('Transports', c.EMAIL_TRANSPORTS.map((name) => transportDefinition(name).label).join(' → ') + (c.EMAIL_TRANSPORTS.length > 1 ? ' (only the first sends for now)' : ''))}
+  ${row('SMTP', c.EMAIL_TRANSPORTS.includes('smtp') && c.SMTP_URL ? withoutSecrets(c.SMTP_URL) : c.EMAIL_TRANSPORT === 'capture' ? 'capture inbox (nothing leaves this machine)' : 'not used')}
   ${row('Pool / rate', `${c.SMTP_POOL_SIZE} connections, ${c.SMTP_RATE_PER_SECOND || 'no'} limit per second`)}
   ${row('Batch size', c.EMAIL_BATCH_SIZE)}
   ${row('Retry window (minutes)', c.SMTP_RETRY_WINDOW_MINUTES)}
