@@ -27,6 +27,8 @@ export type DeliveryStatus =
   | 'uncertain' // may or may not have arrived; held for an editor
   | 'preview' // social channel without credentials: composed, stored, not sent
   | 'cancelled';
+/** pending: to be deleted; retracted: deleted (or already gone); not_posted: nothing to do; live: still online. */
+export type Retraction = 'pending' | 'retracted' | 'not_posted' | 'live';
 export type BatchStatus = 'pending' | 'running' | 'done';
 export type TokenRole = 'admin' | 'editor';
 
@@ -129,8 +131,20 @@ export interface DeliveriesTable {
   failure: string | null;
   /** End of the retry window, set at the first temporary failure. */
   retryUntil: Date | null;
+  /** A social post's retraction: null (none asked), or what deleting it came to (src/social/social-retractor.ts). */
+  retraction: ColumnType<Retraction | null, Retraction | null | undefined, Retraction | null>;
+  /** Why a retraction is still live or waiting (the network's refusal, a rate limit). */
+  retractionNote: ColumnType<string | null, string | null | undefined, string | null>;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
+}
+
+/** A retracted article: one row, written by the first retraction. */
+export interface RetractionsTable {
+  articleId: number;
+  reason: string;
+  cause: string | null;
+  retractedAt: CreatedAt;
 }
 
 export interface ApiTokensTable {
@@ -205,6 +219,7 @@ export interface Database {
   digestEditions: DigestEditionsTable;
   feeds: FeedsTable;
   feedItems: FeedItemsTable;
+  retractions: RetractionsTable;
 }
 
 export interface FeedsTable {
@@ -233,3 +248,4 @@ export type NewSubscriber = Insertable<SubscribersTable>;
 export type SubscriberUpdate = Updateable<SubscribersTable>;
 export type DispatchRow = Selectable<DispatchesTable>;
 export type DeliveryRow = Selectable<DeliveriesTable>;
+export type RetractionRow = Selectable<RetractionsTable>;

@@ -4,6 +4,9 @@ import type { FlowProducer } from 'bullmq';
 import { DEFAULT_JOB_OPTIONS, jobIds, QUEUE_NAMES, type Queues } from '../queue/queues.js';
 import type { SocialJobData } from '../social/start-social.js';
 
+/** The name of a social job that deletes a retracted post (the others, `post`, post one). */
+export const SOCIAL_RETRACT_JOB = 'retract';
+
 /** The email edition's render (child) and fan-out (parent): the fan-out runs only once the edition is rendered. */
 export async function queueEmailEdition(flows: FlowProducer, dispatchId: number): Promise<void> {
   await flows.add({
@@ -28,6 +31,11 @@ export async function queueEmailBatch(queues: Queues, dispatchId: number, batchN
 
 export async function queueSocialPost(queues: Queues, data: SocialJobData): Promise<void> {
   await queues.social.add('post', data, { jobId: jobIds.social(data.dispatchId, data.network) });
+}
+
+/** Deleting one retracted post (src/social/social-retractor.ts), on the social queue beside the posts. */
+export async function queueSocialRetraction(queues: Queues, data: SocialJobData): Promise<void> {
+  await queues.social.add(SOCIAL_RETRACT_JOB, data, { jobId: jobIds.socialRetraction(data.deliveryId) });
 }
 
 export async function queueStart(queues: Queues, dispatchId: number, scheduledAt: Date | null): Promise<void> {

@@ -9,6 +9,7 @@ import { errorReply, handleError } from './errors.js';
 import { redactedRequest, redactLinkTokens } from './log-redaction.js';
 import { registerOpenApi } from './openapi.js';
 import { articleRoutes } from './routes/articles.js';
+import { retractionRoutes } from './routes/retraction.js';
 import { cmsWebhookRoutes } from './routes/cms-webhook.js';
 import { dispatchControlRoutes } from './routes/dispatch-control.js';
 import { dispatchEditRoutes } from './routes/dispatch-edits.js';
@@ -77,6 +78,7 @@ export async function buildHttpServer(
       if (holdsPersonalData(request.url)) reply.header('cache-control', 'no-store');
     });
     articleRoutes(api, ctx);
+    retractionRoutes(api, ctx);
     subscriberRoutes(api, ctx);
     dispatchRoutes(api, ctx);
     deliveryRoutes(api, ctx);

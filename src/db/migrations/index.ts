@@ -6,6 +6,7 @@ import * as dispatchControl from './0003_dispatch_control.js';
 import * as installation from './0004_installation.js';
 import * as security from './0005_security.js';
 import * as failureModel from './0006_failure_model.js';
+import * as retraction from './0007_retraction.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004_installation': installation,
   '0005_security': security,
   '0006_failure_model': failureModel,
+  '0007_retraction': retraction,
 };

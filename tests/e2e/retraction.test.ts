@@ -1,0 +1,285 @@
+// Retracting an article over the API and the CMS webhook: unsent email cancelled, each post deleted on its network
+// (checked on the stand-in's side), the web copy replaced by the notice, refusals reported as still live and retried.
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { articlePayload } from '../support/articles.js';
+import { eventually, startTestHerald, type ApiResponse, type TestHerald } from '../support/herald.js';
+import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
+import { SOCIAL_CHANNELS, startSocialStandIns, type SocialStandIns } from '../support/social.js';
+
+const CMS_SECRET = 'cms-webhook-secret-0123456789';
+const BULK = 120;
+
+interface Post {
+  id: number;
+  channel: string;
+  status: string;
+  remoteId: string | null;
+  retraction: string | null;
+  retractionNote: string | null;
+}
+
+let net: SocialStandIns;
+let smtp: SmtpSink;
+let herald: TestHerald;
+
+beforeAll(async () => {
+  net = await startSocialStandIns();
+  // ~60 ms per message over 2 connections: a bulk send takes seconds, long enough to retract it mid-way.
+  smtp = await startSmtpSink({ delayMs: 60 });
+  herald = await startTestHerald({
+    env: {
+      ...net.env,
+      SMTP_URL: smtp.url,
+      SMTP_POOL_SIZE: '2',
+      EMAIL_SEND_CHUNK: '2',
+      EMAIL_BATCH_SIZE: '25',
+      CMS_WEBHOOK_SECRET: CMS_SECRET,
+    },
+  });
+  await herald.ctx.db
+    .insertInto('subscribers')
+    .values([
+      ...['r1@example.com', 'r2@example.com'].map((email) => ({ email, status: 'confirmed' as const, topics: ['small'] })),
+      ...Array.from({ length: BULK }, (_, i) => ({ email: `rbulk${i}@example.com`, status: 'confirmed' as const, topics: ['bulk'] })),
+    ])
+    .execute();
+});
+
+afterAll(async () => {
+  await herald?.stop();
+  await smtp?.close();
+  await net?.close();
+});
+
+const CHANNELS = ['email', ...SOCIAL_CHANNELS];
+
+async function publish(overrides: Record<string, unknown> = {}) {
+  const response = await herald.api('/api/articles', { body: articlePayload({ section: 'small', tags: [], channels: CHANNELS, ...overrides }) });
+  expect(response.status).toBe(201);
+  return (await response.json()) as { id: number; title: string; dispatch: { id: number } };
+}
+
+async function completed(dispatchId: number): Promise<{ status: string; posts: Post[] }> {
+  return eventually(async () => {
+    const view = await (await herald.api(`/api/dispatches/${dispatchId}`)).json();
+    return ['completed', 'completed_with_failures'].includes(view.status) && view;
+  }, 30_000, `dispatch ${dispatchId} to complete`);
+}
+
+const retract = (articleId: number, reason: string): Promise<ApiResponse> =>
+  herald.api(`/api/articles/${articleId}/retract`, { body: { reason } });
+
+/** The retraction once no post waits any more. */
+async function settledRetraction(articleId: number): Promise<{ posts: Post[] }> {
+  return eventually(async () => {
+    const body = await (await herald.api(`/api/articles/${articleId}/retraction`)).json();
+    return body.posts?.length && body.posts.every((p: Post) => p.retraction !== 'pending') && body;
+  }, 30_000, `article ${articleId}'s posts to be settled`);
+}
+
+const deleteRequests = () =>
+  net.x.requests.filter((r) => r.method === 'DELETE').length +
+  net.mastodon.requests.filter((r) => r.method === 'DELETE').length +
+  net.facebook.requests.filter((r) => r.method === 'DELETE').length +
+  net.bluesky.requestsTo('/xrpc/com.atproto.repo.deleteRecord').length;
+
+async function webCopy(dispatchId: number) {
+  const { publicId } = await herald.ctx.db.selectFrom('editions').select('publicId').where('dispatchId', '=', dispatchId).executeTakeFirstOrThrow();
+  const response = await fetch(`${herald.baseUrl}/editions/${publicId}`);
+  return { status: response.status, text: await response.text() };
+}
+
+const postOn = (posts: Post[], channel: string) => posts.find((p) => p.channel === channel)!;
+
+describe('retracting after a completed send', () => {
+  let article: { id: number; title: string; dispatch: { id: number } };
+  let sent: Post[];
+  let answer: ApiResponse;
+
+  beforeAll(async () => {
+    article = await publish({ html: '<p>The story that was wrong.</p>' });
+    ({ posts: sent } = await completed(article.dispatch.id));
+    expect((await webCopy(article.dispatch.id)).text).toContain('The story that was wrong.');
+    answer = await retract(article.id, 'The source withdrew the claim.');
+  });
+
+  it('deletes the post Herald made on each of the four networks, and only those', async () => {
+    expect(answer.status).toBe(201);
+    const { posts } = await settledRetraction(article.id);
+    expect(posts.map((p) => [p.channel, p.status, p.retraction])).toEqual(SOCIAL_CHANNELS.map((c) => [c, 'sent', 'retracted']));
+
+    const x = postOn(sent, 'x').remoteId!;
+    expect(net.x.deletedIds).toContain(x);
+    expect(net.x.tweets.some((t) => t.id === x)).toBe(false);
+    const mastodon = postOn(sent, 'mastodon').remoteId!;
+    expect(net.mastodon.deletedIds).toContain(mastodon);
+    expect(net.mastodon.statuses.some((s) => s.id === mastodon)).toBe(false);
+    const facebook = postOn(sent, 'facebook').remoteId!;
+    expect(net.facebook.deletedIds).toContain(facebook);
+    expect(net.facebook.posts.some((p) => p.id === facebook)).toBe(false);
+    const bluesky = postOn(sent, 'bluesky').remoteId!;
+    expect(net.bluesky.deletedUris).toContain(bluesky);
+    expect(net.bluesky.records.some((r) => r.uri === bluesky)).toBe(false);
+    // Signed like a post: the X stand-in refused nothing.
+    expect(net.x.authFailures).toEqual([]);
+  });
+
+  it('replaces the web copy with the notice and the reason; the email that went out stays sent', async () => {
+    const copy = await webCopy(article.dispatch.id);
+    expect(copy.status).toBe(200);
+    expect(copy.text).toContain('This story has been retracted');
+    expect(copy.text).toContain('The source withdrew the claim.');
+    expect(copy.text).not.toContain('The story that was wrong.');
+    const view = await (await herald.api(`/api/dispatches/${article.dispatch.id}`)).json();
+    expect(view.progress.find((c: { channel: string }) => c.channel === 'email').counts).toEqual({ sent: 2 });
+  });
+
+  it('logs article.retracted once, and a second retraction does nothing more', async () => {
+    await settledRetraction(article.id);
+    const before = deleteRequests();
+    const again = await retract(article.id, 'A different reason');
+    expect(again.status).toBe(200);
+    const body = await again.json();
+    expect(body).toMatchObject({ alreadyRetracted: true, reason: 'The source withdrew the claim.' });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(deleteRequests()).toBe(before);
+    const events = await herald.ctx.db
+      .selectFrom('events')
+      .select(['event', 'cause'])
+      .where('subjectType', '=', 'article')
+      .where('subjectId', '=', String(article.id))
+      .where('event', '=', 'article.retracted')
+      .execute();
+    expect(events).toEqual([{ event: 'article.retracted', cause: expect.stringMatching(/^editor:/) }]);
+  });
+
+  it('answers 404 for an article that does not exist, 400 without a reason', async () => {
+    expect((await retract(2_000_000, 'x')).status).toBe(404);
+    expect((await herald.api(`/api/articles/${article.id}/retract`, { body: {} })).status).toBe(400);
+  });
+});
+
+describe('retracting mid-send', () => {
+  it('sends nothing more once the retraction takes hold, and the web copy shows the notice', async () => {
+    const article = await publish({ section: 'bulk', channels: ['email'] });
+    const id = article.dispatch.id;
+    await eventually(async () => smtp.messages.filter((m) => m.parsed.messageId?.startsWith(`<herald.${id}.`)).length >= 6, 30_000, 'the send to start');
+    const answer = await retract(article.id, 'Published by mistake.');
+    expect(answer.status).toBe(201);
+    expect((await answer.json()).cancelledDispatches).toEqual([id]);
+
+    // What was in flight finishes; then nothing moves.
+    const settled = await eventually(async () => {
+      const view = await (await herald.api(`/api/dispatches/${id}`)).json();
+      return view.status === 'cancelled' && !view.progress[0].counts.sending && view.progress[0].counts;
+    }, 20_000, 'in-flight messages to finish');
+    const received = smtp.messages.filter((m) => m.parsed.messageId?.startsWith(`<herald.${id}.`)).length;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(smtp.messages.filter((m) => m.parsed.messageId?.startsWith(`<herald.${id}.`)).length).toBe(received);
+    expect(settled.sent).toBe(received);
+    expect(received).toBeLessThan(BULK);
+    expect(settled.cancelled).toBe(BULK - received);
+
+    const copy = await webCopy(id);
+    expect(copy.text).toContain('Published by mistake.');
+  });
+});
+
+describe('a network that refuses', () => {
+  it('reports a permanent refusal as still live with the reason, and retries a temporary one until it is gone', async () => {
+    const article = await publish();
+    const { posts: sent } = await completed(article.dispatch.id);
+    net.x.scriptNext('/2/tweets/', {
+      status: 403,
+      headers: { 'content-type': 'application/problem+json' },
+      body: { title: 'Forbidden', type: 'about:blank', status: 403, detail: 'You are not permitted to perform this action.' },
+    });
+    net.mastodon.scriptNext('/api/v1/statuses/', { status: 503, body: { error: 'Service Unavailable' } });
+    expect((await retract(article.id, 'Wrong photo.')).status).toBe(201);
+
+    // While Mastodon is down the post is reported live, with why, and waits for its retry.
+    const waiting = await eventually(async () => {
+      const { posts } = await (await herald.api(`/api/articles/${article.id}/retraction`)).json();
+      const mastodon = postOn(posts, 'mastodon');
+      return mastodon.retraction === 'pending' && mastodon.retractionNote ? mastodon : undefined;
+    }, 15_000, 'the Mastodon refusal to be recorded');
+    expect(waiting.retractionNote).toMatch(/mastodon_503/);
+
+    const { posts } = await settledRetraction(article.id);
+    expect(postOn(posts, 'x')).toMatchObject({ retraction: 'live', retractionNote: expect.stringMatching(/x_403.*not permitted/) });
+    expect(postOn(posts, 'mastodon').retraction).toBe('retracted');
+    expect(postOn(posts, 'facebook').retraction).toBe('retracted');
+    expect(postOn(posts, 'bluesky').retraction).toBe('retracted');
+    expect(net.mastodon.requests.filter((r) => r.method === 'DELETE' && r.path.endsWith(postOn(sent, 'mastodon').remoteId!))).toHaveLength(2);
+    // Refused for good: the tweet is still there, and Herald says so.
+    expect(net.x.tweets.some((t) => t.id === postOn(sent, 'x').remoteId)).toBe(true);
+  });
+
+  it('takes a post already deleted by hand as retracted', async () => {
+    const article = await publish();
+    const { posts: sent } = await completed(article.dispatch.id);
+    const status = net.mastodon.statuses.findIndex((s) => s.id === postOn(sent, 'mastodon').remoteId);
+    net.mastodon.statuses.splice(status, 1);
+    expect((await retract(article.id, 'Duplicate story.')).status).toBe(201);
+    const { posts } = await settledRetraction(article.id);
+    expect(postOn(posts, 'mastodon')).toMatchObject({ retraction: 'retracted', retractionNote: expect.stringMatching(/already gone/) });
+  });
+});
+
+describe('the CMS webhook', () => {
+  const sign = (body: string) => `sha256=${createHmac('sha256', CMS_SECRET).update(body).digest('hex')}`;
+  const hook = async (payload: unknown) => {
+    const body = JSON.stringify(payload);
+    const response = await fetch(`${herald.baseUrl}/webhooks/cms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-herald-signature': sign(body) },
+      body,
+    });
+    return { status: response.status, body: (await response.json()) as { status: string } };
+  };
+  const retraction = (externalId: string) =>
+    herald.ctx.db
+      .selectFrom('retractions')
+      .innerJoin('articles', 'articles.id', 'retractions.articleId')
+      .select(['reason', 'cause'])
+      .where('articles.externalId', '=', externalId)
+      .executeTakeFirst();
+  const ghostPost = (id: string) => ({
+    id,
+    title: `Ghost ${id}`,
+    html: '<p>Ghost body</p>',
+    url: `https://news.example.org/${id}/`,
+    status: 'published',
+    published_at: '2026-03-02T08:00:00.000Z',
+  });
+
+  it('retracts on Ghost post.unpublished', async () => {
+    expect((await hook({ post: { current: ghostPost('g-unpub'), previous: {} } })).status).toBe(201);
+    const answer = await hook({ post: { current: { ...ghostPost('g-unpub'), status: 'draft' }, previous: { status: 'published' } } });
+    expect(answer).toMatchObject({ status: 200, body: { status: 'retracted' } });
+    expect(await retraction('ghost:g-unpub')).toEqual({ reason: 'the post was unpublished in Ghost (now draft)', cause: 'cms:ghost' });
+  });
+
+  it('retracts on Ghost post.deleted', async () => {
+    expect((await hook({ post: { current: ghostPost('g-del'), previous: {} } })).status).toBe(201);
+    const answer = await hook({ post: { current: {}, previous: ghostPost('g-del') } });
+    expect(answer.body.status).toBe('retracted');
+    expect((await retraction('ghost:g-del'))?.reason).toBe('the post was deleted in Ghost');
+  });
+
+  it.each(['draft', 'private', 'trash'])('retracts a WordPress post moved to %s', async (status) => {
+    const wp = { ID: 5000 + status.length, post_title: `WP ${status}`, post_content: '<p>WP</p>', post_type: 'post', guid: `https://news.example.org/?p=${status}`, permalink: `https://news.example.org/wp-${status}` };
+    expect((await hook({ post: { ...wp, post_status: 'publish' } })).status).toBe(201);
+    const answer = await hook({ post: { ...wp, post_status: status } });
+    expect(answer.body.status).toBe('retracted');
+    expect(await retraction(wp.guid)).toEqual({ reason: `the post was moved to ${status} in WordPress`, cause: 'cms:wordpress' });
+    // The CMS saying it again changes nothing.
+    expect((await hook({ post: { ...wp, post_status: status } })).body.status).toBe('already-retracted');
+  });
+
+  it('ignores a withdrawn post Herald never had', async () => {
+    const answer = await hook({ post: { ID: 6001, post_title: 'Never sent', post_status: 'trash', post_type: 'post', guid: 'never-sent-guid' } });
+    expect(answer).toMatchObject({ status: 200, body: { status: 'ignored' } });
+  });
+});
