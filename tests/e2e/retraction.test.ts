@@ -3,7 +3,9 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { articlePayload } from '../support/articles.js';
-import { eventually, startTestHerald, type ApiResponse, type TestHerald } from '../support/herald.js';
+import { signIn } from '../support/dashboard-session.js';
+import { ADMIN_TOKEN, eventually, startTestHerald, type ApiResponse, type TestHerald } from '../support/herald.js';
+import { runHerald } from '../support/processes.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { SOCIAL_CHANNELS, startSocialStandIns, type SocialStandIns } from '../support/social.js';
 
@@ -224,6 +226,47 @@ describe('a network that refuses', () => {
     expect((await retract(article.id, 'Duplicate story.')).status).toBe(201);
     const { posts } = await settledRetraction(article.id);
     expect(postOn(posts, 'mastodon')).toMatchObject({ retraction: 'retracted', retractionNote: expect.stringMatching(/already gone/) });
+  });
+});
+
+describe('herald articles retract', () => {
+  it('retracts through the API and prints each network\'s outcome; a repeat says nothing new was done', async () => {
+    const article = await publish();
+    await completed(article.dispatch.id);
+    const cli = (...args: string[]) => runHerald([...args, '--url', herald.baseUrl], { HERALD_TOKEN: ADMIN_TOKEN, HERALD_DATA_DIR: herald.env.HERALD_DATA_DIR! });
+    const first = await cli('articles', 'retract', String(article.id), '--reason', 'Legal asked us to.');
+    expect(first.code).toBe(0);
+    expect(first.output).toContain(`Article ${article.id} retracted: Legal asked us to.`);
+    for (const label of ['X', 'Facebook', 'Mastodon', 'Bluesky']) expect(first.output).toMatch(new RegExp(`${label} .*: deleted`));
+    const again = await cli('articles', 'retract', String(article.id), '--reason', 'Again');
+    expect(again.output).toContain('was already retracted ("Legal asked us to."); nothing new was done');
+    const missing = await cli('articles', 'retract', String(article.id));
+    expect(missing.code).toBe(1);
+    expect(missing.output).toMatch(/--reason/);
+  });
+});
+
+describe('the dashboard', () => {
+  it('retracts from the dispatch page after a confirmation, and shows each post\'s outcome', async () => {
+    const article = await publish();
+    const id = article.dispatch.id;
+    await completed(id);
+    const { cookie, csrf } = await signIn(herald.baseUrl, ADMIN_TOKEN);
+    const page = await (await fetch(`${herald.baseUrl}/dispatches/${id}`, { headers: { cookie } })).text();
+    expect(page).toMatch(/<form method="post" action="\/dispatches\/\d+\/retract"[^>]*data-confirm="Retract this story everywhere\?/);
+
+    const posted = await fetch(`${herald.baseUrl}/dispatches/${id}/retract`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrf, reason: 'Names <b>withheld</b> by court order.' }),
+    });
+    expect(posted.status).toBe(303);
+    await settledRetraction(article.id);
+    const after = await (await fetch(`${herald.baseUrl}/dispatches/${id}`, { headers: { cookie } })).text();
+    expect(after).toContain('Names &lt;b&gt;withheld&lt;/b&gt; by court order.');
+    expect(after).not.toContain('action="/dispatches/' + id + '/retract"');
+    expect(after.match(/data-retraction="retracted"/g)).toHaveLength(4);
   });
 });
 
