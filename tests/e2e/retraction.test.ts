@@ -221,11 +221,35 @@ describe('a network that refuses', () => {
   it('takes a post already deleted by hand as retracted', async () => {
     const article = await publish();
     const { posts: sent } = await completed(article.dispatch.id);
-    const status = net.mastodon.statuses.findIndex((s) => s.id === postOn(sent, 'mastodon').remoteId);
-    net.mastodon.statuses.splice(status, 1);
+    const byHand = <T extends { id: string }>(list: T[], channel: string) => list.splice(list.findIndex((p) => p.id === postOn(sent, channel).remoteId), 1);
+    byHand(net.mastodon.statuses, 'mastodon');
+    byHand(net.facebook.posts, 'facebook');
+    byHand(net.x.tweets, 'x');
     expect((await retract(article.id, 'Duplicate story.')).status).toBe(201);
     const { posts } = await settledRetraction(article.id);
-    expect(postOn(posts, 'mastodon')).toMatchObject({ retraction: 'retracted', retractionNote: expect.stringMatching(/already gone/) });
+    for (const channel of ['mastodon', 'facebook', 'x']) {
+      expect(postOn(posts, channel)).toMatchObject({ retraction: 'retracted', retractionNote: expect.stringMatching(/already gone/) });
+    }
+    expect(postOn(posts, 'bluesky').retraction).toBe('retracted');
+  });
+
+  it('waits for a rate limit to reset, then deletes the post', async () => {
+    const article = await publish();
+    const { posts: sent } = await completed(article.dispatch.id);
+    const reset = Math.ceil(Date.now() / 1000) + 2;
+    net.bluesky.scriptNext('/xrpc/com.atproto.repo.deleteRecord', {
+      status: 429,
+      headers: { 'ratelimit-limit': '5000', 'ratelimit-remaining': '0', 'ratelimit-reset': String(reset) },
+      body: { error: 'RateLimitExceeded', message: 'Rate Limit Exceeded' },
+    });
+    expect((await retract(article.id, 'Embargo broken.')).status).toBe(201);
+    const { posts } = await settledRetraction(article.id);
+    expect(postOn(posts, 'bluesky').retraction).toBe('retracted');
+    expect(net.bluesky.records.some((r) => r.uri === postOn(sent, 'bluesky').remoteId)).toBe(false);
+    const rkey = postOn(sent, 'bluesky').remoteId!.split('/').pop()!;
+    const tries = net.bluesky.requestsTo('/xrpc/com.atproto.repo.deleteRecord').filter((r) => r.body.toString('utf8').includes(rkey));
+    expect(tries).toHaveLength(2); // refused once, then deleted after the reset
+    expect(Date.now() / 1000).toBeGreaterThanOrEqual(reset - 1);
   });
 });
 
