@@ -188,6 +188,19 @@ describe('retracting mid-send', () => {
   });
 });
 
+describe('retracting before the send', () => {
+  it('cancels a scheduled dispatch: no email, no post, nothing to delete', async () => {
+    const before = net.requestCount();
+    const article = await publish({ schedule: { at: new Date(Date.now() + 3_600_000).toISOString() } });
+    const answer = await retract(article.id, 'Spiked before publication.');
+    expect(answer.status).toBe(201);
+    expect(await answer.json()).toMatchObject({ cancelledDispatches: [article.dispatch.id], posts: [] });
+    const view = await (await herald.api(`/api/dispatches/${article.dispatch.id}`)).json();
+    expect(view).toMatchObject({ status: 'cancelled', posts: [] });
+    expect(net.requestCount()).toBe(before);
+  });
+});
+
 describe('a network that refuses', () => {
   it('reports a permanent refusal as still live with the reason, and retries a temporary one until it is gone', async () => {
     const article = await publish();
