@@ -188,6 +188,21 @@ describe('retracting mid-send', () => {
   });
 });
 
+describe('retracting while a post is on its way', () => {
+  it('waits for the post\'s outcome; one that may have landed without an id is reported live, to check by hand', async () => {
+    // The status request is sent and never answered: the post may or may not be out (SOCIAL_TIMEOUT_MS 5 s).
+    net.mastodon.scriptNext('/api/v1/statuses', { hang: true });
+    const article = await publish({ channels: ['mastodon'] });
+    const deliveryOf = () => herald.ctx.db.selectFrom('deliveries').selectAll().where('dispatchId', '=', article.dispatch.id).executeTakeFirst();
+    await eventually(async () => (await deliveryOf())?.status === 'sending', 15_000, 'the post to be in flight');
+    expect((await retract(article.id, 'Wrong headline.')).status).toBe(201);
+    expect(await deliveryOf()).toMatchObject({ status: 'sending', retraction: 'pending' });
+
+    const { posts } = await settledRetraction(article.id);
+    expect(postOn(posts, 'mastodon')).toMatchObject({ status: 'uncertain', retraction: 'live', retractionNote: expect.stringMatching(/no id to delete it by/) });
+  });
+});
+
 describe('retracting before the send', () => {
   it('cancels a scheduled dispatch: no email, no post, nothing to delete', async () => {
     const before = net.requestCount();
