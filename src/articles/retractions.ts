@@ -4,8 +4,8 @@ import type { Database, RetractionRow } from '../db/schema.js';
 import { recordEvents } from '../events/event-log.js';
 
 /**
- * Marks the article retracted and logs `article.retracted`, in one transaction; undefined when it already was
- * (nothing written, nothing logged).
+ * Marks the article retracted and logs `article.retracted`; undefined when it already was (nothing written, nothing
+ * logged). Pass the transaction the rest of the retraction's rows are written in.
  */
 export async function markRetracted(
   db: Kysely<Database>,
@@ -13,20 +13,18 @@ export async function markRetracted(
   reason: string,
   cause: string,
 ): Promise<RetractionRow | undefined> {
-  return db.transaction().execute(async (tx) => {
-    const row = await tx
-      .insertInto('retractions')
-      .values({ articleId, reason, cause })
-      .onConflict((oc) => oc.column('articleId').doNothing())
-      .returningAll()
-      .executeTakeFirst();
-    if (row) {
-      await recordEvents(tx, [
-        { subjectType: 'article', subjectId: articleId, event: 'article.retracted', toStatus: 'retracted', cause, detail: { reason } },
-      ]);
-    }
-    return row;
-  });
+  const row = await db
+    .insertInto('retractions')
+    .values({ articleId, reason, cause })
+    .onConflict((oc) => oc.column('articleId').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (row) {
+    await recordEvents(db, [
+      { subjectType: 'article', subjectId: articleId, event: 'article.retracted', toStatus: 'retracted', cause, detail: { reason } },
+    ]);
+  }
+  return row;
 }
 
 export async function findRetraction(db: Kysely<Database>, articleId: number): Promise<RetractionRow | undefined> {

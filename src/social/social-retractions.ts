@@ -6,40 +6,34 @@ import { recordEvents } from '../events/event-log.js';
 /**
  * Marks every social delivery of these dispatches that has no retraction yet: `pending` when a post is (or may be)
  * out there — sent, still sending, or uncertain — and `not_posted` otherwise. Only rows Herald wrote are named, so
- * nothing Herald did not post is ever deleted. Returns the rows left `pending` (old and new), for their jobs.
+ * nothing Herald did not post is ever deleted. Returns the rows left `pending` (old and new), for their jobs. Pass
+ * the transaction the article's retraction is written in, so a crash leaves both or neither.
  */
 export async function markPostsForRetraction(db: Kysely<Database>, dispatchIds: number[], cause: string): Promise<DeliveryRow[]> {
   if (dispatchIds.length === 0) return [];
-  return db.transaction().execute(async (tx) => {
-    const marked = await tx
-      .updateTable('deliveries')
-      .set({
-        retraction: sql<Retraction>`case when status in ('sent', 'sending', 'uncertain') then 'pending' else 'not_posted' end`,
-        updatedAt: sql<Date>`now()`,
-      })
-      .where('dispatchId', 'in', dispatchIds)
-      .where('channel', '!=', 'email')
-      .where('retraction', 'is', null)
-      .returning(['id', 'channel', 'retraction'])
-      .execute();
-    await recordEvents(
-      tx,
-      marked.map((r) => ({
-        subjectType: 'delivery' as const,
-        subjectId: r.id,
-        event: 'delivery.retraction',
-        toStatus: r.retraction,
-        cause,
-        detail: { channel: r.channel },
-      })),
-    );
-    return tx
-      .selectFrom('deliveries')
-      .selectAll()
-      .where('dispatchId', 'in', dispatchIds)
-      .where('retraction', '=', 'pending')
-      .execute();
-  });
+  const marked = await db
+    .updateTable('deliveries')
+    .set({
+      retraction: sql<Retraction>`case when status in ('sent', 'sending', 'uncertain') then 'pending' else 'not_posted' end`,
+      updatedAt: sql<Date>`now()`,
+    })
+    .where('dispatchId', 'in', dispatchIds)
+    .where('channel', '!=', 'email')
+    .where('retraction', 'is', null)
+    .returning(['id', 'channel', 'retraction'])
+    .execute();
+  await recordEvents(
+    db,
+    marked.map((r) => ({
+      subjectType: 'delivery' as const,
+      subjectId: r.id,
+      event: 'delivery.retraction',
+      toStatus: r.retraction,
+      cause,
+      detail: { channel: r.channel },
+    })),
+  );
+  return db.selectFrom('deliveries').selectAll().where('dispatchId', 'in', dispatchIds).where('retraction', '=', 'pending').execute();
 }
 
 /**
