@@ -5,6 +5,7 @@ import { BatchSender } from '../src/email/batch-sender.js';
 import { EditionMessages, editionSettingsFrom } from '../src/email/edition-service.js';
 import { openEmailTransport, transportDefinition } from '../src/email/transports/registry.js';
 import { SocialPoster } from '../src/social/social-poster.js';
+import { SocialRetractor } from '../src/social/social-retractor.js';
 import { NetworkRateGate } from '../src/social/rate-gate.js';
 import { startSocialDispatch } from '../src/social/start-social.js';
 import { startDigestWorker } from './digest-worker.js';
@@ -55,6 +56,7 @@ export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> 
   const digest = await startDigestWorker(ctx);
   const social = startSocialWorker(ctx, {
     poster: new SocialPoster(ctx.db, ctx.social, ctx.log.child({ component: 'social-poster' }), ctx.metrics),
+    retractor: new SocialRetractor(ctx.db, ctx.social, ctx.log.child({ component: 'social-retractor' })),
     gate: new NetworkRateGate(ctx.redis, ctx.redisPrefix),
     deferOnOutage,
   });

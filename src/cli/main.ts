@@ -8,6 +8,7 @@ import { heraldVersion } from '../runtime/templates-dir.js';
 import { apiBaseUrl, createApiClient, resolveToken } from './api-client.js';
 import { exportCsv, importCsv, publishFile } from './commands.js';
 import { addDispatchCommands } from './dispatch-commands.js';
+import { addArticleCommands } from './article-commands.js';
 
 function config(): Config {
   return loadConfig();
@@ -109,6 +110,7 @@ export function buildCli(): Command {
   ).action(async (options: ApiOptions & { output?: string }) => exportCsv(api(options), options.output, process.stdout));
 
   addDispatchCommands(program, withApi, api);
+  addArticleCommands(program, withApi, api);
   return program;
 }
 

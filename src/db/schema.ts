@@ -28,6 +28,8 @@ export type DeliveryStatus =
   | 'uncertain' // may or may not have arrived; held for an editor
   | 'preview' // social channel without credentials: composed, stored, not sent
   | 'cancelled';
+/** pending: to be deleted; retracted: deleted (or already gone); not_posted: nothing to do; live: still online. */
+export type Retraction = 'pending' | 'retracted' | 'not_posted' | 'live';
 export type BatchStatus = 'pending' | 'running' | 'done';
 export type TokenRole = 'admin' | 'editor';
 
@@ -136,8 +138,20 @@ export interface DeliveriesTable {
   transport: string | null;
   /** Email: the provider's id for the accepted message (SES MessageId, Mailgun's id); null for SMTP. */
   providerMessageId: string | null;
+  /** A social post's retraction: null (none asked), or what deleting it came to (src/social/social-retractor.ts). */
+  retraction: ColumnType<Retraction | null, Retraction | null | undefined, Retraction | null>;
+  /** Why a retraction is still live or waiting (the network's refusal, a rate limit). */
+  retractionNote: ColumnType<string | null, string | null | undefined, string | null>;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
+}
+
+/** A retracted article: one row, written by the first retraction. */
+export interface RetractionsTable {
+  articleId: number;
+  reason: string;
+  cause: string | null;
+  retractedAt: CreatedAt;
 }
 
 export interface ApiTokensTable {
@@ -212,6 +226,7 @@ export interface Database {
   digestEditions: DigestEditionsTable;
   feeds: FeedsTable;
   feedItems: FeedItemsTable;
+  retractions: RetractionsTable;
   editionLinks: EditionLinksTable;
   linkClicks: LinkClicksTable;
   deliveryClicks: DeliveryClicksTable;
@@ -265,3 +280,4 @@ export type ArticleRow = Selectable<ArticlesTable>;
 export type SubscriberRow = Selectable<SubscribersTable>;
 export type DispatchRow = Selectable<DispatchesTable>;
 export type DeliveryRow = Selectable<DeliveriesTable>;
+export type RetractionRow = Selectable<RetractionsTable>;

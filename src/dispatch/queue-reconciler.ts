@@ -1,6 +1,6 @@
 // The database is the truth; the queue can be rebuilt. At start and every HERALD_RECONCILE_INTERVAL_MS this compares
 // what the database says is unfinished (a dispatch's start, its edition's render and fan-out, its open batches, its
-// pending social posts) with the jobs Redis holds, and queues every step that has no live job, under the same
+// pending social posts and retractions) with the jobs Redis holds, and queues every step that has no live job, under the same
 // deterministic job id. So a Redis that comes back empty, or a job that failed while PostgreSQL was away, delays a
 // send and does not stop it. Safe in several processes at once: a Redis lock lets one pass run per interval, and
 // even two passes at once only add jobs whose ids already exist (a no-op), and every step re-reads its rows.
@@ -13,7 +13,8 @@ import type { Database } from '../db/schema.js';
 import { jobIds, type Queues } from '../queue/queues.js';
 import type { Network } from '../social/channel.js';
 import { completeDispatchIfDone } from './complete-dispatch.js';
-import { queueEmailBatch, queueEmailEdition, queueFanOut, queueSocialPost, queueStart } from './step-jobs.js';
+import { queueEmailBatch, queueEmailEdition, queueFanOut, queueSocialPost, queueSocialRetraction, queueStart } from './step-jobs.js';
+import { pendingRetractions } from '../social/social-retractions.js';
 import { PeriodicPass } from '../runtime/periodic-pass.js';
 
 /** States in which a job will still run (or is running): anything else means the step has no job. */
@@ -35,6 +36,7 @@ export interface ReconcileReport {
   starts: number;
   editions: number;
   batches: number;
+  /** Social jobs: posts, and deletions of retracted posts. */
   posts: number;
   /** Groups of job schedulers written back. */
   schedules: number;
@@ -155,6 +157,13 @@ export class QueueReconciler extends EventEmitter {
     for (const post of posts) {
       const data = { dispatchId: post.dispatchId, deliveryId: post.id, network: post.channel as Network };
       if (await this.requeue(this.queues.social, jobIds.social(post.dispatchId, post.channel), () => queueSocialPost(this.queues, data, post.priority))) {
+        report.posts++;
+      }
+    }
+    // Retracted posts still to delete, whatever their dispatch's status (a retraction outlives the send).
+    for (const post of await pendingRetractions(this.db)) {
+      const data = { dispatchId: post.dispatchId, deliveryId: post.id, network: post.channel as Network };
+      if (await this.requeue(this.queues.social, jobIds.socialRetraction(post.id), () => queueSocialRetraction(this.queues, data))) {
         report.posts++;
       }
     }

@@ -5,6 +5,9 @@ import { DEFAULT_JOB_OPTIONS, jobIds, QUEUE_NAMES, type Queues } from '../queue/
 import type { SocialJobData } from '../social/start-social.js';
 import { jobPriority, type DispatchPriority } from './priority.js';
 
+/** The name of a social job that deletes a retracted post (the others, `post`, post one). */
+export const SOCIAL_RETRACT_JOB = 'retract';
+
 /** The email edition's render (child) and fan-out (parent): the fan-out runs only once the edition is rendered. */
 export async function queueEmailEdition(flows: FlowProducer, dispatchId: number, priority: DispatchPriority): Promise<void> {
   const opts = { ...DEFAULT_JOB_OPTIONS, priority: jobPriority(priority) };
@@ -30,6 +33,14 @@ export async function queueEmailBatch(queues: Queues, dispatchId: number, batchN
 
 export async function queueSocialPost(queues: Queues, data: SocialJobData, priority: DispatchPriority): Promise<void> {
   await queues.social.add('post', data, { jobId: jobIds.social(data.dispatchId, data.network), priority: jobPriority(priority) });
+}
+
+/**
+ * Deleting one retracted post (src/social/social-retractor.ts), on the social queue beside the posts. No priority:
+ * BullMQ runs it ahead of every (prioritised) post, breaking news included, since a retraction is the most urgent.
+ */
+export async function queueSocialRetraction(queues: Queues, data: SocialJobData): Promise<void> {
+  await queues.social.add(SOCIAL_RETRACT_JOB, data, { jobId: jobIds.socialRetraction(data.deliveryId) });
 }
 
 export async function queueStart(queues: Pick<Queues, 'dispatch'>, dispatchId: number, scheduledAt: Date | null, priority: DispatchPriority): Promise<void> {

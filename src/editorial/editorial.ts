@@ -12,6 +12,7 @@ import type { Metrics } from '../runtime/metrics.js';
 import { cancel, type CancelOutcome } from './cancel.js';
 import { publish, type PublishOutcome } from './publish.js';
 import { resolveDelivery, type Resolution, type ResolveOutcome } from './resolve-delivery.js';
+import { retract, type RetractOutcome } from './retract.js';
 import { pause, release, reschedule, resume } from './steer.js';
 import { testSend, type TestSendOutcome } from './test-send.js';
 
@@ -34,6 +35,8 @@ export interface Editorial {
   resume(dispatchId: number, cause: string): Promise<ControlOutcome>;
   testSend(dispatchId: number, email: string): Promise<TestSendOutcome>;
   resolveDelivery(deliveryId: number, resolution: Resolution, cause: string): Promise<ResolveOutcome>;
+  /** Withdraws an article everywhere: unsent email cancelled, its posts deleted, its web copy replaced. */
+  retract(articleId: number, reason: string, cause: string): Promise<RetractOutcome>;
 }
 
 export function createEditorial(deps: EditorialDeps): Editorial {
@@ -47,5 +50,6 @@ export function createEditorial(deps: EditorialDeps): Editorial {
     resume: (id, cause) => resume(deps, id, cause),
     testSend: (id, email) => testSend({ db: deps.db, dispatchQueue, editionSettings: deps.editionSettings }, id, email),
     resolveDelivery: (id, resolution, cause) => resolveDelivery(deps, id, resolution, cause),
+    retract: (id, reason, cause) => retract(deps, id, reason, cause),
   };
 }

@@ -69,6 +69,11 @@ export const socialPost = z
     lastResponse: z.string().nullable(),
     attempts: z.number().int(),
     updatedAt: timestamp,
+    retraction: z
+      .enum(['pending', 'retracted', 'not_posted', 'live'])
+      .nullable()
+      .describe('after a retraction: pending (being deleted), retracted, not_posted (nothing to do), live (see retractionNote)'),
+    retractionNote: z.string().nullable().describe('why the post is still live (the network refused, a rate limit)'),
   })
   .meta({ id: 'SocialPost' });
 
@@ -81,6 +86,18 @@ export const cancelReport = dispatchView
     inFlight: z.number().int(),
   })
   .meta({ id: 'CancelReport' });
+
+export const articleRetraction = z
+  .looseObject({
+    articleId: id,
+    reason: z.string(),
+    cause: z.string().nullable(),
+    retractedAt: timestamp,
+    alreadyRetracted: z.boolean().describe('true: retracted before, nothing new was done'),
+    cancelledDispatches: z.array(id).describe('dispatches stopped before they finished: their unsent email will not go'),
+    posts: z.array(socialPost.extend({ dispatchId: id })),
+  })
+  .meta({ id: 'ArticleRetraction' });
 
 export const publishedArticle = article.extend({ dispatch: dispatch.nullable() }).meta({ id: 'PublishedArticle' });
 

@@ -10,6 +10,7 @@ import { redactedRequest, redactLinkTokens } from './log-redaction.js';
 import { registerOpenApi } from './openapi.js';
 import { articleRoutes } from './routes/articles.js';
 import { clickRoutes } from './routes/click-redirect.js';
+import { retractionRoutes } from './routes/retraction.js';
 import { cmsWebhookRoutes } from './routes/cms-webhook.js';
 import { dispatchControlRoutes } from './routes/dispatch-control.js';
 import { dispatchEditRoutes } from './routes/dispatch-edits.js';
@@ -80,6 +81,7 @@ export async function buildHttpServer(
       if (holdsPersonalData(request.url)) reply.header('cache-control', 'no-store');
     });
     articleRoutes(api, ctx);
+    retractionRoutes(api, ctx);
     subscriberRoutes(api, ctx);
     dispatchRoutes(api, ctx);
     dispatchReportRoutes(api, ctx);

@@ -62,4 +62,6 @@ export const jobIds = {
   /** One per resume (the row's update time): a worker completes the dispatch if nothing is left to send. */
   dispatchComplete: (dispatchId: number, resumedAt: Date) => `complete-${dispatchId}-${resumedAt.getTime()}`,
   social: (dispatchId: number, channel: string) => `social-${dispatchId}-${channel}`,
+  /** One per social delivery: deleting a retracted post (a repeated retraction adds nothing). */
+  socialRetraction: (deliveryId: number) => `retract-${deliveryId}`,
 };

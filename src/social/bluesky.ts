@@ -1,4 +1,4 @@
-// Posts to Bluesky through @atproto/api: one login per channel, an app.bsky.feed.post with link facets and a card.
+// Posts to Bluesky through @atproto/api: one login per channel, an app.bsky.feed.post with link facets and a card; deleteRecord to retract.
 import { AtpAgent, AtUri, type BlobRef, XRPCError } from '@atproto/api';
 import type { DeliveryFailure } from '../delivery/failure.js';
 import { UncertainOutcome } from '../delivery/failure.js';
@@ -113,6 +113,19 @@ export class BlueskyChannel implements SocialChannel {
       remoteUrl: `https://bsky.app/profile/${handle}/post/${rkey}`,
       ...(uploaded?.skipped ? { imageSkipped: uploaded.skipped } : {}),
     };
+  }
+
+  /**
+   * com.atproto.repo.deleteRecord of the post's own at:// uri (the repo is the uri's DID, so only what Herald
+   * created is named). Deleting a record that is gone succeeds on a PDS: nothing to tell apart.
+   */
+  async delete(remoteId: string): Promise<void> {
+    await this.ensureSession();
+    try {
+      await this.agent.deletePost(remoteId);
+    } catch (error) {
+      throw classify(error, false);
+    }
   }
 
   /** A session (com.atproto.server.createSession): the app password works; resolves with the account's handle. */

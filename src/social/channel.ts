@@ -38,4 +38,10 @@ export interface SocialChannel {
    * the account, or throws a DeliveryFailure. Never posts.
    */
   verify(): Promise<string>;
+  /**
+   * Deletes one post Herald made, by the remote id `post` resolved with; present when the network's definition
+   * declares `capabilities.delete`. Resolves once the post is gone (also when the network says it already was);
+   * throws a DeliveryFailure otherwise, a post that is not there as the network's 404 (`{network}_404`).
+   */
+  delete?(remoteId: string): Promise<void>;
 }

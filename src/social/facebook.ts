@@ -1,4 +1,4 @@
-// Posts to a Facebook Page through the Graph API (POST /{version}/{page-id}/feed) over fetch.
+// Posts to a Facebook Page through the Graph API (POST /{version}/{page-id}/feed, DELETE /{post-id}) over fetch.
 import { createHmac } from 'node:crypto';
 import { type DeliveryFailure, UncertainOutcome } from '../delivery/failure.js';
 import type { PostOptions, PostResult, SocialChannel, SocialPost } from './channel.js';
@@ -28,7 +28,9 @@ const DUPLICATE_CODE = 506;
  * Graph answers refused tokens (190, 102) and missing permissions (10, 200-299) with HTTP 400; they are reported as
  * 401/403 so a credential problem reads `{network}_401`/`_403` on every network.
  */
-function effectiveStatus(status: number, code: number | undefined): number {
+function effectiveStatus(status: number, code: number | undefined, subcode?: number): number {
+  // "Object does not exist" (100/33): a post that is gone, as a 404 like the other networks say it.
+  if (code === 100 && subcode === 33) return 404;
   if (code === 190 || code === 102) return 401;
   if (code === 10 || (code !== undefined && code >= 200 && code <= 299)) return 403;
   return status;
@@ -48,11 +50,14 @@ export class FacebookPageChannel implements SocialChannel {
   readonly account: string;
   private readonly feedUrl: string;
   private readonly pageUrl: string;
+  /** `https://graph.facebook.com/v23.0`: where object ids (a post's) are addressed. */
+  private readonly graphRoot: string;
 
   constructor(private readonly settings: FacebookSettings) {
     this.account = settings.pageId;
     const graph = (settings.graphUrl ?? 'https://graph.facebook.com').replace(/\/+$/, '');
-    this.pageUrl = `${graph}/${settings.graphVersion ?? 'v23.0'}/${encodeURIComponent(settings.pageId)}`;
+    this.graphRoot = `${graph}/${settings.graphVersion ?? 'v23.0'}`;
+    this.pageUrl = `${this.graphRoot}/${encodeURIComponent(settings.pageId)}`;
     this.feedUrl = `${this.pageUrl}/feed`;
   }
 
@@ -89,6 +94,26 @@ export class FacebookPageChannel implements SocialChannel {
 
   verify(): Promise<string> {
     return verifyPage(this.pageUrl, this.settings);
+  }
+
+  /** DELETE /{version}/{post-id} with the Page token; Graph answers `{success: true}`. */
+  async delete(remoteId: string): Promise<void> {
+    const { pageAccessToken, appSecret, timeoutMs } = this.settings;
+    const url = new URL(`${this.graphRoot}/${encodeURIComponent(remoteId)}`);
+    if (appSecret) url.searchParams.set('appsecret_proof', createHmac('sha256', appSecret).update(pageAccessToken).digest('hex'));
+    let response: Response;
+    let text = '';
+    try {
+      response = await fetch(url, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${pageAccessToken}` },
+        signal: AbortSignal.timeout(timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+      });
+      text = await response.text();
+    } catch (error) {
+      throw failureFromTransportError('facebook', error, { mayHaveLanded: false });
+    }
+    if (!response.ok) throw classifyGraphError(response.status, response.headers, parseJson(text)?.error);
   }
 }
 
@@ -127,7 +152,7 @@ function classifyGraphError(status: number, headers: Headers, error: GraphError 
   const message = error?.error_user_msg ?? error?.message ?? `HTTP ${status}`;
   const code = error?.code;
   return failureFromRefusal('facebook', {
-    status: effectiveStatus(status, code),
+    status: effectiveStatus(status, code, error?.error_subcode),
     message: code !== undefined ? `${message} (Graph code ${code}${error?.error_subcode ? `/${error.error_subcode}` : ''})` : message,
     rateLimited: code !== undefined && RATE_LIMIT_CODES.has(code),
     resetAt: regainAccessAt(headers),

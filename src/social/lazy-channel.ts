@@ -1,4 +1,5 @@
 // A channel whose adapter is imported on its first use, so deciding which networks post loads no client library.
+import { PermanentFailure } from '../delivery/failure.js';
 import type { Network, PostOptions, PostResult, SocialChannel, SocialPost } from './channel.js';
 
 /**
@@ -29,5 +30,13 @@ export class LazyChannel implements SocialChannel {
 
   verify(): Promise<string> {
     return this.loaded().then((channel) => channel.verify());
+  }
+
+  /** Always there, since the adapter is not loaded yet; an adapter without `delete` refuses permanently. */
+  delete(remoteId: string): Promise<void> {
+    return this.loaded().then((channel) => {
+      if (!channel.delete) throw new PermanentFailure(`${this.network} cannot delete posts`, `${this.network}_no_delete`);
+      return channel.delete(remoteId);
+    });
   }
 }

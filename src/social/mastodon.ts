@@ -1,4 +1,4 @@
-// Posts to a Mastodon account through masto: POST /api/v1/statuses with an Idempotency-Key; reads the instance's limits.
+// Posts to a Mastodon account through masto: POST /api/v1/statuses with an Idempotency-Key, DELETE to retract; reads the instance's limits.
 import { createRestAPIClient, MastoHttpError, MastoUnexpectedError, type mastodon } from 'masto';
 import { type DeliveryFailure, TransientFailure } from '../delivery/failure.js';
 import type { PostOptions, PostResult, SocialChannel, SocialPost } from './channel.js';
@@ -61,6 +61,15 @@ export class MastodonChannel implements SocialChannel {
       return { remoteId: status.id, remoteUrl: status.url ?? status.uri };
     } catch (error) {
       throw classifyMastoError(error, true);
+    }
+  }
+
+  /** DELETE /api/v1/statuses/:id (write:statuses); a status that is gone answers 404. */
+  async delete(remoteId: string): Promise<void> {
+    try {
+      await this.client.v1.statuses.$select(remoteId).remove();
+    } catch (error) {
+      throw classifyMastoError(error, false);
     }
   }
 

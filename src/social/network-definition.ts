@@ -27,7 +27,7 @@ export interface LengthRule {
   refusal?(text: string, limit: number): string | undefined;
 }
 
-/** What the network's API lets an adapter do (today's adapters post and verify; retracting will read these). */
+/** What the network's API lets an adapter do (`delete`: a retraction deletes its posts, src/social/social-retractor.ts). */
 export interface NetworkCapabilities {
   /** The article image is uploaded with the post. */
   images: boolean;

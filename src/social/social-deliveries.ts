@@ -1,6 +1,6 @@
 // Social deliveries in the database: one row per (dispatch, network, account); every status change logged as an event.
 import { sql, type Kysely } from 'kysely';
-import type { Database, DeliveryRow, DeliveryStatus } from '../db/schema.js';
+import type { Database, DeliveryRow, DeliveryStatus, Retraction } from '../db/schema.js';
 import { recordEvents } from '../events/event-log.js';
 
 export interface NewSocialDelivery {
@@ -24,7 +24,26 @@ export interface SocialPostView {
   lastResponse: string | null;
   attempts: number;
   updatedAt: Date;
+  /** Null unless the article was retracted: then what deleting the post came to, and why it is still live. */
+  retraction: Retraction | null;
+  retractionNote: string | null;
 }
+
+const POST_VIEW_COLUMNS = [
+  'deliveries.id',
+  'deliveries.dispatchId',
+  'channel',
+  'recipient',
+  'deliveries.status',
+  'content',
+  'remoteId',
+  'remoteUrl',
+  'lastResponse',
+  'attempts',
+  'deliveries.updatedAt',
+  'retraction',
+  'retractionNote',
+] as const;
 
 /**
  * Inserts the rows that do not exist yet (the unique (dispatch_id, channel, recipient) makes a repeated start a
@@ -68,10 +87,23 @@ export async function insertSocialDeliveries(
 export async function listSocialPosts(db: Kysely<Database>, dispatchId: number): Promise<SocialPostView[]> {
   const rows = await db
     .selectFrom('deliveries')
-    .select(['id', 'channel', 'recipient', 'status', 'content', 'remoteId', 'remoteUrl', 'lastResponse', 'attempts', 'updatedAt'])
+    .select(POST_VIEW_COLUMNS)
     .where('dispatchId', '=', dispatchId)
     .where('channel', '!=', 'email')
     .orderBy('id')
+    .execute();
+  return rows.map(({ recipient, dispatchId: _dispatchId, ...row }) => ({ ...row, account: recipient }));
+}
+
+/** Every social post of an article, across its dispatches (a retraction's report), with the dispatch of each. */
+export async function listArticlePosts(db: Kysely<Database>, articleId: number): Promise<(SocialPostView & { dispatchId: number })[]> {
+  const rows = await db
+    .selectFrom('deliveries')
+    .innerJoin('dispatches', 'dispatches.id', 'deliveries.dispatchId')
+    .select(POST_VIEW_COLUMNS)
+    .where('dispatches.articleId', '=', articleId)
+    .where('channel', '!=', 'email')
+    .orderBy('deliveries.id')
     .execute();
   return rows.map(({ recipient, ...row }) => ({ ...row, account: recipient }));
 }

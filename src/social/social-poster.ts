@@ -49,6 +49,11 @@ export class SocialPoster {
 
     const dispatch = await findDispatch(this.db, delivery.dispatchId);
     if (dispatch?.status === 'paused') return { kind: 'paused' };
+    if (dispatch?.status === 'cancelled') {
+      // Cancelled (or retracted) after this row was written: it must not go out.
+      await moveDelivery(this.db, deliveryId, { from: ['pending'], to: 'cancelled', cause: 'dispatch-cancelled' });
+      return { kind: 'done', status: 'cancelled' };
+    }
     const network = delivery.channel as Network;
     const { channel } = this.accounts.get(network);
     if (!channel) {

@@ -1,4 +1,4 @@
-// Posts to X through twitter-api-v2: v2 chunked media upload with alt text, then v2 POST /2/tweets.
+// Posts to X through twitter-api-v2: v2 chunked media upload with alt text, then v2 POST /2/tweets; deletes tweets.
 import {
   ApiPartialResponseError,
   ApiRequestError,
@@ -86,6 +86,15 @@ export class XChannel implements SocialChannel {
       return { remoteId: data.id, remoteUrl: `https://x.com/i/web/status/${data.id}`, ...(uploaded?.skipped ? { imageSkipped: uploaded.skipped } : {}) };
     } catch (error) {
       throw classifyXError(error, true);
+    }
+  }
+
+  /** DELETE /2/tweets/:id (tweet.write), answered `{data: {deleted: true}}`. */
+  async delete(remoteId: string): Promise<void> {
+    try {
+      await this.client.v2.deleteTweet(remoteId);
+    } catch (error) {
+      throw classifyXError(error, false); // a repeated delete does no harm, so a timeout is only transient
     }
   }
 

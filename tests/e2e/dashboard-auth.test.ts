@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../../src/auth/api-tokens.js';
 import { articlePayload } from '../support/articles.js';
+import { cookiesOf, signIn as signInAs } from '../support/dashboard-session.js';
 import { ADMIN_TOKEN, startTestHerald, type ApiResponse, type TestHerald } from '../support/herald.js';
 
 let herald: TestHerald;
@@ -12,24 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => herald?.stop());
 
-const cookiesOf = (response: Response) => response.headers.getSetCookie().map((c) => c.split(';')[0]);
-
 /** Signs in through the form; returns the session cookie and the page's CSRF token. */
-async function signIn(token: string, next = '/'): Promise<{ cookie: string; csrf: string; location: string | null; setCookie: string }> {
-  const form = await fetch(`${herald.baseUrl}/login`);
-  const nonce = /name="_login" value="([^"]+)"/.exec(await form.text())![1];
-  const response = await fetch(`${herald.baseUrl}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookiesOf(form).join('; ') },
-    body: new URLSearchParams({ _login: nonce, token, next }),
-  });
-  const setCookie = response.headers.getSetCookie().find((c) => c.startsWith('herald_session=')) ?? '';
-  const cookie = setCookie.split(';')[0];
-  const page = await (await fetch(`${herald.baseUrl}/`, { headers: { cookie } })).text();
-  const csrf = /name="csrf-token" content="([^"]*)"/.exec(page)?.[1] ?? '';
-  return { cookie, csrf, location: response.headers.get('location'), setCookie };
-}
+const signIn = (token: string, next = '/') => signInAs(herald.baseUrl, token, next);
 
 const call = (path: string, init: RequestInit & { cookie: string }): Promise<ApiResponse> =>
   fetch(`${herald.baseUrl}${path}`, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: init.cookie } });

@@ -105,6 +105,13 @@ describe('the OpenAPI document', () => {
     await call('POST', `/api/dispatches/${dispatchId}/test-send`, { body: { email: 'desk@example.org' } });
     await call('POST', '/api/deliveries/99999999/resolve', { body: { status: 'sent' } }); // 404
 
+    // Retracting it: the retraction, its repeat, and the report.
+    await call('GET', `/api/articles/${articleId}/retraction`); // 404: not retracted
+    expect((await call('POST', `/api/articles/${articleId}/retract`, { body: { reason: 'Wrong figures.' } })).status).toBe(201);
+    expect((await call('POST', `/api/articles/${articleId}/retract`, { body: { reason: 'Again.' } })).status).toBe(200);
+    await call('POST', '/api/articles/99999999/retract', { body: { reason: 'x' } }); // 404
+    await call('GET', `/api/articles/${articleId}/retraction`);
+
     // A scheduled dispatch can be edited, rescheduled, released and cancelled.
     const later = await call('POST', '/api/articles', { body: articlePayload({ schedule: { at: '2099-01-01T08:00:00Z' } }) });
     const laterId = later.body.dispatch.id;

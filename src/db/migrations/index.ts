@@ -6,6 +6,7 @@ import * as dispatchControl from './0003_dispatch_control.js';
 import * as installation from './0004_installation.js';
 import * as security from './0005_security.js';
 import * as failureModel from './0006_failure_model.js';
+import * as retraction from './0007_retraction.js';
 import * as providerMessageId from './0008_provider_message_id.js';
 import * as clicks from './0009_clicks.js';
 import * as priority from './0010_priority.js';
@@ -17,6 +18,7 @@ export const migrations: Record<string, Migration> = {
   '0004_installation': installation,
   '0005_security': security,
   '0006_failure_model': failureModel,
+  '0007_retraction': retraction,
   '0008_provider_message_id': providerMessageId,
   '0009_clicks': clicks,
   '0010_priority': priority,

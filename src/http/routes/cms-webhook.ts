@@ -1,9 +1,12 @@
-// POST /webhooks/cms: a CMS announces a published post. The raw body must carry an HMAC-SHA256 signature keyed with
-// CMS_WEBHOOK_SECRET; the post then goes through the same validation, sanitising and publishing as the editor API.
+// POST /webhooks/cms: a CMS announces a published post, or one it took back (unpublished, deleted, trashed). The raw
+// body must carry an HMAC-SHA256 signature keyed with CMS_WEBHOOK_SECRET; a post then goes through the same
+// validation, sanitising and publishing as the editor API, and a withdrawn one through the same retraction.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { articleInput } from '../../articles/article-input.js';
-import { articleFromCms } from '../../articles/cms-payload.js';
+import { findArticleByExternalId } from '../../articles/article-repository.js';
+import { articleFromCms, type CmsArticle } from '../../articles/cms-payload.js';
 import type { HeraldContext } from '../../context.js';
 import { HttpError, parseInput } from '../errors.js';
 
@@ -34,6 +37,18 @@ export function verifyCmsSignature(raw: Buffer, headers: FastifyRequest['headers
   return !!ghost && Math.abs(now - Number(ghost[2])) <= MAX_SIGNATURE_AGE_MS && matches(ghost[1], sign(raw, ghost[2]));
 }
 
+/** A post the CMS took back: its article, if Herald has it, is retracted with the CMS's reason. */
+async function withdraw(ctx: HeraldContext, log: Logger, post: Extract<CmsArticle, { kind: 'withdrawn' }>) {
+  const article = await findArticleByExternalId(ctx.db, post.externalId);
+  if (!article) {
+    log.info({ event: 'webhook.cms.ignored', source: post.source, externalId: post.externalId }, 'withdrawn post Herald never had');
+    return { status: 'ignored', reason: `no article ${post.externalId} to retract` };
+  }
+  const outcome = await ctx.editorial.retract(article.id, post.reason, `cms:${post.source}`);
+  log.info({ event: 'webhook.cms.retracted', source: post.source, articleId: article.id, outcome: outcome.kind }, 'CMS post withdrawn');
+  return { status: outcome.kind, articleId: article.id, reason: post.reason };
+}
+
 export function cmsWebhookRoutes(ctx: HeraldContext) {
   const log = ctx.log.child({ component: 'webhooks' });
   return async function registerCmsWebhook(app: FastifyInstance) {
@@ -61,6 +76,7 @@ export function cmsWebhookRoutes(ctx: HeraldContext) {
         log.info({ event: 'webhook.cms.ignored', source: post.source, reason: post.reason }, 'CMS webhook ignored');
         return { status: 'ignored', reason: post.reason };
       }
+      if (post.kind === 'withdrawn') return withdraw(ctx, log, post);
       const input = parseInput(articleInput, post.payload);
       const outcome = await ctx.editorial.publish(input, `cms:${post.source}`);
       const created = outcome.kind === 'published';

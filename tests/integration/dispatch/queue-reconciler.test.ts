@@ -95,4 +95,18 @@ describe('QueueReconciler', () => {
     expect(report.batches).toBe(1);
     expect(await queues.emailBatch.getJobState(jobId)).toBe('prioritized');
   });
+
+  it('re-queues the deletion of a retracted post whose job Redis lost, whatever the dispatch status', async () => {
+    const id = await publish(['mastodon'], 'completed');
+    const [post] = await database.db.insertInto('deliveries')
+      .values({ dispatchId: id, channel: 'mastodon', recipient: 'acct', status: 'sent', remoteId: '42', retraction: 'pending' }).returning('id').execute();
+    const settled = await database.db.insertInto('deliveries')
+      .values({ dispatchId: id, channel: 'x', recipient: 'x', status: 'sent', remoteId: '43', retraction: 'retracted' }).returning('id').execute();
+
+    expect((await reconciler.reconcileOnce()).posts).toBe(1);
+    const job = await queues.social.getJob(jobIds.socialRetraction(post.id));
+    expect(job).toMatchObject({ name: 'retract', data: { dispatchId: id, deliveryId: post.id, network: 'mastodon' } });
+    expect(await queues.social.getJobState(jobIds.socialRetraction(settled[0]!.id))).toBe('unknown');
+    expect((await reconciler.reconcileOnce()).posts).toBe(0);
+  });
 });

@@ -1,4 +1,5 @@
-// A stand-in for a Bluesky PDS: XRPC sessions (create/refresh/get), uploadBlob, and createRecord that checks post records.
+// A stand-in for a Bluesky PDS: XRPC sessions (create/refresh/get), uploadBlob, createRecord that checks post records,
+// and deleteRecord.
 import { createHash, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { jsonBody, type RecordedRequest, StandIn } from './stand-in.js';
@@ -26,6 +27,8 @@ const MAX_THUMB_BYTES = 1_000_000;
 
 export class BlueskyStandIn extends StandIn {
   readonly records: StoredRecord[] = [];
+  /** at:// uris of the records deleted through deleteRecord, in order. */
+  readonly deletedUris: string[] = [];
   readonly blobs = new Map<string, { bytes: Buffer; mimeType: string }>();
   private readonly accessTokens = new Map<string, 'valid' | 'expired'>();
   private readonly refreshTokens = new Set<string>();
@@ -62,13 +65,15 @@ export class BlueskyStandIn extends StandIn {
         return this.send(res, 200, { ...this.identity(), ...this.issueSession(), active: true });
       case 'com.atproto.server.getSession':
       case 'com.atproto.repo.uploadBlob':
-      case 'com.atproto.repo.createRecord': {
+      case 'com.atproto.repo.createRecord':
+      case 'com.atproto.repo.deleteRecord': {
         const state = bearer ? this.accessTokens.get(bearer) : undefined;
         if (state === 'expired') return this.xrpcError(res, 400, 'ExpiredToken', 'Token has expired');
         if (!state) return this.xrpcError(res, 401, 'AuthenticationRequired', 'Invalid token');
         if (method === 'com.atproto.server.getSession') {
           return this.send(res, 200, { ...this.identity(), email: 'desk@example.org', emailConfirmed: true, active: true });
         }
+        if (method === 'com.atproto.repo.deleteRecord') return this.deleteRecord(req, res);
         return method === 'com.atproto.repo.uploadBlob' ? this.uploadBlob(req, res) : this.createRecord(req, res);
       }
       default:
@@ -105,6 +110,22 @@ export class BlueskyStandIn extends StandIn {
     const cid = cidFor(Buffer.from(JSON.stringify(body.record)), DAG_CBOR_CODEC);
     this.records.push({ uri, rkey, cid, record: body.record! });
     this.send(res, 200, { uri, cid, commit: { cid, rev: rkey }, validationStatus: 'valid' });
+  }
+
+  /** As a PDS: only in the account's own repo; a record that is not there is no error (the write is a no-op). */
+  private deleteRecord(req: RecordedRequest, res: ServerResponse): void {
+    const body = jsonBody<{ repo?: string; collection?: string; rkey?: string }>(req);
+    if (body?.repo !== this.options.did && body?.repo !== this.options.handle) {
+      return this.xrpcError(res, 400, 'InvalidRequest', `Invalid repo: ${body?.repo}`);
+    }
+    if (!body?.collection || !body.rkey) return this.xrpcError(res, 400, 'InvalidRequest', 'collection and rkey are required');
+    const uri = `at://${this.options.did}/${body.collection}/${body.rkey}`;
+    const at = this.records.findIndex((r) => r.uri === uri);
+    if (at !== -1) {
+      this.records.splice(at, 1);
+      this.deletedUris.push(uri);
+    }
+    this.send(res, 200, { commit: { cid: cidFor(Buffer.from(uri), DAG_CBOR_CODEC), rev: this.nextTid() } });
   }
 
   /** The checks a PDS's lexicon validation makes on a post, plus facets that really cover their link's bytes. */

@@ -1,4 +1,5 @@
-// A stand-in for the Graph API's Page feed: page token (bearer or access_token), appsecret_proof, Graph-style errors.
+// A stand-in for the Graph API's Page feed: page token (bearer or access_token), appsecret_proof, Graph-style errors,
+// and DELETE /{post-id}.
 import { createHmac } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { type RecordedRequest, StandIn } from './stand-in.js';
@@ -18,6 +19,10 @@ export interface FacebookStandInOptions {
 
 export class FacebookStandIn extends StandIn {
   readonly posts: FacebookPagePost[] = [];
+  /** Ids of the posts deleted through the API, in order. */
+  readonly deletedIds: string[] = [];
+  /** Posts ever created: ids are never reused after a delete. */
+  private created = 0;
 
   constructor(private readonly options: FacebookStandInOptions) {
     super();
@@ -27,6 +32,7 @@ export class FacebookStandIn extends StandIn {
     const feed = /^\/v\d+\.\d+\/([^/]+)\/feed$/.exec(req.path);
     const page = /^\/v\d+\.\d+\/([^/]+)$/.exec(req.path);
     if (req.method === 'GET' && page) return this.readPage(req, res, decodeURIComponent(page[1]!));
+    if (req.method === 'DELETE' && page) return this.deletePost(req, res, decodeURIComponent(page[1]!));
     if (req.method !== 'POST' || !feed) {
       return this.graphError(res, 400, 100, `Unknown path components: ${req.path}`, 'OAuthException');
     }
@@ -53,9 +59,28 @@ export class FacebookStandIn extends StandIn {
     if (this.posts.some((p) => p.message === message && message)) {
       return this.graphError(res, 400, 506, '(#506) Duplicate status message', 'OAuthException');
     }
-    const post = { id: `${pageId}_${1_000_000 + this.posts.length + 1}`, message, link };
+    const post = { id: `${pageId}_${1_000_000 + ++this.created}`, message, link };
     this.posts.push(post);
     this.send(res, 200, { id: post.id });
+  }
+
+  /** DELETE /{post-id} with the Page token: `{success: true}`; an id that is not there, Graph's 100/33. */
+  private deletePost(req: RecordedRequest, res: ServerResponse, id: string): void {
+    const token = /^(?:Bearer|OAuth) (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? req.query.get('access_token');
+    if (token !== this.options.pageAccessToken) {
+      return this.graphError(res, 400, 190, 'Invalid OAuth access token - Cannot parse access token', 'OAuthException');
+    }
+    const { appSecret } = this.options;
+    if (appSecret && req.query.get('appsecret_proof') !== createHmac('sha256', appSecret).update(token).digest('hex')) {
+      return this.graphError(res, 400, 100, 'Invalid appsecret_proof provided in the API argument', 'GraphMethodException');
+    }
+    const at = this.posts.findIndex((p) => p.id === id);
+    if (at === -1) {
+      return this.graphError(res, 400, 100, `Unsupported delete request. Object with ID '${id}' does not exist`, 'GraphMethodException', { error_subcode: 33 });
+    }
+    this.posts.splice(at, 1);
+    this.deletedIds.push(id);
+    this.send(res, 200, { success: true });
   }
 
   /** GET /{page-id}?fields=id,name with the Page token, as `herald doctor` reads it. */

@@ -1,4 +1,5 @@
-// A stand-in for a Mastodon instance: bearer tokens, Idempotency-Key replay, POST /api/v1/statuses, GET /api/v2/instance.
+// A stand-in for a Mastodon instance: bearer tokens, Idempotency-Key replay, POST and DELETE /api/v1/statuses,
+// GET /api/v2/instance.
 import type { ServerResponse } from 'node:http';
 import { jsonBody, type RecordedRequest, StandIn } from './stand-in.js';
 
@@ -21,6 +22,10 @@ const URL_LENGTH = 23;
 
 export class MastodonStandIn extends StandIn {
   readonly statuses: MastodonStatus[] = [];
+  /** Ids of the statuses deleted through the API, in order. */
+  readonly deletedIds: string[] = [];
+  /** Statuses ever created: ids are never reused after a delete, as on a real instance. */
+  private created = 0;
   /** Mastodon keeps an Idempotency-Key (per token) for an hour and answers a repeat with the first status. */
   private readonly byKey = new Map<string, MastodonStatus>();
 
@@ -42,7 +47,23 @@ export class MastodonStandIn extends StandIn {
       }
       return this.createStatus(req, res);
     }
+    const statusPath = /^\/api\/v1\/statuses\/(\d+)$/.exec(req.path);
+    if (req.method === 'DELETE' && statusPath) {
+      if (req.headers.authorization !== `Bearer ${this.options.accessToken}`) {
+        return this.send(res, 401, { error: 'The access token is invalid' });
+      }
+      return this.deleteStatus(statusPath[1]!, res);
+    }
     this.send(res, 404, { error: 'Record not found' });
+  }
+
+  /** DELETE /api/v1/statuses/:id: the deleted status (with its source `text`, for "delete and redraft"); else 404. */
+  private deleteStatus(id: string, res: ServerResponse): void {
+    const at = this.statuses.findIndex((s) => s.id === id);
+    if (at === -1) return this.send(res, 404, { error: 'Record not found' });
+    const [status] = this.statuses.splice(at, 1);
+    this.deletedIds.push(id);
+    this.send(res, 200, { ...this.render(status!), text: status!.text });
   }
 
   private instance(res: ServerResponse): void {
@@ -87,7 +108,7 @@ export class MastodonStandIn extends StandIn {
       return this.send(res, 422, { error: `Validation failed: Text character limit of ${max} exceeded` });
     }
     const status: MastodonStatus = {
-      id: String(113_000_000_000_000_000n + BigInt(this.statuses.length + 1)),
+      id: String(113_000_000_000_000_000n + BigInt(++this.created)),
       text,
       visibility: body.visibility ?? 'public',
       language: body.language ?? null,

@@ -1,4 +1,5 @@
-// A stand-in for X's API v2 over HTTPS: checks OAuth 1.0a HMAC-SHA1 signatures (RFC 5849) like X, records tweets and media.
+// A stand-in for X's API v2 over HTTPS: checks OAuth 1.0a HMAC-SHA1 signatures (RFC 5849) like X, records tweets and
+// media, deletes tweets.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { jsonBody, type RecordedRequest, StandIn } from './stand-in.js';
@@ -38,6 +39,8 @@ export function oauthEncode(value: string): string {
 export class XStandIn extends StandIn {
   readonly tweets: XTweet[] = [];
   readonly media = new Map<string, XMedia>();
+  /** Ids of the tweets deleted through the API, in order. */
+  readonly deletedIds: string[] = [];
   /** Why each refused request was refused, e.g. `signature mismatch`. */
   readonly authFailures: string[] = [];
   private readonly seenNonces = new Set<string>();
@@ -55,6 +58,8 @@ export class XStandIn extends StandIn {
     }
     const upload = /^\/2\/media\/upload\/(\d+)\/(append|finalize)$/.exec(req.path);
     if (req.method === 'POST' && req.path === '/2/tweets') return this.createTweet(req, res);
+    const tweetPath = /^\/2\/tweets\/(\d+)$/.exec(req.path);
+    if (req.method === 'DELETE' && tweetPath) return this.deleteTweet(tweetPath[1]!, res);
     if (req.method === 'POST' && req.path === '/2/media/upload/initialize') return this.initialize(req, res);
     if (req.method === 'POST' && upload?.[2] === 'append') return this.append(upload[1]!, req, res);
     if (req.method === 'POST' && upload?.[2] === 'finalize') return this.finalize(upload[1]!, res);
@@ -81,6 +86,17 @@ export class XStandIn extends StandIn {
     const tweet = { id: this.newId(), text: body.text, mediaIds };
     this.tweets.push(tweet);
     this.send(res, 201, { data: { id: tweet.id, text: tweet.text, edit_history_tweet_ids: [tweet.id] } });
+  }
+
+  /** DELETE /2/tweets/:id: `{data: {deleted: true}}`; a tweet that is not there, X's 404 problem. */
+  private deleteTweet(id: string, res: ServerResponse): void {
+    const at = this.tweets.findIndex((t) => t.id === id);
+    if (at === -1) {
+      return this.send(res, 404, { title: 'Not Found Error', detail: `Could not find tweet with id: [${id}].`, type: 'https://api.twitter.com/2/problems/resource-not-found', status: 404 });
+    }
+    this.tweets.splice(at, 1);
+    this.deletedIds.push(id);
+    this.send(res, 200, { data: { deleted: true } });
   }
 
   private initialize(req: RecordedRequest, res: ServerResponse): void {

@@ -26,6 +26,22 @@ describe('articleFromCms', () => {
     expect(rest).toMatchObject({ kind: 'article', payload: { title: 'R', html: '<p>r</p>', externalId: 'https://w.example/?p=8' } });
   });
 
+  it('reads Ghost post.unpublished and post.deleted, and WordPress draft/private/trash, as withdrawn', () => {
+    const unpublished = articleFromCms({ post: { current: { id: 'g1', status: 'draft', title: 'T' }, previous: { status: 'published' } } });
+    expect(unpublished).toEqual({ kind: 'withdrawn', source: 'ghost', externalId: 'ghost:g1', reason: 'the post was unpublished in Ghost (now draft)' });
+    const deleted = articleFromCms({ post: { current: {}, previous: { id: 'g2', title: 'T', status: 'published' } } });
+    expect(deleted).toEqual({ kind: 'withdrawn', source: 'ghost', externalId: 'ghost:g2', reason: 'the post was deleted in Ghost' });
+    // An edit of a published post (previous holds only what changed) is a publish, as before.
+    expect(articleFromCms({ post: { current: { id: 'g3', status: 'published', title: 'T', url: 'https://g.example/', html: '' }, previous: { title: 'Old' } } }))
+      .toMatchObject({ kind: 'article', payload: { externalId: 'ghost:g3' } });
+    for (const status of ['draft', 'private', 'trash']) {
+      expect(articleFromCms({ ID: 9, post_title: 'W', post_status: status, post_type: 'post', guid: 'https://w.example/?p=9' }))
+        .toEqual({ kind: 'withdrawn', source: 'wordpress', externalId: 'https://w.example/?p=9', reason: `the post was moved to ${status} in WordPress` });
+    }
+    expect(articleFromCms({ ID: 10, post_title: 'P', post_status: 'trash', post_type: 'page' })).toMatchObject({ kind: 'ignored' });
+    expect(articleFromCms({ ID: 11, post_title: 'F', post_status: 'future', post_type: 'post' })).toMatchObject({ kind: 'ignored' });
+  });
+
   it('ignores drafts and pages, and does not recognise other JSON', () => {
     expect(articleFromCms({ post: { current: { id: 'a', status: 'draft' } } })).toMatchObject({ kind: 'ignored', reason: 'post status is draft' });
     expect(articleFromCms({ ID: 1, post_title: 'p', post_status: 'publish', post_type: 'page' })).toMatchObject({ kind: 'ignored' });

@@ -53,7 +53,20 @@ export function postsList(posts: LiveProgress['posts']): SafeHtml {
   ${p.content ? html`<p class="post-text">${p.content}</p>` : ''}
   ${p.remoteUrl ? html`<a href="${p.remoteUrl}" rel="noopener noreferrer">View the post</a>` : ''}
   ${p.lastResponse && p.status !== 'sent' ? html`<p class="small muted">${p.lastResponse}</p>` : ''}
+  ${p.retraction ? retractionLine(p.retraction, p.retractionNote) : ''}
 </li>`)}</ul>`;
+}
+
+const RETRACTION_LABELS: Record<string, string> = {
+  pending: 'Retraction: still live, being deleted',
+  retracted: 'Retraction: deleted on the network',
+  not_posted: 'Retraction: never posted, nothing to delete',
+  live: 'Retraction: STILL LIVE',
+};
+
+/** What retracting the post came to, and why it is still live when it is. */
+function retractionLine(retraction: string, note: string | null): SafeHtml {
+  return html`<p class="small retraction ${retraction === 'live' ? 'warn' : 'muted'}" data-retraction="${retraction}">${RETRACTION_LABELS[retraction] ?? retraction}${note ? ` (${note})` : ''}</p>`;
 }
 
 export function factsList(live: LiveProgress): SafeHtml {
@@ -69,7 +82,7 @@ export function factsList(live: LiveProgress): SafeHtml {
 
 /** Whether the page should keep asking: the dispatch can still change, or some of it is still going out. */
 export function stillMoving(live: LiveProgress): boolean {
-  return !isFinal(live.status) || live.channels.some((c) => c.pending > 0);
+  return !isFinal(live.status) || live.channels.some((c) => c.pending > 0) || live.posts.some((p) => p.retraction === 'pending');
 }
 
 /** The status badge, in a polite live region (the region stays; only its content is swapped). */

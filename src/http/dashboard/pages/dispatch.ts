@@ -1,8 +1,10 @@
 // The dispatch page: live progress per channel, failures with their reasons, and the controls (pause, resume,
-// cancel, reschedule, release, test send) as plain forms that work with or without the page script.
+// cancel, reschedule, release, test send, retract) as plain forms that work with or without the page script.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { findArticle } from '../../../articles/article-repository.js';
+import { findRetraction } from '../../../articles/retractions.js';
+import { retractInput } from '../../routes/retraction.js';
 import type { HeraldContext } from '../../../context.js';
 import type { ControlOutcome } from '../../../dispatch/dispatch-control.js';
 import { liveProgress } from '../../../dispatch/live-progress.js';
@@ -11,14 +13,15 @@ import { emailAddress } from '../../../subscribers/subscriber-input.js';
 import { notFound, zodIssues } from '../../errors.js';
 import { idParams } from '../../routes/articles.js';
 import { redirectWithFlash, takeFlash, type Flash } from '../flash.js';
-import { statusBadge, timeZoneOptions } from '../format.js';
+import { statusBadge, time, timeZoneOptions } from '../format.js';
 import { html } from '../../../render/html.js';
 import { csrfField, layout, sendDashboardPage } from '../layout.js';
 import { errorPart, liveFragment, postsPart, progressPart, statusPart, stillMoving } from './dispatch-view.js';
 import { editorCause } from '../../auth.js';
 import { FINAL, isFinal } from '../../../dispatch/lifecycle.js';
 
-const ACTIONS = ['pause', 'resume', 'cancel', 'release', 'reschedule', 'test-send'] as const;
+const ACTIONS = ['pause', 'resume', 'cancel', 'release', 'reschedule', 'test-send', 'retract'] as const;
+const ALL_STATUSES = 'scheduled pending held running paused completed completed_with_failures cancelled failed';
 const actionParams = idParams.extend({ action: z.enum(ACTIONS) });
 
 export function dispatchPages(app: FastifyInstance, ctx: HeraldContext) {
@@ -28,6 +31,7 @@ export function dispatchPages(app: FastifyInstance, ctx: HeraldContext) {
     if (!live) throw notFound('dispatch');
     const article = await findArticle(ctx.db, live.articleId);
     const dispatch = await ctx.db.selectFrom('dispatches').select(['timezone']).where('id', '=', id).executeTakeFirstOrThrow();
+    const retraction = await findRetraction(ctx.db, live.articleId);
     const form = (action: string, label: string, when: string, body = html``, style = 'secondary', confirm?: string) => html`<form method="post" action="/dispatches/${id}/${action}" class="action-form" data-when="${when}"${when.split(' ').includes(live.status) ? '' : html` hidden`}${confirm ? html` data-confirm="${confirm}"` : ''}>
       ${csrfField(request)}${body}<button class="button ${style}" type="submit">${label}</button></form>`;
     const content = html`<div class="page-head">
@@ -55,11 +59,18 @@ ${errorPart(live)}
         <div class="field"><label for="r-tz">Time zone</label><select id="r-tz" name="timezone" data-timezone>${timeZoneOptions(dispatch.timezone ?? 'UTC')}</select></div></fieldset>`)}
       <p class="muted small" data-when="${FINAL.join(' ')}"${isFinal(live.status) ? '' : html` hidden`}>This dispatch is finished; nothing more can change.</p>
     </section>
+    <section class="card" aria-labelledby="retract-heading">
+      <h2 id="retract-heading">Retraction</h2>
+      ${retraction
+        ? html`<p data-retracted>Retracted ${time(retraction.retractedAt)}: ${retraction.reason}</p><p class="muted small">The web copy shows this reason; each post's outcome is listed under Social posts.</p>`
+        : form('retract', 'Retract story', ALL_STATUSES, html`<div class="field"><label for="x-reason">Reason (readers of the web copy see it)</label>
+        <textarea id="x-reason" name="reason" rows="2" maxlength="1000" required></textarea></div>`, 'danger', 'Retract this story everywhere? Unsent email is cancelled, every post Herald made is deleted, and the web copy shows your reason instead.')}
+    </section>
     <section class="card" aria-labelledby="edition-heading">
       <h2 id="edition-heading">Edition</h2>
       <p><a class="button secondary" href="/dispatches/${id}/preview">Preview edition and posts</a></p>
       <p><a class="button secondary" href="/dispatches/${id}/report">Report: deliveries and clicks</a></p>
-      ${form('test-send', 'Send test', 'scheduled pending held running paused completed completed_with_failures cancelled failed', html`<div class="field"><label for="t-email">Send a test to</label>
+      ${form('test-send', 'Send test', ALL_STATUSES, html`<div class="field"><label for="t-email">Send a test to</label>
         <input id="t-email" name="email" type="email" autocomplete="email" required value="${request.editor?.name.includes('@') ? request.editor.name : ''}"></div>`)}
     </section>
     <section class="card" aria-labelledby="posts-heading">
@@ -105,6 +116,16 @@ ${errorPart(live)}
         if (outcome.kind !== 'cancelled') return redirectWithFlash(reply, back, { kind: 'error', message: 'This dispatch has finished and can no longer be cancelled.' });
         const { report } = outcome;
         return redirectWithFlash(reply, back, { kind: 'ok', message: `Cancelled. ${report.sent} went out before the cancel; ${report.unsent} will not be sent.` });
+      }
+      case 'retract': {
+        const input = retractInput.safeParse({ reason: body.reason ?? '' });
+        if (!input.success) return redirectWithFlash(reply, back, { kind: 'error', message: 'Not retracted: give a reason.' });
+        const articleId = (await ctx.db.selectFrom('dispatches').select('articleId').where('id', '=', id).executeTakeFirst())?.articleId;
+        const outcome = articleId === undefined ? { kind: 'not-found' as const } : await ctx.editorial.retract(articleId, input.data.reason, cause);
+        if (outcome.kind === 'not-found') throw notFound('dispatch');
+        return redirectWithFlash(reply, back, outcome.kind === 'retracted'
+          ? { kind: 'ok', message: `Retracted. ${outcome.deleting} post(s) are being deleted; unsent email is cancelled.` }
+          : { kind: 'ok', message: 'This story was already retracted; nothing new was done.' });
       }
       case 'test-send': {
         const email = emailAddress.safeParse(body.email ?? '');
