@@ -135,6 +135,11 @@ export async function checkSmtp(config: Config): Promise<Finding[]> {
 
 export function checkDkim(config: Config): Finding[] {
   const { DKIM_DOMAIN: domain, DKIM_SELECTOR: selector, DKIM_PRIVATE_KEY: pem } = config;
+  const sender = config.EMAIL_TRANSPORTS[0];
+  if ((!domain || !selector || !pem) && sender !== 'smtp' && sender !== 'capture') {
+    // A provider's API takes the message as it is and signs it with the domain's keys it holds.
+    return [ok('dkim', `${sender} signs the messages itself: check that the sending domain's DKIM is verified there`)];
+  }
   if (!domain || !selector || !pem) {
     return [warning('dkim', 'DKIM is off: unsigned newsletters are more often filtered as spam',
       'set DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY (an RSA 2048-bit or Ed25519 key), then publish the TXT record this check prints')];

@@ -166,6 +166,8 @@ describe('herald doctor', () => {
       expect(output).toMatch(/→ check MAILGUN_API_KEY, MAILGUN_DOMAIN, MAILGUN_API_URL and the credentials/);
       // SMTP is not listed: nothing to check there, and no capture-inbox warning.
       expect(output).not.toMatch(/^\w+ +smtp:/m);
+      // The provider signs: no "DKIM is off" warning, a reminder to verify the domain there instead.
+      expect(output).toMatch(/^ok +dkim: ses signs the messages itself/m);
       expect(output).not.toContain('key-wrong');
       expect(ses.requestsTo('/v2/email/account')).toHaveLength(1);
       expect(ses.accepted).toHaveLength(0);
