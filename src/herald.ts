@@ -11,6 +11,7 @@ import { isDatabaseUnavailable } from './db/database-errors.js';
 import { migrate, openDatabase, pgliteDataDir, type DatabaseHandle } from './db/database.js';
 import { readInstallationId, redisNamespace } from './db/installation.js';
 import { OutboxRelay } from './dispatch/outbox-relay.js';
+import { WebhookRelay } from './webhooks/webhook-relay.js';
 import { createEditorial } from './editorial/editorial.js';
 import { editionSettingsFrom } from './email/edition-service.js';
 import { QueueReconciler } from './dispatch/queue-reconciler.js';
@@ -180,6 +181,12 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
     }
     relay.start();
     closers.push(() => relay.stop());
+    const webhookRelay = new WebhookRelay(database.db, queues, { intervalMs: config.HERALD_RELAY_INTERVAL_MS });
+    webhookRelay.on('error', (error) => {
+      if (!isDatabaseUnavailable(error)) log.warn({ event: 'webhook_relay.error', err: error }, 'webhook relay pass failed; will retry');
+    });
+    webhookRelay.start();
+    closers.push(() => webhookRelay.stop());
 
     const reconcilerFlows = new FlowProducer({ connection: redis.connection, prefix: redisPrefix });
     closers.push(() => reconcilerFlows.close());

@@ -15,6 +15,7 @@ import { startFeedWorker } from './feed-worker.js';
 import { deferOnDatabaseOutage } from './outage-deferral.js';
 import { restoreMissingSchedules } from './schedules.js';
 import { startSocialWorker } from './social-worker.js';
+import { startWebhookWorker } from './webhook-worker.js';
 
 export interface RunningWorkers {
   workers: Worker[];
@@ -60,7 +61,7 @@ export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> 
     gate: new NetworkRateGate(ctx.redis, ctx.redisPrefix),
     deferOnOutage,
   });
-  const workers = [dispatch.worker, emailBatch, digest, social, await startFeedWorker(ctx)];
+  const workers = [dispatch.worker, emailBatch, digest, social, await startFeedWorker(ctx), startWebhookWorker(ctx)];
 
   return {
     workers,

@@ -105,6 +105,8 @@ const schema = z.object({
   HERALD_FEED_INTERVAL_SECONDS: positiveInt(300),
   /** HMAC-SHA256 key for POST /webhooks/cms (signature of the raw body); unset disables that endpoint. */
   CMS_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  /** An outbound webhook endpoint whose every delivery has failed for this long is disabled (src/webhooks). */
+  HERALD_WEBHOOK_DISABLE_AFTER_HOURS: positiveInt(72),
 
   // Email
   /**

@@ -1,6 +1,7 @@
 // The database as Kysely sees it (camelCase here, snake_case in SQL via CamelCasePlugin).
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { DispatchPriority } from '../dispatch/priority.js';
+import type { WebhookDeliveriesTable, WebhookEndpointsTable, WebhookRelayCursorTable } from '../webhooks/webhook-tables.js';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -230,6 +231,9 @@ export interface Database {
   editionLinks: EditionLinksTable;
   linkClicks: LinkClicksTable;
   deliveryClicks: DeliveryClicksTable;
+  webhookEndpoints: WebhookEndpointsTable;
+  webhookDeliveries: WebhookDeliveriesTable;
+  webhookRelayCursor: WebhookRelayCursorTable;
 }
 
 /** An edition's tracked link (src/analytics/link-tracker.ts), by the position signed into its token. */

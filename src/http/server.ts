@@ -24,6 +24,7 @@ import { CAPTURE_INBOX_ALIAS, CAPTURE_INBOX_PATH, captureInboxRoutes } from './r
 import { socialRoutes } from './routes/social.js';
 import { subscriberRoutes } from './routes/subscribers.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { outboundWebhookRoutes } from './routes/outbound-webhooks.js';
 
 /**
  * API answers that carry readers' addresses (subscribers, their export, deliveries, the capture inbox) or tokens:
@@ -91,6 +92,7 @@ export async function buildHttpServer(
     captureInboxRoutes(api, ctx);
     dispatchControlRoutes(api, ctx);
     tokenRoutes(api, ctx);
+    outboundWebhookRoutes(api, ctx);
   });
   return app;
 }

@@ -43,6 +43,8 @@ export interface OutboundRequest {
   trustFirstUrl?: boolean;
   /** Only `https:` (SNS certificates). */
   httpsOnly?: boolean;
+  /** A POST of this body (outbound webhooks); default a GET. Use with maxRedirects 0: a redirect is not re-posted. */
+  body?: string;
 }
 
 export interface OutboundResponse {
@@ -157,7 +159,7 @@ export class OutboundFetcher {
         family: target.family,
         port: url.port || (url.protocol === 'https:' ? 443 : 80),
         path: `${url.pathname}${url.search}`,
-        method: 'GET',
+        method: request.body === undefined ? 'GET' : 'POST',
         agent: false,
         // TLS is checked against the name in the URL, as a browser would.
         ...(isIP(hostname) ? {} : { servername: hostname }),
@@ -165,6 +167,7 @@ export class OutboundFetcher {
           'user-agent': this.options.userAgent ?? 'Herald',
           'accept-encoding': 'gzip, deflate, br',
           ...request.headers,
+          ...(request.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(request.body)) }),
           host: url.host,
         },
       });
@@ -184,7 +187,7 @@ export class OutboundFetcher {
         deadline.removeEventListener('abort', onAbort);
         reject(error instanceof OutboundFetchError ? error : new OutboundFetchError('network', `${url.host}: ${error.message}`));
       });
-      req.end();
+      req.end(request.body);
     });
   }
 }

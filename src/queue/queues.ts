@@ -12,6 +12,8 @@ export const QUEUE_NAMES = {
   digest: 'digest',
   /** One job scheduler per watched RSS/Atom feed (src/feeds/feed-scheduler.ts). */
   feed: 'feed',
+  /** One job per outbound webhook delivery (src/webhooks/webhook-relay.ts). */
+  webhook: 'webhook',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
@@ -30,6 +32,7 @@ export interface Queues {
   social: Queue;
   digest: Queue;
   feed: Queue;
+  webhook: Queue;
   all(): Queue[];
   close(): Promise<void>;
 }
@@ -43,6 +46,7 @@ export function createQueues(connection: ConnectionOptions, prefix: string, opti
     social: make(QUEUE_NAMES.social),
     digest: make(QUEUE_NAMES.digest, options.digestRepeatStrategy),
     feed: make(QUEUE_NAMES.feed),
+    webhook: make(QUEUE_NAMES.webhook),
   };
   return {
     ...queues,
@@ -64,4 +68,6 @@ export const jobIds = {
   social: (dispatchId: number, channel: string) => `social-${dispatchId}-${channel}`,
   /** One per social delivery: deleting a retracted post (a repeated retraction adds nothing). */
   socialRetraction: (deliveryId: number) => `retract-${deliveryId}`,
+  /** One per webhook delivery and send (a redelivery is a new send). */
+  webhook: (deliveryId: number, send: number) => `webhook-${deliveryId}-${send}`,
 };

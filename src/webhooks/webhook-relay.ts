@@ -1,0 +1,107 @@
+// The webhook relay: reads the event log past a cursor, stores one delivery per (endpoint, event) subscribed to it,
+// and queues one job per delivery. Cursor and deliveries move in one transaction and job ids are fixed, so a crash
+// at any point neither loses an event nor sends one twice.
+import { EventEmitter } from 'node:events';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { jobIds, type Queues } from '../queue/queues.js';
+import { PeriodicPass } from '../runtime/periodic-pass.js';
+import { webhookEventFor, webhookPayload } from './webhook-events.js';
+
+export interface WebhookRelayOptions {
+  intervalMs: number;
+  /** Event-log rows read per transaction. */
+  batchSize?: number;
+}
+
+/** Retries of one delivery: about 17 minutes in all before it is marked failed (a redelivery starts over). */
+export const WEBHOOK_JOB_OPTIONS = { attempts: 10, backoff: { type: 'exponential', delay: 1000 } } as const;
+
+/** Emits `error` (a pass failed; the next one retries). */
+export class WebhookRelay extends EventEmitter {
+  private readonly loop: PeriodicPass;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly queues: Queues,
+    private readonly options: WebhookRelayOptions,
+  ) {
+    super();
+    this.loop = new PeriodicPass(() => this.relayOnce().then(() => undefined), {
+      intervalMs: options.intervalMs,
+      rerunWhenKicked: true,
+      onError: (error) => this.emit('error', error),
+    });
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  kick(): void {
+    this.loop.kick();
+  }
+
+  /** One pass: new events become deliveries, unqueued deliveries become jobs. Returns the jobs queued. */
+  async relayOnce(): Promise<number> {
+    while ((await this.storeDeliveries()) > 0);
+    return this.queueDeliveries();
+  }
+
+  /** Moves the cursor over one batch of events; returns how many events it read. */
+  private async storeDeliveries(): Promise<number> {
+    return this.db.transaction().execute(async (tx) => {
+      // The lock makes two relays (serve and worker processes) take turns instead of reading the same rows.
+      const cursor = await tx.selectFrom('webhookRelayCursor').select('lastEventId').where('id', '=', 1).forUpdate().executeTakeFirstOrThrow();
+      const events = await tx
+        .selectFrom('events')
+        .select(['id', 'at', 'subjectType', 'subjectId', 'event', 'fromStatus', 'toStatus', 'cause', 'detail'])
+        .where('id', '>', cursor.lastEventId)
+        .orderBy('id')
+        .limit(this.options.batchSize ?? 500)
+        .execute();
+      if (events.length === 0) return 0;
+      const endpoints = await tx.selectFrom('webhookEndpoints').select(['id', 'events']).where('disabledAt', 'is', null).execute();
+      const rows = events.flatMap((event) => {
+        const type = webhookEventFor(event);
+        if (!type) return [];
+        const payload = JSON.stringify(webhookPayload(type, event));
+        return endpoints.filter((e) => e.events.includes(type)).map((e) => ({ endpointId: e.id, eventId: event.id, event: type, payload }));
+      });
+      if (rows.length > 0) {
+        await tx.insertInto('webhookDeliveries').values(rows).onConflict((oc) => oc.columns(['endpointId', 'eventId']).doNothing()).execute();
+      }
+      await tx.updateTable('webhookRelayCursor').set({ lastEventId: events.at(-1)!.id }).where('id', '=', 1).execute();
+      return events.length;
+    });
+  }
+
+  private async queueDeliveries(): Promise<number> {
+    let queued = 0;
+    for (;;) {
+      const rows = await this.db
+        .selectFrom('webhookDeliveries')
+        .select(['id', 'sends'])
+        .where('enqueuedAt', 'is', null)
+        .where('status', '=', 'pending')
+        .orderBy('id')
+        .limit(100)
+        .execute();
+      if (rows.length === 0) return queued;
+      for (const row of rows) {
+        // The fixed job id makes a repeated add (another relay, or a crash before the update) a no-op.
+        await queueWebhookDelivery(this.queues, row.id, row.sends);
+        await this.db.updateTable('webhookDeliveries').set({ enqueuedAt: sql<Date>`now()` }).where('id', '=', row.id).execute();
+        queued++;
+      }
+    }
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+}
+
+export function queueWebhookDelivery(queues: Queues, deliveryId: number, sends: number): Promise<unknown> {
+  return queues.webhook.add('deliver', { deliveryId }, { jobId: jobIds.webhook(deliveryId, sends), ...WEBHOOK_JOB_OPTIONS });
+}
