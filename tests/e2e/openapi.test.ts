@@ -130,6 +130,16 @@ describe('the OpenAPI document', () => {
     await call('GET', '/api/tokens');
     const issued = await call('POST', '/api/tokens', { body: { name: 'openapi desk', role: 'editor' } });
     await call('GET', '/api/tokens', { token: issued.body.token }); // 403: editors may not
+
+    const hook = await call('POST', '/api/webhooks', { body: { url: 'https://hooks.example.org/herald', events: ['dispatch.completed'] } });
+    expect(hook.body.secret).toMatch(/^whsec_/);
+    const hooks = await call('GET', '/api/webhooks');
+    expect(JSON.stringify(hooks.body)).not.toContain(hook.body.secret);
+    await call('GET', `/api/webhooks/${hook.body.id}/deliveries`);
+    await call('POST', `/api/webhooks/${hook.body.id}/redeliver/2147483647`); // 404
+    await call('DELETE', `/api/webhooks/${hook.body.id}`);
+    const refused = await call('GET', '/api/webhooks', { token: issued.body.token });
+    expect(refused.status).toBe(403); // editors may not
     await call('DELETE', `/api/tokens/${issued.body.id}`);
     await call('DELETE', `/api/subscribers/${subscriber.body.id}`);
 
