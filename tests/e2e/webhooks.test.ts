@@ -1,6 +1,7 @@
 // Outbound webhooks end to end: an admin registers a receiver on loopback, a real send (SMTP sink) makes Herald post
 // a signed `dispatch.completed` to it, only subscribed events arrive, a failing receiver gets one delivery after
-// retries, a private address outside HERALD_FETCH_ALLOW_HOSTS is refused by the fetcher, editors get 403.
+// retries, a private address outside HERALD_FETCH_ALLOW_HOSTS is refused by the fetcher, an endpoint failing for days is
+// disabled, editors get 403.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { articlePayload } from '../support/articles.js';
@@ -114,6 +115,25 @@ describe('outbound webhooks', () => {
       return row.status === 'failed' && row.attempts === 2;
     }, 20_000, 'the redelivery to be refused');
     expect(hidden.received).toHaveLength(0);
+  });
+
+  it('disables an endpoint that has failed for longer than HERALD_WEBHOOK_DISABLE_AFTER_HOURS, with the reason', async () => {
+    const broken = await receiver();
+    broken.answerWith(...Array(20).fill(500));
+    const endpoint = await register(broken.url, ['dispatch.completed']);
+    // It has been failing for 73 hours (the default limit is 72): the next failure disables it.
+    await herald.ctx.db.updateTable('webhookEndpoints').set({ failingSince: new Date(Date.now() - 73 * 3600_000), consecutiveFailures: 40 }).where('id', '=', endpoint.id).execute();
+    await publishAndComplete();
+    const disabled = await eventually(async () => {
+      const { webhooks } = await (await herald.api('/api/webhooks')).json();
+      const row = webhooks.find((w: { id: number }) => w.id === endpoint.id);
+      return row?.disabledAt ? row : undefined;
+    }, 20_000, 'the endpoint to be disabled');
+    expect(disabled).toMatchObject({ lastStatus: 500, consecutiveFailures: 41 });
+    expect(disabled.disabledReason).toMatch(/failed for more than 72 hours.*answered 500/);
+    const deliveries = (await (await herald.api(`/api/webhooks/${endpoint.id}/deliveries`)).json()).deliveries;
+    expect(deliveries).toMatchObject([{ status: 'failed', attempts: 1 }]);
+    expect(broken.received).toHaveLength(1);
   });
 
   it('is for admins only', async () => {
