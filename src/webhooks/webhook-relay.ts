@@ -6,7 +6,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { jobIds, type Queues } from '../queue/queues.js';
 import { PeriodicPass } from '../runtime/periodic-pass.js';
-import { webhookEventFor, webhookPayload } from './webhook-events.js';
+import { webhookEventFor, webhookPayload, type LoggedEvent } from './webhook-events.js';
 
 export interface WebhookRelayOptions {
   intervalMs: number;
@@ -16,6 +16,24 @@ export interface WebhookRelayOptions {
 
 /** Retries of one delivery: about 17 minutes in all before it is marked failed (a redelivery starts over). */
 export const WEBHOOK_JOB_OPTIONS = { attempts: 10, backoff: { type: 'exponential', delay: 1000 } } as const;
+
+const EVENT_COLUMNS = ['id', 'at', 'subjectType', 'subjectId', 'event', 'fromStatus', 'toStatus', 'cause', 'detail'] as const;
+const RESCAN_SECONDS = 60;
+
+/** One delivery per endpoint subscribed to each event; an endpoint hears nothing logged before it was registered. */
+async function insertDeliveries(db: Kysely<Database>, events: LoggedEvent[]): Promise<void> {
+  const endpoints = await db.selectFrom('webhookEndpoints').select(['id', 'events', 'createdAt']).where('disabledAt', 'is', null).execute();
+  const rows = events.flatMap((event) => {
+    const type = webhookEventFor(event);
+    if (!type) return [];
+    const payload = JSON.stringify(webhookPayload(type, event));
+    return endpoints
+      .filter((e) => e.events.includes(type) && new Date(event.at) >= new Date(e.createdAt))
+      .map((e) => ({ endpointId: e.id, eventId: event.id, event: type, payload }));
+  });
+  if (rows.length === 0) return;
+  await db.insertInto('webhookDeliveries').values(rows).onConflict((oc) => oc.columns(['endpointId', 'eventId']).doNothing()).execute();
+}
 
 /** Emits `error` (a pass failed; the next one retries). */
 export class WebhookRelay extends EventEmitter {
@@ -45,6 +63,7 @@ export class WebhookRelay extends EventEmitter {
   /** One pass: new events become deliveries, unqueued deliveries become jobs. Returns the jobs queued. */
   async relayOnce(): Promise<number> {
     while ((await this.storeDeliveries()) > 0);
+    await this.rescanRecent();
     return this.queueDeliveries();
   }
 
@@ -55,25 +74,32 @@ export class WebhookRelay extends EventEmitter {
       const cursor = await tx.selectFrom('webhookRelayCursor').select('lastEventId').where('id', '=', 1).forUpdate().executeTakeFirstOrThrow();
       const events = await tx
         .selectFrom('events')
-        .select(['id', 'at', 'subjectType', 'subjectId', 'event', 'fromStatus', 'toStatus', 'cause', 'detail'])
+        .select(EVENT_COLUMNS)
         .where('id', '>', cursor.lastEventId)
         .orderBy('id')
         .limit(this.options.batchSize ?? 500)
         .execute();
       if (events.length === 0) return 0;
-      const endpoints = await tx.selectFrom('webhookEndpoints').select(['id', 'events']).where('disabledAt', 'is', null).execute();
-      const rows = events.flatMap((event) => {
-        const type = webhookEventFor(event);
-        if (!type) return [];
-        const payload = JSON.stringify(webhookPayload(type, event));
-        return endpoints.filter((e) => e.events.includes(type)).map((e) => ({ endpointId: e.id, eventId: event.id, event: type, payload }));
-      });
-      if (rows.length > 0) {
-        await tx.insertInto('webhookDeliveries').values(rows).onConflict((oc) => oc.columns(['endpointId', 'eventId']).doNothing()).execute();
-      }
+      await insertDeliveries(tx, events);
       await tx.updateTable('webhookRelayCursor').set({ lastEventId: events.at(-1)!.id }).where('id', '=', 1).execute();
       return events.length;
     });
+  }
+
+  /**
+   * Ids are taken when a row is inserted, not when it commits: a transaction that commits after a later one may
+   * leave its event behind the cursor. Reading the last minute again (the unique (endpoint, event) key makes that
+   * harmless) catches those; only a transaction open for longer than that could still slip through.
+   */
+  private async rescanRecent(): Promise<void> {
+    const events = await this.db
+      .selectFrom('events')
+      .select(EVENT_COLUMNS)
+      .where('at', '>', sql<Date>`now() - interval '${sql.raw(String(RESCAN_SECONDS))} seconds'`)
+      .where((eb) => eb.or([eb('subjectType', '!=', 'delivery'), eb(sql`detail->>'channel'`, '!=', 'email')]))
+      .orderBy('id')
+      .execute();
+    if (events.length > 0) await insertDeliveries(this.db, events);
   }
 
   private async queueDeliveries(): Promise<number> {

@@ -4,6 +4,7 @@
 // disabled, editors get 403.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordEvent } from '../../src/events/event-log.js';
 import { articlePayload } from '../support/articles.js';
 import { eventually, startTestHerald, type TestHerald } from '../support/herald.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
@@ -134,6 +135,20 @@ describe('outbound webhooks', () => {
     const deliveries = (await (await herald.api(`/api/webhooks/${endpoint.id}/deliveries`)).json()).deliveries;
     expect(deliveries).toMatchObject([{ status: 'failed', attempts: 1 }]);
     expect(broken.received).toHaveLength(1);
+  });
+
+  it('still delivers an event committed after the relay moved past its id (a long transaction)', async () => {
+    const late = await receiver();
+    const endpoint = await register(late.url, ['article.retracted']);
+    const { max } = await herald.ctx.db.selectFrom('events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirstOrThrow();
+    // The cursor is already past the id the late transaction took.
+    await herald.ctx.db.updateTable('webhookRelayCursor').set({ lastEventId: Number(max) + 1000 }).where('id', '=', 1).execute();
+    await recordEvent(herald.ctx.db, { subjectType: 'article', subjectId: 99, event: 'article.retracted', toStatus: 'retracted', cause: 'editor', detail: { reason: 'late' } });
+    await eventually(async () => late.received.length > 0, 20_000, 'the late event to arrive');
+    expect(JSON.parse(late.received[0].body)).toMatchObject({ type: 'article.retracted', data: { articleId: 99, reason: 'late' } });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(late.received).toHaveLength(1);
+    await herald.api(`/api/webhooks/${endpoint.id}`, { method: 'DELETE' });
   });
 
   it('is for admins only', async () => {
