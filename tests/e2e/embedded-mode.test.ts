@@ -64,8 +64,13 @@ describe('embedded mode', () => {
       // The inbox's own name answers the same as its first path.
       expect((await (await herald.api('/api/capture-inbox')).json()).messages).toEqual(messages);
 
-      // The "view in browser" link of the mail itself: its id is random, not the dispatch id.
-      const webPath = /\/editions\/[A-Za-z0-9_-]{16,}/.exec(String(parsed.html))?.[0];
+      // The "view in browser" link of the mail itself: a tracked link (/l/…) that redirects to the web copy, whose id
+      // is random, not the dispatch id.
+      const viewLink = /<a href="([^"]+)"[^>]*>View in browser<\/a>/.exec(String(parsed.html))?.[1];
+      expect(viewLink).toMatch(/\/l\//);
+      const redirect = await fetch(viewLink!.replace(/&amp;/g, '&'), { redirect: 'manual' });
+      expect(redirect.status).toBe(302);
+      const webPath = /\/editions\/[A-Za-z0-9_-]{16,}/.exec(redirect.headers.get('location') ?? '')?.[0];
       expect(webPath).toBeDefined();
       expect((await fetch(`${herald.baseUrl}/editions/${published.dispatch.id}`)).status).toBe(400);
       const web = await fetch(`${herald.baseUrl}${webPath}`);
