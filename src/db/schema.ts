@@ -146,6 +146,15 @@ export interface DeliveriesTable {
   updatedAt: UpdatedAt;
 }
 
+/** Email deliveries of a long-finished dispatch, rolled up and deleted (src/delivery/delivery-retention.ts). */
+export interface DeliveryTotalsTable {
+  dispatchId: number;
+  channel: string;
+  status: DeliveryStatus;
+  failure: string | null;
+  count: ColumnType<number, number, number>;
+}
+
 /** A retracted article: one row, written by the first retraction. */
 export interface RetractionsTable {
   articleId: number;
@@ -230,6 +239,7 @@ export interface Database {
   editionLinks: EditionLinksTable;
   linkClicks: LinkClicksTable;
   deliveryClicks: DeliveryClicksTable;
+  deliveryTotals: DeliveryTotalsTable;
 }
 
 /** An edition's tracked link (src/analytics/link-tracker.ts), by the position signed into its token. */

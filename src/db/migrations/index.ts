@@ -10,6 +10,7 @@ import * as retraction from './0007_retraction.js';
 import * as providerMessageId from './0008_provider_message_id.js';
 import * as clicks from './0009_clicks.js';
 import * as priority from './0010_priority.js';
+import * as deliveryRetention from './0012_delivery_retention.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008_provider_message_id': providerMessageId,
   '0009_clicks': clicks,
   '0010_priority': priority,
+  '0012_delivery_retention': deliveryRetention,
 };
