@@ -15,6 +15,7 @@ import { WebhookRelay } from './webhooks/webhook-relay.js';
 import { createEditorial } from './editorial/editorial.js';
 import { editionSettingsFrom } from './email/edition-service.js';
 import { QueueReconciler } from './dispatch/queue-reconciler.js';
+import { RetentionPass } from './delivery/retention-pass.js';
 import { createMetrics } from './runtime/metrics.js';
 import { outboundFetcher } from './net/outbound-fetch.js';
 import { createQueues } from './queue/queues.js';
@@ -205,6 +206,16 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
     );
     reconciler.start();
     closers.push(() => reconciler.stop());
+    if (config.HERALD_DELIVERY_RETENTION_DAYS > 0) {
+      const retention = new RetentionPass(database.db, redis.connection, {
+        retentionDays: config.HERALD_DELIVERY_RETENTION_DAYS,
+        lockKey: `${redisPrefix}:retention-lock`,
+      });
+      retention.on('error', (error) => log.warn({ event: 'retention.error', err: error }, 'delivery rollup failed; will retry'));
+      retention.on('rolledUp', (rows) => log.info({ event: 'retention.rolled_up', rows }, 'old delivery rows rolled into totals'));
+      retention.start();
+      closers.push(() => retention.stop());
+    }
     if (!options.http && config.HERALD_WORKER_PORT !== undefined) {
       const ops = await startWorkerOpsServer(ctx, config.HERALD_WORKER_PORT, config.HOST);
       closers.push(() => ops.close());

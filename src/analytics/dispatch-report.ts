@@ -2,6 +2,7 @@
 // unique clickers when attribution is on. Read from the database, so at most one click flush behind.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { rolledUpCounts, type RolledUpCount } from '../delivery/delivery-retention.js';
 
 export interface LinkReport {
   position: number;
@@ -39,6 +40,7 @@ export async function dispatchReport(db: Kysely<Database>, dispatchId: number, a
     .where('dispatchId', '=', dispatchId)
     .where('channel', '=', 'email')
     .executeTakeFirstOrThrow();
+  const rolledUp = addRolledUp(outcomes, (await rolledUpCounts(db, dispatchId)).filter((r) => r.channel === 'email'));
   const rows = await db.selectFrom('linkClicks').select(['position', 'human', 'machine']).where('dispatchId', '=', dispatchId).execute();
   const links = await db.selectFrom('editionLinks').select(['position', 'url', 'kind']).where('dispatchId', '=', dispatchId).execute();
   const counted = new Map(rows.map((r) => [r.position, r]));
@@ -55,13 +57,26 @@ export async function dispatchReport(db: Kysely<Database>, dispatchId: number, a
   }
   return {
     dispatchId,
-    delivered: Number(outcomes.delivered),
-    failed: { hardBounce: Number(outcomes.hardBounce), blocked: Number(outcomes.blocked), other: Number(outcomes.other) },
+    delivered: rolledUp.delivered,
+    failed: { hardBounce: rolledUp.hardBounce, blocked: rolledUp.blocked, other: rolledUp.other },
     clicks,
     uniqueClickers,
     attribution,
     links: perLink,
   };
+}
+
+type Outcomes = Record<'delivered' | 'hardBounce' | 'blocked' | 'other', number>;
+
+/** The live rows' outcomes plus those of rows the retention rollup deleted, sorted the same way. */
+function addRolledUp(live: Outcomes, totals: RolledUpCount[]): Outcomes {
+  const sum: Outcomes = { delivered: Number(live.delivered), hardBounce: Number(live.hardBounce), blocked: Number(live.blocked), other: Number(live.other) };
+  for (const { status, failure, count } of totals) {
+    if (status === 'sent') sum.delivered += count;
+    else if (status === 'blocked') sum.blocked += count;
+    else if (status === 'failed') sum[failure === 'permanent_address' ? 'hardBounce' : 'other'] += count;
+  }
+  return sum;
 }
 
 /** The report as CSV: one row per figure, then one per link. */

@@ -69,6 +69,11 @@ const schema = z.object({
    * missing ones (also once at start), so a Redis that lost its data resumes every send by itself.
    */
   HERALD_RECONCILE_INTERVAL_MS: positiveInt(60_000),
+  /**
+   * Email delivery rows of dispatches finished more than this many days ago are rolled into per-dispatch totals and
+   * deleted (a pass every few hours); counts and reports stay the same. 0 (default): every row is kept.
+   */
+  HERALD_DELIVERY_RETENTION_DAYS: z.coerce.number().int().min(0).default(0),
   /** On SIGTERM/SIGINT: how long the chunks in flight may take to finish before the process exits anyway. */
   HERALD_SHUTDOWN_GRACE_MS: positiveInt(20_000),
   /** Bearer token Prometheus must send for /metrics (API and worker). Unset: /metrics is open. */

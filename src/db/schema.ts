@@ -147,6 +147,15 @@ export interface DeliveriesTable {
   updatedAt: UpdatedAt;
 }
 
+/** Email deliveries of a long-finished dispatch, rolled up and deleted (src/delivery/delivery-retention.ts). */
+export interface DeliveryTotalsTable {
+  dispatchId: number;
+  channel: string;
+  status: DeliveryStatus;
+  failure: string | null;
+  count: ColumnType<number, number, number>;
+}
+
 /** A retracted article: one row, written by the first retraction. */
 export interface RetractionsTable {
   articleId: number;
@@ -234,6 +243,7 @@ export interface Database {
   webhookEndpoints: WebhookEndpointsTable;
   webhookDeliveries: WebhookDeliveriesTable;
   webhookRelayCursor: WebhookRelayCursorTable;
+  deliveryTotals: DeliveryTotalsTable;
 }
 
 /** An edition's tracked link (src/analytics/link-tracker.ts), by the position signed into its token. */

@@ -1,6 +1,7 @@
 // Reading dispatches and their progress; status changes that editors trigger.
 import { sql, type Kysely } from 'kysely';
 import type { Database, DispatchRow } from '../db/schema.js';
+import { rolledUpCounts } from '../delivery/delivery-retention.js';
 import { transitionDispatch } from './dispatch-control.js';
 import { TRANSITIONS } from './lifecycle.js';
 
@@ -30,10 +31,12 @@ export async function dispatchProgress(db: Kysely<Database>, dispatchId: number)
     .where('dispatchId', '=', dispatchId)
     .groupBy(['channel', 'status'])
     .execute();
+  // Rows deleted by the retention rollup still count, from their totals.
+  const rolledUp = (await rolledUpCounts(db, dispatchId)).map((r) => ({ channel: r.channel, status: r.status, n: r.count }));
   const byChannel = new Map<string, ChannelProgress>();
-  for (const row of rows) {
+  for (const row of [...rows, ...rolledUp]) {
     const entry = byChannel.get(row.channel) ?? { channel: row.channel, total: 0, counts: {} };
-    entry.counts[row.status] = Number(row.n);
+    entry.counts[row.status] = (entry.counts[row.status] ?? 0) + Number(row.n);
     entry.total += Number(row.n);
     byChannel.set(row.channel, entry);
   }

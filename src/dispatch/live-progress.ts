@@ -3,10 +3,13 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, DeliveryStatus, DispatchRow } from '../db/schema.js';
 import { listSocialPosts, type SocialPostView } from '../social/social-deliveries.js';
+import { rolledUpCounts } from '../delivery/delivery-retention.js';
 import { dispatchProgress } from './dispatch-repository.js';
 
 /** The rate is measured over the last this-many milliseconds of sending. */
 const RATE_WINDOW_MS = 15_000;
+/** The largest failure groups shown. */
+const FAILURE_GROUPS_SHOWN = 20;
 /** What counts as work done for the rate (a cancelled delivery is not). */
 const FINISHED: DeliveryStatus[] = ['sent', 'failed', 'blocked', 'skipped', 'uncertain', 'preview'];
 
@@ -119,7 +122,13 @@ async function failureGroups(db: Kysely<Database>, id: number): Promise<FailureG
       and (d.status in ('failed', 'blocked', 'uncertain') or (d.status = 'pending' and d.last_response is not null))
     group by 1, 2, 3
     order by count desc, 1
-    limit 20
+    limit ${FAILURE_GROUPS_SHOWN}
   `.execute(db);
-  return result.rows.map((r) => ({ ...r, count: Number(r.count) }));
+  // Rows the retention rollup deleted kept only their failure code: grouped by it, with no recipients to show.
+  const rolledUp = (await rolledUpCounts(db, id))
+    .filter((r) => r.status === 'failed' || r.status === 'blocked')
+    .map((r) => ({ channel: r.channel, status: r.status, reason: `${r.failure ?? 'no reason recorded'} (rolled up)`, count: r.count, examples: [] }));
+  return [...result.rows.map((r) => ({ ...r, count: Number(r.count) })), ...rolledUp]
+    .sort((a, b) => b.count - a.count || a.channel.localeCompare(b.channel))
+    .slice(0, FAILURE_GROUPS_SHOWN);
 }

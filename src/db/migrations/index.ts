@@ -11,6 +11,7 @@ import * as providerMessageId from './0008_provider_message_id.js';
 import * as clicks from './0009_clicks.js';
 import * as priority from './0010_priority.js';
 import * as webhooks from './0011_webhooks.js';
+import * as deliveryRetention from './0012_delivery_retention.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0009_clicks': clicks,
   '0010_priority': priority,
   '0011_webhooks': webhooks,
+  '0012_delivery_retention': deliveryRetention,
 };

@@ -1,4 +1,5 @@
-// The few reads only the dashboard needs: articles with their latest dispatch and its counts, subscriber totals.
+// The few reads only the dashboard needs: articles with their latest dispatch and its counts (rolled-up deliveries
+// included), subscriber totals.
 import { sql, type Kysely } from 'kysely';
 import type { Database, DispatchStatus } from '../../db/schema.js';
 
@@ -26,9 +27,12 @@ export async function articleOverview(db: Kysely<Database>, page: { limit: numbe
   const result = await sql<ArticleOverview>`
     select a.id, a.title, a.url, a.section, a.published_at as "publishedAt",
       d.id as "dispatchId", d.status, d.channels, d.scheduled_at as "scheduledAt", d.completed_at as "completedAt", d.pause_reason as "pauseReason",
-      (select count(*) from deliveries x where x.dispatch_id = d.id)::int as deliveries,
-      (select count(*) from deliveries x where x.dispatch_id = d.id and x.status = 'sent')::int as sent,
-      (select count(*) from deliveries x where x.dispatch_id = d.id and x.status in ('failed', 'blocked', 'uncertain'))::int as failed
+      (select count(*) from deliveries x where x.dispatch_id = d.id)::int
+        + (select coalesce(sum(t.count), 0) from delivery_totals t where t.dispatch_id = d.id)::int as deliveries,
+      (select count(*) from deliveries x where x.dispatch_id = d.id and x.status = 'sent')::int
+        + (select coalesce(sum(t.count), 0) from delivery_totals t where t.dispatch_id = d.id and t.status = 'sent')::int as sent,
+      (select count(*) from deliveries x where x.dispatch_id = d.id and x.status in ('failed', 'blocked', 'uncertain'))::int
+        + (select coalesce(sum(t.count), 0) from delivery_totals t where t.dispatch_id = d.id and t.status in ('failed', 'blocked'))::int as failed
     from articles a
     left join lateral (
       select * from dispatches dd
