@@ -2,7 +2,7 @@
 // installed, else a Node SMTP server in its own process. Both only count messages; the count is read while they run.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { freePort } from './free-port.js';
+import { freeServicePort } from '../tests/support/private-services.js';
 
 export interface Sink {
   /** What is answering: `postfix smtp-sink` or `node smtp-server`. */
@@ -26,7 +26,7 @@ function exited(child: ChildProcess): Promise<void> {
 
 /** `smtp-sink -c` prints a running `sess=… quit=… mesg=N` counter; the last one printed is the count. */
 async function startPostfixSink(): Promise<Sink> {
-  const port = await freePort();
+  const port = await freeServicePort();
   const child = spawn(POSTFIX_SINK, ['-c', ...(process.getuid?.() === 0 ? ['-u', 'nobody'] : []), `127.0.0.1:${port}`, '1024'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

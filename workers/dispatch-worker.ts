@@ -2,7 +2,6 @@
 import { FlowProducer, Worker, type Job } from 'bullmq';
 import type { HeraldContext } from '../src/context.js';
 import { completeDispatchIfDone } from '../src/dispatch/complete-dispatch.js';
-import { findDispatch } from '../src/dispatch/dispatch-repository.js';
 import { digestAudience } from '../src/digest/digest-audience.js';
 import { startDispatch, type SocialStarter } from '../src/dispatch/start-dispatch.js';
 import { renderAndStoreEdition, type EditionSettings } from '../src/email/edition-service.js';
@@ -46,10 +45,9 @@ export function startDispatchWorker(
         await renderAndStoreEdition(ctx.db, dispatchId, deps.editionSettings);
         return 'rendered';
       case 'fanout': {
-        const priority = (await findDispatch(ctx.db, dispatchId))?.priority ?? 'normal';
         const result = await fanOutEdition(ctx.db, dispatchId, {
           batchSize: ctx.config.EMAIL_BATCH_SIZE,
-          enqueueBatch: (batchNo) => queueEmailBatch(ctx.queues, dispatchId, batchNo, priority),
+          enqueueBatch: (batchNo, priority) => queueEmailBatch(ctx.queues, dispatchId, batchNo, priority),
           ownAudience: (id) => digestAudience(ctx.db, id),
         });
         log.info({ event: 'email.fanned_out', dispatchId, ...result }, 'edition fanned out');

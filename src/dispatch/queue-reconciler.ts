@@ -4,7 +4,6 @@
 // deterministic job id. So a Redis that comes back empty, or a job that failed while PostgreSQL was away, delays a
 // send and does not stop it. Safe in several processes at once: a Redis lock lets one pass run per interval, and
 // even two passes at once only add jobs whose ids already exist (a no-op), and every step re-reads its rows.
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { FlowProducer, JobState, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -44,18 +43,21 @@ export interface ReconcileReport {
 
 /** Emits `error` (a pass failed, e.g. Redis or the database down; the next pass retries) and `requeued` (report). */
 export class QueueReconciler extends EventEmitter {
-  private readonly token = randomUUID();
   private readonly loop: PeriodicPass;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly queues: Queues,
     private readonly flows: FlowProducer,
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly options: QueueReconcilerOptions,
   ) {
     super();
-    this.loop = new PeriodicPass(() => this.passIfLocked(), { intervalMs: options.intervalMs, onError: (error) => this.emit('error', error) });
+    this.loop = new PeriodicPass(() => this.passAndReport(), {
+      intervalMs: options.intervalMs,
+      oncePerInterval: { redis, lockKey: options.lockKey },
+      onError: (error) => this.emit('error', error),
+    });
   }
 
   start(): void {
@@ -71,11 +73,7 @@ export class QueueReconciler extends EventEmitter {
     return this.loop.stop();
   }
 
-  private async passIfLocked(): Promise<void> {
-    // The lock expires on its own (a process may die holding it) a little before the next interval.
-    const ttl = Math.max(500, Math.floor(this.options.intervalMs * 0.8));
-    const locked = await this.redis.set(this.options.lockKey, this.token, 'PX', ttl, 'NX');
-    if (locked !== 'OK') return;
+  private async passAndReport(): Promise<void> {
     const report = await this.reconcileOnce();
     if (Object.values(report).some((n) => n > 0)) this.emit('requeued', report);
   }

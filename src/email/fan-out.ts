@@ -3,11 +3,12 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { articleTopics } from '../articles/article.js';
 import type { Database } from '../db/schema.js';
+import type { DispatchPriority } from '../dispatch/priority.js';
 
 export interface FanOutOptions {
   batchSize: number;
-  /** Queues a batch; must be idempotent (a deterministic job id). */
-  enqueueBatch: (batchNo: number) => Promise<void>;
+  /** Queues a batch with its dispatch's priority; must be idempotent (a deterministic job id). */
+  enqueueBatch: (batchNo: number, priority: DispatchPriority) => Promise<void>;
   /**
    * The dispatch's own audience predicate over `subscribers`, when it has one (a digest edition's, from
    * src/digest/digest-audience.ts); without one, the article's instant subscribers get it.
@@ -83,10 +84,10 @@ export async function fanOutEdition(
   dispatchId: number,
   options: FanOutOptions,
 ): Promise<FanOutResult> {
-  const article = await db
+  const { priority, ...article } = await db
     .selectFrom('dispatches')
     .innerJoin('articles', 'articles.id', 'dispatches.articleId')
-    .select(['articles.section', 'articles.tags'])
+    .select(['articles.section', 'articles.tags', 'dispatches.priority'])
     .where('dispatches.id', '=', dispatchId)
     .executeTakeFirstOrThrow();
   const audience = (await options.ownAudience?.(dispatchId)) ?? instantAudience(articleTopics(article));
@@ -99,13 +100,13 @@ export async function fanOutEdition(
     .where('status', '!=', 'done')
     .orderBy('batchNo')
     .execute();
-  for (const { batchNo } of unfinished) await options.enqueueBatch(batchNo);
+  for (const { batchNo } of unfinished) await options.enqueueBatch(batchNo, priority);
 
   const result: FanOutResult = { batches: 0, recipients: 0 };
   for (;;) {
     const page = await freezeNextPage(db, dispatchId, audience, options.batchSize);
     if (!page) break;
-    await options.enqueueBatch(page.batchNo);
+    await options.enqueueBatch(page.batchNo, priority);
     result.batches++;
     result.recipients += page.recipients;
   }

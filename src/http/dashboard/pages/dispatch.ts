@@ -18,10 +18,11 @@ import { html } from '../../../render/html.js';
 import { csrfField, layout, sendDashboardPage } from '../layout.js';
 import { errorPart, liveFragment, postsPart, progressPart, statusPart, stillMoving } from './dispatch-view.js';
 import { editorCause } from '../../auth.js';
-import { FINAL, isFinal } from '../../../dispatch/lifecycle.js';
+import { ACTIVE, FINAL, isFinal, NOT_STARTED } from '../../../dispatch/lifecycle.js';
 
 const ACTIONS = ['pause', 'resume', 'cancel', 'release', 'reschedule', 'test-send', 'retract'] as const;
-const ALL_STATUSES = 'scheduled pending held running paused completed completed_with_failures cancelled failed';
+/** Every dispatch status, from the lifecycle's own sets: the actions offered whatever the dispatch is doing. */
+const ALL_STATUSES = [...NOT_STARTED, ...ACTIVE, ...FINAL].join(' ');
 const actionParams = idParams.extend({ action: z.enum(ACTIONS) });
 
 export function dispatchPages(app: FastifyInstance, ctx: HeraldContext) {
