@@ -11,6 +11,7 @@ import { startSocialDispatch } from '../src/social/start-social.js';
 import { startDigestWorker } from './digest-worker.js';
 import { startDispatchWorker } from './dispatch-worker.js';
 import { startEmailBatchWorker } from './email-batch-worker.js';
+import { startEngagementWorker } from './engagement-worker.js';
 import { startFeedWorker } from './feed-worker.js';
 import { deferOnDatabaseOutage } from './outage-deferral.js';
 import { restoreMissingSchedules } from './schedules.js';
@@ -55,13 +56,15 @@ export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> 
   const dispatch = startDispatchWorker(ctx, { editionSettings, startSocial: (id, channels) => startSocialDispatch(ctx, id, channels), transport, deferOnOutage });
   const emailBatch = startEmailBatchWorker(ctx, { sender, editions, transport, deferOnOutage });
   const digest = await startDigestWorker(ctx);
+  const gate = new NetworkRateGate(ctx.redis, ctx.redisPrefix);
   const social = startSocialWorker(ctx, {
     poster: new SocialPoster(ctx.db, ctx.social, ctx.log.child({ component: 'social-poster' }), ctx.metrics),
     retractor: new SocialRetractor(ctx.db, ctx.social, ctx.log.child({ component: 'social-retractor' })),
-    gate: new NetworkRateGate(ctx.redis, ctx.redisPrefix),
+    gate,
     deferOnOutage,
   });
-  const workers = [dispatch.worker, emailBatch, digest, social, await startFeedWorker(ctx), startWebhookWorker(ctx)];
+  const engagement = startEngagementWorker(ctx, { gate });
+  const workers = [dispatch.worker, emailBatch, digest, social, await startFeedWorker(ctx), startWebhookWorker(ctx), engagement];
 
   return {
     workers,

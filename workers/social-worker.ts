@@ -11,6 +11,7 @@ import type { RetractOutcome, SocialRetractor } from '../src/social/social-retra
 import type { NetworkRateGate } from '../src/social/rate-gate.js';
 import type { SocialJobData } from '../src/social/start-social.js';
 import { QUEUE_NAMES } from '../src/queue/queues.js';
+import { scheduleEngagementReads } from '../src/social/engagement-schedule.js';
 import type { OutageDeferral } from './outage-deferral.js';
 import { reportWorkerErrors, workerOptions } from './worker-options.js';
 
@@ -34,8 +35,13 @@ export function startSocialWorker(ctx: HeraldContext, deps: SocialWorkerDeps): W
 
   const toJobOutcome = async (job: Job<SocialJobData>, outcome: PostOutcome): Promise<JobOutcome> => {
     switch (outcome.kind) {
-      case 'done':
       case 'sent':
+        // Its metrics are read back later (1 h, 24 h, 7 days); a failure to queue them must not undo the post.
+        await scheduleEngagementReads(ctx.queues, job.data.deliveryId, job.data.network, new Date()).catch((error: unknown) =>
+          log.warn({ event: 'social.engagement_unscheduled', deliveryId: job.data.deliveryId, err: error }, 'metric reads not queued'));
+        await completeDispatchIfDone(ctx.db, job.data.dispatchId);
+        return complete(outcome);
+      case 'done':
       case 'uncertain':
         await completeDispatchIfDone(ctx.db, job.data.dispatchId);
         return complete(outcome);

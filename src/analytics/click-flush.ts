@@ -1,4 +1,4 @@
-// Moves the click counters from Redis to the database in batches, on a timer (src/runtime/periodic-pass.ts): the
+// Moves the click and open counters from Redis to the database in batches, on a timer (src/runtime/periodic-pass.ts): the
 // hash is renamed aside atomically, so clicks arriving meanwhile start a new one and none is counted twice or lost.
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -6,7 +6,6 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { PeriodicPass } from '../runtime/periodic-pass.js';
 import { parseCounterField, type ClickKeys } from './click-keys.js';
-import type { ClickRecorder } from './click-recorder.js';
 
 /** Rows per insert statement. */
 const ROWS_PER_STATEMENT = 500;
@@ -22,7 +21,7 @@ interface CounterRow {
 }
 
 /** Adds counted rows to a counter table (`id` goes to its id column), creating the rows it does not have yet. */
-function addCounts(table: 'link_clicks' | 'delivery_clicks', idColumn: 'position' | 'delivery_id') {
+function addCounts(table: 'link_clicks' | 'delivery_clicks' | 'click_buckets' | 'delivery_opens', idColumn: 'position' | 'delivery_id' | 'bucket') {
   return (db: Kysely<Database>, rows: CounterRow[]) => sql`
     insert into ${sql.table(table)} (dispatch_id, ${sql.ref(idColumn)}, human, machine)
     values ${sql.join(rows.map((r) => sql`(${r.dispatchId}, ${r.id}, ${r.human}, ${r.machine})`))}
@@ -31,6 +30,14 @@ function addCounts(table: 'link_clicks' | 'delivery_clicks', idColumn: 'position
   `.execute(db);
 }
 
+/** Opens per edition: one row per dispatch (the field's id is always 0). */
+const addEditionOpens = (db: Kysely<Database>, rows: CounterRow[]) => sql`
+  insert into edition_opens (dispatch_id, human, machine)
+  values ${sql.join(rows.map((r) => sql`(${r.dispatchId}, ${r.human}, ${r.machine})`))}
+  on conflict (dispatch_id)
+  do update set human = edition_opens.human + excluded.human, machine = edition_opens.machine + excluded.machine
+`.execute(db);
+
 export class ClickFlush {
   private readonly pass: PeriodicPass;
 
@@ -38,7 +45,8 @@ export class ClickFlush {
     private readonly db: Kysely<Database>,
     private readonly redis: Redis,
     private readonly keys: ClickKeys,
-    private readonly recorder: ClickRecorder,
+    /** The recorders whose counts this flush moves: each is waited for, so what they recorded is in Redis. */
+    private readonly recorders: ReadonlyArray<{ settled(): Promise<void> }>,
     options: { intervalMs: number; onError(error: unknown): void },
   ) {
     this.pass = new PeriodicPass(() => this.flushNow(), options);
@@ -56,12 +64,15 @@ export class ClickFlush {
 
   /** One flush: every click recorded before it is in the database afterwards (unless another process holds the lock). */
   async flushNow(): Promise<void> {
-    await this.recorder.settled();
+    await Promise.all(this.recorders.map((r) => r.settled()));
     const token = randomBytes(8).toString('hex');
     if ((await this.redis.set(this.keys.flushLock, token, 'PX', LOCK_MS, 'NX')) !== 'OK') return;
     try {
       await this.flushHash(this.keys.links, addCounts('link_clicks', 'position'));
       await this.flushHash(this.keys.deliveries, addCounts('delivery_clicks', 'delivery_id'));
+      await this.flushHash(this.keys.buckets, addCounts('click_buckets', 'bucket'));
+      await this.flushHash(this.keys.opens, addEditionOpens);
+      await this.flushHash(this.keys.deliveryOpens, addCounts('delivery_opens', 'delivery_id'));
     } finally {
       if ((await this.redis.get(this.keys.flushLock)) === token) await this.redis.del(this.keys.flushLock);
     }

@@ -3,7 +3,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ClickBursts } from './click-bursts.js';
-import { counterField, type ClickKeys } from './click-keys.js';
+import { bucketOf, counterField, type ClickKeys } from './click-keys.js';
 import type { ClickClaims } from './click-tokens.js';
 import { CANARY_POSITION } from './link-tracker.js';
 import { requestVerdict, type MachineReason } from './machine-clicks.js';
@@ -65,11 +65,16 @@ export class ClickRecorder {
       reclassify = verdict.reclassify;
     }
     const multi = this.redis.multi();
+    const bucket = bucketOf(request.at);
     multi.hincrby(this.keys.links, counterField(dispatchId, position, Boolean(machine)), 1);
-    // Clicks first taken for a person's, now known to be the scanner's: moved, so the total stays the same.
+    multi.hincrby(this.keys.buckets, counterField(dispatchId, bucket, Boolean(machine)), 1);
+    // Clicks first taken for a person's, now known to be the scanner's: moved, so the total stays the same. (In the
+    // buckets they move within this click's bucket: a burst lasts seconds, so at most a bucket boundary apart.)
     for (const earlier of reclassify) {
       multi.hincrby(this.keys.links, counterField(dispatchId, earlier, false), -1);
       multi.hincrby(this.keys.links, counterField(dispatchId, earlier, true), 1);
+      multi.hincrby(this.keys.buckets, counterField(dispatchId, bucket, false), -1);
+      multi.hincrby(this.keys.buckets, counterField(dispatchId, bucket, true), 1);
     }
     if (this.options.attribution && reader) {
       multi.hincrby(this.keys.deliveries, counterField(dispatchId, reader.deliveryId, Boolean(machine)), 1);

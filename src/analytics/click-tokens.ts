@@ -45,16 +45,22 @@ export function verifyClickToken(secrets: string | readonly string[], token: str
   if (parts.length !== 5 && parts.length !== 7) return undefined;
   const [d, p, t, linkSig, ...slot] = parts;
   if (!BASE36.test(d) || !BASE36.test(p) || !BASE64URL.test(t) || !signedByAny(secrets, linkBody(d, p, t), linkSig)) return undefined;
-  let reader: ClickClaims['reader'] = null;
-  if (slot.length === 3) {
-    const [r, s, readerSig] = slot;
-    if (!BASE36.test(r) || !BASE36.test(s) || !signedByAny(secrets, readerBody(d, r, s), readerSig)) return undefined;
-    reader = { deliveryId: parseInt(r, 36), sentAt: new Date(parseInt(s, 36) * 1000) };
-  } else if (slot[0] !== ANONYMOUS_CLICK_SLOT) {
-    return undefined;
-  }
+  const reader = verifyReaderSlot(secrets, d, slot);
+  if (reader === undefined) return undefined;
   const target = Buffer.from(t, 'base64url').toString();
   // Signed by us, so this holds already; checked again so a future signing bug can never become an open redirect.
   if (!/^https?:\/\//i.test(target)) return undefined;
   return { dispatchId: parseInt(d, 36), position: parseInt(p, 36), target, reader };
+}
+
+/**
+ * A reader slot's parts (after the link part) for the dispatch `dispatch36`: the reader, null for the anonymous slot,
+ * undefined when forged. The open pixel (src/analytics/open-tokens.ts) carries the same slot as the links.
+ */
+export function verifyReaderSlot(secrets: string | readonly string[], dispatch36: string, slot: readonly string[]): ClickClaims['reader'] | undefined {
+  if (slot.length === 1 && slot[0] === ANONYMOUS_CLICK_SLOT) return null;
+  if (slot.length !== 3) return undefined;
+  const [r, s, readerSig] = slot as [string, string, string];
+  if (!BASE36.test(r) || !BASE36.test(s) || !signedByAny(secrets, readerBody(dispatch36, r, s), readerSig)) return undefined;
+  return { deliveryId: parseInt(r, 36), sentAt: new Date(parseInt(s, 36) * 1000) };
 }

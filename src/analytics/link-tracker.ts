@@ -20,6 +20,8 @@ export interface ClickTrackingSettings {
   dispatchId: number;
   /** Hosts of the newsroom's own site, whose links get UTM parameters (HERALD_UTM_HOSTS). */
   utmHosts: readonly string[];
+  /** HERALD_TRACK_OPENS: also put the open pixel in (see insertOpenPixel). Default off. */
+  trackOpens?: boolean;
 }
 
 /** Every edition's canary is its link 0, so the redirect knows a canary click from the token alone. */
@@ -97,4 +99,14 @@ function decodeAttribute(value: string): string {
     }
     return ENTITIES[name.toLowerCase()] ?? entity;
   });
+}
+
+/**
+ * The open pixel: a 1×1 GIF at the end of the body, hidden from screen readers, signed like the links (its reader
+ * slot is the same marker). A mail app that blocks images never fetches it, so opens undercount as well as overcount.
+ */
+export function insertOpenPixel(editionHtml: string, pixelUrl: string): string {
+  const pixel = `<img src="${escapeHtml(pixelUrl)}" class="herald-open" width="1" height="1" alt="" aria-hidden="true" ` +
+    'style="display:block;width:1px;height:1px;border:0;margin:0;padding:0;" />';
+  return /<\/body>/i.test(editionHtml) ? editionHtml.replace(/<\/body>/i, (end) => pixel + end) : editionHtml + pixel;
 }

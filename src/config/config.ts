@@ -156,7 +156,7 @@ const schema = z.object({
   /** What to do with a message whose SMTP outcome is unknown after a crash: resend (nobody missed) or hold. */
   UNCERTAIN_DELIVERY_POLICY: z.enum(['resend', 'hold']).default('resend'),
 
-  // Clicks (src/analytics; see the README's "Clicks")
+  // Clicks and opens (src/analytics; see the README's "Clicks")
   /** `on`: clicks are also counted per delivery (unique clickers). `off` (default): nothing stored ties a click to a reader. */
   HERALD_CLICK_ATTRIBUTION: z.enum(['on', 'off']).default('off'),
   /** Hosts of the newsroom's own site (comma-separated; subdomains included) whose links get utm_* parameters. Unset: none. */
@@ -164,8 +164,13 @@ const schema = z.object({
     .string()
     .optional()
     .transform((v) => (v ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
-  /** How often click counts move from Redis to the database (the report is at most this far behind). */
+  /** How often click and open counts move from Redis to the database (the report is at most this far behind). */
   HERALD_CLICK_FLUSH_MS: positiveInt(5000),
+  /**
+   * `on`: editions rendered from now carry an open pixel (PUBLIC_URL/o/….gif); opens by image proxies (Apple Mail
+   * Privacy Protection, Gmail's proxy) and prefetchers are counted apart as machine opens. `off` (default): no pixel.
+   */
+  HERALD_TRACK_OPENS: z.enum(['on', 'off']).default('off'),
 
   // Subscribers (src/subscribers, src/digest; see docs/SUBSCRIBERS.md)
   /** Topics offered on the subscribe and preferences pages, comma-separated. Unset: recent articles' sections and tags. */

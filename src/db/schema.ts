@@ -244,6 +244,10 @@ export interface Database {
   webhookDeliveries: WebhookDeliveriesTable;
   webhookRelayCursor: WebhookRelayCursorTable;
   deliveryTotals: DeliveryTotalsTable;
+  editionOpens: EditionOpensTable;
+  deliveryOpens: DeliveryOpensTable;
+  clickBuckets: ClickBucketsTable;
+  socialEngagement: SocialEngagementTable;
 }
 
 /** An edition's tracked link (src/analytics/link-tracker.ts), by the position signed into its token. */
@@ -268,6 +272,39 @@ export interface DeliveryClicksTable {
   deliveryId: number;
   human: ColumnType<number, number | undefined, number>;
   machine: ColumnType<number, number | undefined, number>;
+}
+
+/** Pixel fetches per edition (src/analytics/open-recorder.ts), flushed from Redis in batches. */
+export interface EditionOpensTable {
+  dispatchId: number;
+  human: ColumnType<number, number | undefined, number>;
+  machine: ColumnType<number, number | undefined, number>;
+}
+
+/** Opens per delivery: written only with HERALD_CLICK_ATTRIBUTION on. */
+export interface DeliveryOpensTable {
+  dispatchId: number;
+  deliveryId: number;
+  human: ColumnType<number, number | undefined, number>;
+  machine: ColumnType<number, number | undefined, number>;
+}
+
+/** Clicks per five minutes; `bucket` is minutes since the epoch (a multiple of 5). */
+export interface ClickBucketsTable {
+  dispatchId: number;
+  bucket: number;
+  human: ColumnType<number, number | undefined, number>;
+  machine: ColumnType<number, number | undefined, number>;
+}
+
+/** A social post's metrics as one read (about 1 h, 24 h or 7 days after posting) found them. */
+export interface SocialEngagementTable {
+  deliveryId: number;
+  read: '1h' | '24h' | '7d';
+  status: 'ok' | 'not_available';
+  metrics: Json<Record<string, number>>;
+  note: string | null;
+  readAt: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export interface FeedsTable {

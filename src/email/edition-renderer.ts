@@ -4,7 +4,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compile as compileHtmlToText } from 'html-to-text';
 import type { Article } from '../articles/article.js';
-import { insertCanary, LinkTracker, rewriteBodyLinks, type ClickTrackingSettings, type TrackedLink } from '../analytics/link-tracker.js';
+import { insertCanary, insertOpenPixel, LinkTracker, rewriteBodyLinks, type ClickTrackingSettings, type TrackedLink } from '../analytics/link-tracker.js';
+import { openPixelUrl } from '../analytics/open-tokens.js';
 import { campaignName } from '../analytics/utm.js';
 import { cleanLine, stripTags, truncateText } from '../text/plain-text.js';
 import { fillHtmlTemplate, type HtmlTemplateValues } from '../render/fill-template.js';
@@ -138,7 +139,9 @@ export async function renderEdition(article: Article, options: EditionRenderOpti
     };
     const filled = fillHtmlTemplate(template, defuseRecipientMarkers(tracked));
     links = tracker.links();
-    return insertCanary(filled, tracker.canaryUrl);
+    const { clickTracking: t } = options;
+    const withCanary = insertCanary(filled, tracker.canaryUrl);
+    return t.trackOpens ? insertOpenPixel(withCanary, openPixelUrl(t.publicUrl, t.secret, t.dispatchId, clickSlotMarker(markerKey))) : withCanary;
   };
 
   let excerptOnly = false;

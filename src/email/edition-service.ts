@@ -8,6 +8,7 @@ import type { Database } from '../db/schema.js';
 import { randomBytes } from 'node:crypto';
 import { signReaderSlot } from '../analytics/click-tokens.js';
 import { signLinkToken } from '../subscribers/link-tokens.js';
+import { editionUnsubscribeToken } from '../subscribers/subscriber-links.js';
 import type { EditionMessage, Recipient } from './batch-sender.js';
 import { renderEdition, type RenderedEdition } from './edition-renderer.js';
 import { compileMimeMessage, personalise } from './mime-template.js';
@@ -21,6 +22,8 @@ export interface EditionSettings {
   unsubscribeMailto?: string;
   /** Hosts of the newsroom's own site, whose links in editions get UTM parameters (HERALD_UTM_HOSTS). */
   utmHosts?: readonly string[];
+  /** HERALD_TRACK_OPENS: editions carry the open pixel. */
+  trackOpens?: boolean;
 }
 
 /** The settings every edition, notice and page is made with, from the one config. */
@@ -34,6 +37,7 @@ export function editionSettingsFrom(ctx: { config: Config; secret: string }): Ed
     postalAddress: config.POSTAL_ADDRESS,
     unsubscribeMailto: config.UNSUBSCRIBE_MAILTO,
     utmHosts: config.HERALD_UTM_HOSTS,
+    trackOpens: config.HERALD_TRACK_OPENS === 'on',
   };
 }
 
@@ -49,7 +53,7 @@ export async function renderDispatchEdition(
   settings: Pick<EditionSettings, 'publicUrl' | 'listName' | 'postalAddress'>,
   publicId: string,
   /** Track the edition's links (the stored edition does; a preview need not). */
-  tracking?: Pick<EditionSettings, 'secret' | 'utmHosts'>,
+  tracking?: Pick<EditionSettings, 'secret' | 'utmHosts' | 'trackOpens'>,
 ): Promise<RenderedEdition | undefined> {
   const dispatch = await db.selectFrom('dispatches').selectAll().where('id', '=', dispatchId).executeTakeFirst();
   const article = dispatch && (await findArticle(db, dispatch.articleId));
@@ -62,6 +66,7 @@ export async function renderDispatchEdition(
     preheader: dispatch.preheader ?? undefined,
     clickTracking: tracking && {
       publicUrl: settings.publicUrl, secret: tracking.secret, dispatchId, utmHosts: tracking.utmHosts ?? [],
+      trackOpens: tracking.trackOpens ?? false,
     },
   });
 }
@@ -136,7 +141,7 @@ export class EditionMessages {
       personalise: (r: Recipient) => {
         // A fixed Message-ID per delivery: a resend after a crash carries the same id, so mailboxes can fold it.
         const messageId = `<herald.${dispatchId}.${r.deliveryId}@${domain}>`;
-        const unsubscribe = signLinkToken(secret, { purpose: 'unsubscribe', subscriberId: r.subscriberId, expiresAt: 0 });
+        const unsubscribe = editionUnsubscribeToken(secret, r.subscriberId, dispatchId);
         const preferences = signLinkToken(secret, { purpose: 'preferences', subscriberId: r.subscriberId, expiresAt: 0 });
         // One signature per message for all its tracked links: the link parts were signed once, at render time.
         const clickSlot = signReaderSlot(secret, dispatchId, r.deliveryId, new Date());

@@ -3,7 +3,7 @@
 import type { FastifyRequest } from 'fastify';
 
 /** Path segments whose next segment is a bearer credential. */
-const TOKEN_PATHS = /\/(unsubscribe|confirm|confirm-email|preferences|l)\/[^/?#]+/g;
+const TOKEN_PATHS = /\/(unsubscribe|confirm|confirm-email|preferences|l|o)\/[^/?#]+/g;
 
 export function redactLinkTokens(url: string): string {
   return url.replace(TOKEN_PATHS, '/$1/[redacted]');

@@ -10,6 +10,7 @@ import { redactedRequest, redactLinkTokens } from './log-redaction.js';
 import { registerOpenApi } from './openapi.js';
 import { articleRoutes } from './routes/articles.js';
 import { clickRoutes } from './routes/click-redirect.js';
+import { openPixelRoutes } from './routes/open-pixel.js';
 import { retractionRoutes } from './routes/retraction.js';
 import { cmsWebhookRoutes } from './routes/cms-webhook.js';
 import { dispatchControlRoutes } from './routes/dispatch-control.js';
@@ -72,6 +73,7 @@ export async function buildHttpServer(
   await app.register(publicRoutes(ctx));
   editionRoutes(app, ctx);
   clickRoutes(app, ctx);
+  openPixelRoutes(app, ctx);
   await app.register(cmsWebhookRoutes(ctx));
   // The dashboard at / (signed-in pages, bull-board at /admin/queues); its session also opens the API below.
   const sessions = await registerDashboard(app, ctx);

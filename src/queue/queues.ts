@@ -14,6 +14,8 @@ export const QUEUE_NAMES = {
   feed: 'feed',
   /** One job per outbound webhook delivery (src/webhooks/webhook-relay.ts). */
   webhook: 'webhook',
+  /** Three delayed jobs per social post: its metrics read back at about 1 h, 24 h and 7 days (src/social/engagement-schedule.ts). */
+  engagement: 'engagement',
 } as const;
 
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
@@ -33,6 +35,7 @@ export interface Queues {
   digest: Queue;
   feed: Queue;
   webhook: Queue;
+  engagement: Queue;
   all(): Queue[];
   close(): Promise<void>;
 }
@@ -47,6 +50,7 @@ export function createQueues(connection: ConnectionOptions, prefix: string, opti
     digest: make(QUEUE_NAMES.digest, options.digestRepeatStrategy),
     feed: make(QUEUE_NAMES.feed),
     webhook: make(QUEUE_NAMES.webhook),
+    engagement: make(QUEUE_NAMES.engagement),
   };
   return {
     ...queues,
@@ -70,4 +74,6 @@ export const jobIds = {
   socialRetraction: (deliveryId: number) => `retract-${deliveryId}`,
   /** One per webhook delivery and send (a redelivery is a new send). */
   webhook: (deliveryId: number, send: number) => `webhook-${deliveryId}-${send}`,
+  /** One per social post and read (1h, 24h, 7d). */
+  engagement: (deliveryId: number, read: string) => `engagement-${deliveryId}-${read}`,
 };

@@ -3,6 +3,7 @@ import { AtpAgent, AtUri, type BlobRef, XRPCError } from '@atproto/api';
 import type { DeliveryFailure } from '../delivery/failure.js';
 import { UncertainOutcome } from '../delivery/failure.js';
 import type { PostOptions, PostResult, SocialChannel, SocialPost } from './channel.js';
+import { count, type Engagement } from './engagement.js';
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   failureFromRefusal,
@@ -123,6 +124,25 @@ export class BlueskyChannel implements SocialChannel {
     await this.ensureSession();
     try {
       await this.agent.deletePost(remoteId);
+    } catch (error) {
+      throw classify(error, false);
+    }
+  }
+
+  /**
+   * app.bsky.feed.getPosts for the post's at:// uri, through the account's PDS (which proxies it to the app view):
+   * likes, reposts, replies and quotes. A post the app view does not know (deleted, not indexed yet) has none.
+   */
+  async engagement(remoteId: string): Promise<Engagement> {
+    await this.ensureSession();
+    try {
+      const { data } = await this.agent.app.bsky.feed.getPosts({ uris: [remoteId] });
+      const post = data.posts.find((p) => p.uri === remoteId);
+      if (!post) return { available: false, reason: 'the Bluesky app view does not know this post (deleted, or not indexed yet)' };
+      return {
+        available: true,
+        metrics: { likes: count(post.likeCount), reposts: count(post.repostCount), replies: count(post.replyCount), quotes: count(post.quoteCount) },
+      };
     } catch (error) {
       throw classify(error, false);
     }

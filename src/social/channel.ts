@@ -1,5 +1,6 @@
 // One interface every social network adapter implements; the worker knows nothing else about a network.
 
+import type { Engagement } from './engagement.js';
 import type { NetworkName } from './networks.js';
 
 /** A social network's name, derived from the registry (src/social/networks.ts). */
@@ -44,4 +45,9 @@ export interface SocialChannel {
    * throws a DeliveryFailure otherwise, a post that is not there as the network's 404 (`{network}_404`).
    */
   delete?(remoteId: string): Promise<void>;
+  /**
+   * Reads one post's public metrics (likes, reposts, replies…) by the remote id `post` resolved with; throws a
+   * DeliveryFailure (a rate limit as RateLimited, with the network's reset).
+   */
+  engagement?(remoteId: string): Promise<Engagement>;
 }

@@ -2,6 +2,7 @@
 import { createHmac } from 'node:crypto';
 import { type DeliveryFailure, UncertainOutcome } from '../delivery/failure.js';
 import type { PostOptions, PostResult, SocialChannel, SocialPost } from './channel.js';
+import { count, type Engagement } from './engagement.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, failureFromRefusal, failureFromTransportError } from './http-failure.js';
 
 export interface FacebookSettings {
@@ -96,6 +97,38 @@ export class FacebookPageChannel implements SocialChannel {
     return verifyPage(this.pageUrl, this.settings);
   }
 
+  /**
+   * GET /{version}/{post-id}?fields=reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares
+   * with the Page token (pages_read_engagement). Graph leaves `shares` out of a post nobody shared.
+   */
+  async engagement(remoteId: string): Promise<Engagement> {
+    const { pageAccessToken, appSecret, timeoutMs } = this.settings;
+    const url = new URL(`${this.graphRoot}/${encodeURIComponent(remoteId)}`);
+    url.searchParams.set('fields', 'reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares');
+    if (appSecret) url.searchParams.set('appsecret_proof', createHmac('sha256', appSecret).update(pageAccessToken).digest('hex'));
+    let response: Response;
+    let text = '';
+    try {
+      response = await fetch(url, {
+        headers: { authorization: `Bearer ${pageAccessToken}` },
+        signal: AbortSignal.timeout(timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+      });
+      text = await response.text();
+    } catch (error) {
+      throw failureFromTransportError('facebook', error, { mayHaveLanded: false });
+    }
+    const body = parseJson(text) as GraphPostMetrics | undefined;
+    if (!response.ok) throw classifyGraphError(response.status, response.headers, body?.error);
+    return {
+      available: true,
+      metrics: {
+        reactions: count(body?.reactions?.summary?.total_count),
+        comments: count(body?.comments?.summary?.total_count),
+        shares: count(body?.shares?.count),
+      },
+    };
+  }
+
   /** DELETE /{version}/{post-id} with the Page token; Graph answers `{success: true}`. */
   async delete(remoteId: string): Promise<void> {
     const { pageAccessToken, appSecret, timeoutMs } = this.settings;
@@ -138,6 +171,13 @@ async function verifyPage(pageUrl: string, settings: FacebookSettings): Promise<
   const body = parseJson(text) as { id?: string; name?: string; error?: GraphError } | undefined;
   if (!response.ok) throw classifyGraphError(response.status, response.headers, body?.error);
   return body?.name ? `${body.name} (${body.id})` : (body?.id ?? settings.pageId);
+}
+
+interface GraphPostMetrics {
+  reactions?: { summary?: { total_count?: unknown } };
+  comments?: { summary?: { total_count?: unknown } };
+  shares?: { count?: unknown };
+  error?: GraphError;
 }
 
 function parseJson(text: string): { id?: string; error?: GraphError } | undefined {

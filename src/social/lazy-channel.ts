@@ -1,6 +1,7 @@
 // A channel whose adapter is imported on its first use, so deciding which networks post loads no client library.
 import { PermanentFailure } from '../delivery/failure.js';
 import type { Network, PostOptions, PostResult, SocialChannel, SocialPost } from './channel.js';
+import type { Engagement } from './engagement.js';
 
 /**
  * A channel whose adapter module is imported on its first use. X's, Bluesky's and Mastodon's client libraries weigh
@@ -38,5 +39,11 @@ export class LazyChannel implements SocialChannel {
       if (!channel.delete) throw new PermanentFailure(`${this.network} cannot delete posts`, `${this.network}_no_delete`);
       return channel.delete(remoteId);
     });
+  }
+
+  /** Always there, like delete; an adapter that cannot read metrics says they are not available. */
+  engagement(remoteId: string): Promise<Engagement> {
+    return this.loaded().then((channel) =>
+      channel.engagement ? channel.engagement(remoteId) : { available: false as const, reason: `${this.network} gives no post metrics` });
   }
 }

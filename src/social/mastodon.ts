@@ -2,6 +2,7 @@
 import { createRestAPIClient, MastoHttpError, MastoUnexpectedError, type mastodon } from 'masto';
 import { type DeliveryFailure, TransientFailure } from '../delivery/failure.js';
 import type { PostOptions, PostResult, SocialChannel, SocialPost } from './channel.js';
+import { count, type Engagement } from './engagement.js';
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   failureFromRefusal,
@@ -68,6 +69,19 @@ export class MastodonChannel implements SocialChannel {
   async delete(remoteId: string): Promise<void> {
     try {
       await this.client.v1.statuses.$select(remoteId).remove();
+    } catch (error) {
+      throw classifyMastoError(error, false);
+    }
+  }
+
+  /** GET /api/v1/statuses/:id: the status's favourites, reblogs and replies (read:statuses, or none for a public one). */
+  async engagement(remoteId: string): Promise<Engagement> {
+    try {
+      const status = await this.client.v1.statuses.$select(remoteId).fetch();
+      return {
+        available: true,
+        metrics: { favourites: count(status.favouritesCount), reblogs: count(status.reblogsCount), replies: count(status.repliesCount) },
+      };
     } catch (error) {
       throw classifyMastoError(error, false);
     }

@@ -11,6 +11,7 @@ import {
 import type { DeliveryFailure } from '../delivery/failure.js';
 import { PermanentFailure } from '../delivery/failure.js';
 import type { PostOptions, PostResult, SocialChannel, SocialPost } from './channel.js';
+import { count, type Engagement } from './engagement.js';
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   failureFromRefusal,
@@ -95,6 +96,31 @@ export class XChannel implements SocialChannel {
       await this.client.v2.deleteTweet(remoteId);
     } catch (error) {
       throw classifyXError(error, false); // a repeated delete does no harm, so a timeout is only transient
+    }
+  }
+
+  /**
+   * GET /2/tweets/:id?tweet.fields=public_metrics. X gives reads only to paid access tiers: its 403 for the tier
+   * (client-forbidden, "Appropriate Level of API Access") means "not available", not a failure.
+   */
+  async engagement(remoteId: string): Promise<Engagement> {
+    try {
+      const { data } = await this.client.v2.singleTweet(remoteId, { 'tweet.fields': ['public_metrics'] });
+      const m = data.public_metrics;
+      if (!m) return { available: false, reason: 'X answered without public_metrics' };
+      return {
+        available: true,
+        metrics: {
+          likes: count(m.like_count), reposts: count(m.retweet_count), replies: count(m.reply_count), quotes: count(m.quote_count),
+          ...(m.bookmark_count !== undefined ? { bookmarks: count(m.bookmark_count) } : {}),
+          ...(m.impression_count !== undefined ? { impressions: count(m.impression_count) } : {}),
+        },
+      };
+    } catch (error) {
+      if (error instanceof ApiResponseError && error.code === 403) {
+        return { available: false, reason: `X refuses reads for this access tier: ${xMessage(error.data) ?? error.message}` };
+      }
+      throw classifyXError(error, false);
     }
   }
 

@@ -13,6 +13,8 @@ export async function unsubscribe(
   db: Kysely<Database>,
   subscriberId: number,
   cause: 'link' | 'one-click' | 'editor',
+  /** The edition whose link or header it came from (kept in the event for the dispatch report). */
+  dispatchId?: number,
 ): Promise<UnsubscribeResult> {
   return db.transaction().execute(async (tx) => {
     const row = await tx.selectFrom('subscribers').select('status').where('id', '=', subscriberId).forUpdate().executeTakeFirst();
@@ -27,6 +29,7 @@ export async function unsubscribe(
     await recordEvent(tx, {
       subjectType: 'subscriber', subjectId: subscriberId, event: 'subscriber.status',
       fromStatus: row.status, toStatus: 'unsubscribed', cause,
+      ...(dispatchId !== undefined ? { detail: { dispatchId } } : {}),
     });
     return 'unsubscribed';
   });
@@ -39,6 +42,8 @@ export interface MailboxFeedback {
   permanent?: boolean;
   /** Where the report came from (`ses`, `generic`), kept in the event. */
   source: string;
+  /** The provider's id of the message it is about (SES `mail.messageId`): names the edition exactly. */
+  providerMessageId?: string;
   detail?: Record<string, unknown>;
 }
 
@@ -54,7 +59,8 @@ export async function recordMailboxFeedback(db: Kysely<Database>, feedback: Mail
       .forUpdate()
       .executeTakeFirst();
     if (!row) return 'unknown';
-    const detail = { source: feedback.source, ...feedback.detail };
+    const dispatchId = await feedbackEdition(tx, row.id, feedback.providerMessageId);
+    const detail = { source: feedback.source, ...feedback.detail, ...(dispatchId !== undefined ? { dispatchId } : {}) };
     const isBounce = feedback.kind === 'bounce';
     let to: SubscriberStatus = row.status;
     if (!isBounce && row.status !== 'complained') to = 'complained';
@@ -84,4 +90,20 @@ export async function recordMailboxFeedback(db: Kysely<Database>, feedback: Mail
     if (to !== row.status) return to === 'bounced' ? 'bounced' : 'complained';
     return isBounce ? 'counted' : 'unchanged';
   });
+}
+
+/**
+ * The edition a bounce or complaint is about: the one whose message the provider names, else the last edition the
+ * reader was sent (a complaint nearly always follows the newest message; the report counts it there).
+ */
+async function feedbackEdition(db: Kysely<Database>, subscriberId: number, providerMessageId?: string): Promise<number | undefined> {
+  if (providerMessageId) {
+    const named = await db.selectFrom('deliveries').select('dispatchId')
+      .where('providerMessageId', '=', providerMessageId).where('channel', '=', 'email').executeTakeFirst();
+    if (named) return Number(named.dispatchId);
+  }
+  const last = await db.selectFrom('deliveries').select('dispatchId')
+    .where('subscriberId', '=', subscriberId).where('channel', '=', 'email').where('status', '=', 'sent')
+    .orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return last ? Number(last.dispatchId) : undefined;
 }

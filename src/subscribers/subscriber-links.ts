@@ -25,6 +25,20 @@ export function unsubscribeUrl(settings: LinkSettings, subscriberId: number): st
   return `${settings.publicUrl}/unsubscribe/${signLinkToken(settings.secret, { purpose: 'unsubscribe', subscriberId, expiresAt: 0 })}`;
 }
 
+/**
+ * The unsubscribe token of one edition's message: the same link, with the edition signed in (the token's extra
+ * value), so the report can count the unsubscribes that edition caused (footer link and one-click header alike).
+ */
+export function editionUnsubscribeToken(secret: string, subscriberId: number, dispatchId: number): string {
+  return signLinkToken(secret, { purpose: 'unsubscribe', subscriberId, expiresAt: 0, extra: `d${dispatchId.toString(36)}` });
+}
+
+/** The edition an unsubscribe token came from (see editionUnsubscribeToken); undefined for any other. */
+export function unsubscribeEdition(claims: TokenClaims): number | undefined {
+  const match = /^d([0-9a-z]{1,11})$/.exec(claims.extra ?? '');
+  return match ? parseInt(match[1]!, 36) : undefined;
+}
+
 export function preferencesUrl(settings: LinkSettings, subscriberId: number): string {
   return `${settings.publicUrl}/preferences/${signLinkToken(settings.secret, { purpose: 'preferences', subscriberId, expiresAt: 0 })}`;
 }

@@ -9,6 +9,7 @@ import { eraseSubscriber } from '../../subscribers/erasure.js';
 import { editorSubscriberInput, subscriberStatus } from '../../subscribers/subscriber-input.js';
 import { addSubscriber, DuplicateSubscriberError, listSubscribers } from '../../subscribers/subscriber-repository.js';
 import { isSuppressed } from '../../subscribers/suppression.js';
+import { subscriberHistory } from '../../subscribers/subscriber-history.js';
 import { HttpError, notFound, parseInput } from '../errors.js';
 import { decodeCursor, pageQuery, toPage } from '../pagination.js';
 import { idParams } from './articles.js';
@@ -18,6 +19,20 @@ const listQuery = pageQuery(100, 1000).extend({
   status: subscriberStatus.optional(),
   q: z.string().trim().max(200).optional(),
 });
+
+const historyQuery = z.object({
+  days: z.coerce.number().int().min(1).max(366).default(30).describe('how many days back, today included (UTC); default 30'),
+});
+
+const historyBody = z.object({
+  days: z.array(z.object({
+    date: z.string().describe('YYYY-MM-DD (UTC)'),
+    confirmed: z.number().int().nonnegative(),
+    unsubscribed: z.number().int().nonnegative(),
+    bounced: z.number().int().nonnegative(),
+    complained: z.number().int().nonnegative(),
+  })).describe('every day, oldest first; readers whose status became each of these that day'),
+}).meta({ id: 'SubscriberHistory' });
 
 export function subscriberRoutes(app: FastifyInstance, ctx: HeraldContext) {
   // CSV bodies are streamed straight into the importer, never buffered whole.
@@ -50,6 +65,18 @@ export function subscriberRoutes(app: FastifyInstance, ctx: HeraldContext) {
     const erased = await eraseSubscriber(ctx.db, ctx.secret, id, request.editor?.name ?? 'api');
     if (!erased) throw notFound('subscriber');
     return reply.code(204).send();
+  });
+
+  app.get('/api/subscribers/history', {
+    schema: {
+      tags: ['subscribers'],
+      summary: 'Subscribers over time: confirmed, unsubscribed, bounced and complained per day',
+      querystring: historyQuery,
+      response: { 200: historyBody, ...errors(400) },
+    },
+  }, async (request) => {
+    const { days } = parseInput(historyQuery, request.query, 'query');
+    return { days: await subscriberHistory(ctx.db, days) };
   });
 
   app.get('/api/subscribers', {

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { HeraldContext } from '../../context.js';
 import { html } from '../../render/html.js';
 import { unsubscribe } from '../../subscribers/status-changes.js';
-import { checkLink, preferencesUrl } from '../../subscribers/subscriber-links.js';
+import { checkLink, preferencesUrl, unsubscribeEdition } from '../../subscribers/subscriber-links.js';
 import { findSubscriber } from '../../subscribers/subscriber-repository.js';
 import { actionPage, linkProblemPage, noticePage, pageSettings, sendPage } from '../pages/page.js';
 import { tokenParams } from './confirm-pages.js';
@@ -48,7 +48,7 @@ export function unsubscribeRoutes(app: FastifyInstance, ctx: HeraldContext) {
         'An unsubscribe request must carry List-Unsubscribe=One-Click (RFC 8058). Use the button on the unsubscribe page.'));
     }
     const cause = body.via === 'page' ? 'link' : 'one-click';
-    const result = await unsubscribe(ctx.db, link.claims.subscriberId, cause);
+    const result = await unsubscribe(ctx.db, link.claims.subscriberId, cause, unsubscribeEdition(link.claims));
     request.log.info({ event: 'subscriber.unsubscribe', subscriberId: link.claims.subscriberId, cause, result }, 'unsubscribe');
     return sendPage(reply, 200, noticePage(settings, 'You are unsubscribed', `You will not receive ${list} any more.`, subscribeAgain));
   });

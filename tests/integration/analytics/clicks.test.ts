@@ -176,7 +176,7 @@ describe('click counts', () => {
     }
     counting.recorder.record(claims('b@example.com'), { method: 'HEAD', at: later });
     await counting.flush.flushNow();
-    const report = await dispatchReport(herald.ctx.db, dispatchId, true);
+    const report = await dispatchReport(herald.ctx.db, dispatchId, { attribution: true, trackOpens: false });
     expect(report?.uniqueClickers).toBe(2);
     const rows = await herald.ctx.db.selectFrom('deliveryClicks').selectAll().where('dispatchId', '=', dispatchId).execute();
     expect(rows.map((r) => [r.human, r.machine]).sort()).toEqual([[0, 1], [1, 0], [2, 0]]);

@@ -1,5 +1,5 @@
 // A stand-in for a Bluesky PDS: XRPC sessions (create/refresh/get), uploadBlob, createRecord that checks post records,
-// and deleteRecord.
+// deleteRecord, and app.bsky.feed.getPosts (proxied to the app view by a real PDS) with the counts a test sets.
 import { createHash, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { jsonBody, type RecordedRequest, StandIn } from './stand-in.js';
@@ -30,6 +30,8 @@ export class BlueskyStandIn extends StandIn {
   /** at:// uris of the records deleted through deleteRecord, in order. */
   readonly deletedUris: string[] = [];
   readonly blobs = new Map<string, { bytes: Buffer; mimeType: string }>();
+  /** What app.bsky.feed.getPosts reports for a post (by at:// uri), set by the test (default all 0). */
+  readonly counts = new Map<string, { likes: number; reposts: number; replies: number; quotes: number }>();
   private readonly accessTokens = new Map<string, 'valid' | 'expired'>();
   private readonly refreshTokens = new Set<string>();
   private lastTid = 0n;
@@ -66,6 +68,7 @@ export class BlueskyStandIn extends StandIn {
       case 'com.atproto.server.getSession':
       case 'com.atproto.repo.uploadBlob':
       case 'com.atproto.repo.createRecord':
+      case 'app.bsky.feed.getPosts':
       case 'com.atproto.repo.deleteRecord': {
         const state = bearer ? this.accessTokens.get(bearer) : undefined;
         if (state === 'expired') return this.xrpcError(res, 400, 'ExpiredToken', 'Token has expired');
@@ -74,6 +77,7 @@ export class BlueskyStandIn extends StandIn {
           return this.send(res, 200, { ...this.identity(), email: 'desk@example.org', emailConfirmed: true, active: true });
         }
         if (method === 'com.atproto.repo.deleteRecord') return this.deleteRecord(req, res);
+        if (method === 'app.bsky.feed.getPosts') return this.getPosts(req, res);
         return method === 'com.atproto.repo.uploadBlob' ? this.uploadBlob(req, res) : this.createRecord(req, res);
       }
       default:
@@ -110,6 +114,28 @@ export class BlueskyStandIn extends StandIn {
     const cid = cidFor(Buffer.from(JSON.stringify(body.record)), DAG_CBOR_CODEC);
     this.records.push({ uri, rkey, cid, record: body.record! });
     this.send(res, 200, { uri, cid, commit: { cid, rev: rkey }, validationStatus: 'valid' });
+  }
+
+  /** app.bsky.feed.getPosts?uris=…: a PostView per known uri (unknown ones are left out, as the app view does). */
+  private getPosts(req: RecordedRequest, res: ServerResponse): void {
+    const uris = req.query.getAll('uris');
+    if (uris.length === 0 || uris.length > 25) return this.xrpcError(res, 400, 'InvalidRequest', 'uris must name 1 to 25 posts');
+    const posts = this.records.filter((r) => uris.includes(r.uri)).map((r) => {
+      const counts = this.counts.get(r.uri) ?? { likes: 0, reposts: 0, replies: 0, quotes: 0 };
+      return {
+        uri: r.uri,
+        cid: r.cid,
+        author: { did: this.options.did, handle: this.options.handle, displayName: 'Herald', labels: [], createdAt: '2024-01-01T00:00:00.000Z' },
+        record: r.record,
+        replyCount: counts.replies,
+        repostCount: counts.reposts,
+        likeCount: counts.likes,
+        quoteCount: counts.quotes,
+        indexedAt: new Date().toISOString(),
+        labels: [],
+      };
+    });
+    this.send(res, 200, { posts });
   }
 
   /** As a PDS: only in the account's own repo; a record that is not there is no error (the write is a no-op). */

@@ -1,5 +1,5 @@
 // A stand-in for the Graph API's Page feed: page token (bearer or access_token), appsecret_proof, Graph-style errors,
-// and DELETE /{post-id}.
+// DELETE /{post-id}, and GET /{post-id} with the reactions, comments and shares a test sets.
 import { createHmac } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { type RecordedRequest, StandIn } from './stand-in.js';
@@ -21,6 +21,8 @@ export class FacebookStandIn extends StandIn {
   readonly posts: FacebookPagePost[] = [];
   /** Ids of the posts deleted through the API, in order. */
   readonly deletedIds: string[] = [];
+  /** What GET /{post-id}?fields=… reports for a post, set by the test (default all 0). */
+  readonly counts = new Map<string, { reactions: number; comments: number; shares: number }>();
   /** Posts ever created: ids are never reused after a delete. */
   private created = 0;
 
@@ -89,10 +91,32 @@ export class FacebookStandIn extends StandIn {
     if (token !== this.options.pageAccessToken) {
       return this.graphError(res, 400, 190, 'Invalid OAuth access token - Cannot parse access token', 'OAuthException');
     }
+    const post = this.posts.find((p) => p.id === id);
+    if (post) return this.readPost(req, res, post);
     if (id !== this.options.pageId) {
       return this.graphError(res, 400, 100, `Unsupported get request. Object with ID '${id}' does not exist`, 'GraphMethodException');
     }
     this.send(res, 200, { id, name: 'Herald Test Page' });
+  }
+
+  /**
+   * A Page post with the fields asked for, as Graph shapes them: `reactions.summary(total_count)` and
+   * `comments.summary(total_count)` as edges with a summary, `shares` as `{count}` and left out when nobody shared.
+   */
+  private readPost(req: RecordedRequest, res: ServerResponse, post: FacebookPagePost): void {
+    const { appSecret } = this.options;
+    const token = /^(?:Bearer|OAuth) (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? req.query.get('access_token');
+    if (appSecret && req.query.get('appsecret_proof') !== createHmac('sha256', appSecret).update(token ?? '').digest('hex')) {
+      return this.graphError(res, 400, 100, 'Invalid appsecret_proof provided in the API argument', 'GraphMethodException');
+    }
+    const fields = req.query.get('fields') ?? '';
+    const counts = this.counts.get(post.id) ?? { reactions: 0, comments: 0, shares: 0 };
+    this.send(res, 200, {
+      id: post.id,
+      ...(fields.includes('reactions.summary') ? { reactions: { data: [], summary: { total_count: counts.reactions, viewer_reaction: 'NONE' } } } : {}),
+      ...(fields.includes('comments.summary') ? { comments: { data: [], summary: { order: 'ranked', total_count: counts.comments, can_comment: true } } } : {}),
+      ...(/(^|,)shares(,|$)/.test(fields) && counts.shares > 0 ? { shares: { count: counts.shares } } : {}),
+    });
   }
 
   /** Graph's error envelope, as every failed call returns it. */

@@ -1,5 +1,5 @@
-// A stand-in for a Mastodon instance: bearer tokens, Idempotency-Key replay, POST and DELETE /api/v1/statuses,
-// GET /api/v2/instance.
+// A stand-in for a Mastodon instance: bearer tokens, Idempotency-Key replay, POST, GET and DELETE /api/v1/statuses
+// (GET with the counts a test sets), GET /api/v2/instance.
 import type { ServerResponse } from 'node:http';
 import { jsonBody, type RecordedRequest, StandIn } from './stand-in.js';
 
@@ -24,6 +24,8 @@ export class MastodonStandIn extends StandIn {
   readonly statuses: MastodonStatus[] = [];
   /** Ids of the statuses deleted through the API, in order. */
   readonly deletedIds: string[] = [];
+  /** What GET /api/v1/statuses/:id reports for a status, set by the test (default all 0). */
+  readonly counts = new Map<string, { favourites: number; reblogs: number; replies: number }>();
   /** Statuses ever created: ids are never reused after a delete, as on a real instance. */
   private created = 0;
   /** Mastodon keeps an Idempotency-Key (per token) for an hour and answers a repeat with the first status. */
@@ -48,6 +50,14 @@ export class MastodonStandIn extends StandIn {
       return this.createStatus(req, res);
     }
     const statusPath = /^\/api\/v1\/statuses\/(\d+)$/.exec(req.path);
+    if (req.method === 'GET' && statusPath) {
+      // A public status is readable with any valid token, or none.
+      if (req.headers.authorization && req.headers.authorization !== `Bearer ${this.options.accessToken}`) {
+        return this.send(res, 401, { error: 'The access token is invalid' });
+      }
+      const status = this.statuses.find((s) => s.id === statusPath[1]);
+      return status ? this.send(res, 200, this.render(status)) : this.send(res, 404, { error: 'Record not found' });
+    }
     if (req.method === 'DELETE' && statusPath) {
       if (req.headers.authorization !== `Bearer ${this.options.accessToken}`) {
         return this.send(res, 401, { error: 'The access token is invalid' });
@@ -120,7 +130,11 @@ export class MastodonStandIn extends StandIn {
   }
 
   private render(status: MastodonStatus): Record<string, unknown> {
+    const counts = this.counts.get(status.id) ?? { favourites: 0, reblogs: 0, replies: 0 };
     return {
+      favourites_count: counts.favourites,
+      reblogs_count: counts.reblogs,
+      replies_count: counts.replies,
       id: status.id,
       uri: `${this.url}/users/herald/statuses/${status.id}`,
       url: `${this.url}/@herald/${status.id}`,

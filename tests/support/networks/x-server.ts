@@ -1,5 +1,5 @@
 // A stand-in for X's API v2 over HTTPS: checks OAuth 1.0a HMAC-SHA1 signatures (RFC 5849) like X, records tweets and
-// media, deletes tweets.
+// media, deletes tweets, reads a tweet with the public_metrics a test sets.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { jsonBody, type RecordedRequest, StandIn } from './stand-in.js';
@@ -43,6 +43,8 @@ export class XStandIn extends StandIn {
   readonly deletedIds: string[] = [];
   /** Why each refused request was refused, e.g. `signature mismatch`. */
   readonly authFailures: string[] = [];
+  /** What GET /2/tweets/:id?tweet.fields=public_metrics reports for a tweet, set by the test (default all 0). */
+  readonly publicMetrics = new Map<string, { like_count: number; retweet_count: number; reply_count: number; quote_count: number }>();
   private readonly seenNonces = new Set<string>();
   private nextId = 1_880_000_000_000_000_000n;
 
@@ -60,6 +62,7 @@ export class XStandIn extends StandIn {
     if (req.method === 'POST' && req.path === '/2/tweets') return this.createTweet(req, res);
     const tweetPath = /^\/2\/tweets\/(\d+)$/.exec(req.path);
     if (req.method === 'DELETE' && tweetPath) return this.deleteTweet(tweetPath[1]!, res);
+    if (req.method === 'GET' && tweetPath) return this.readTweet(tweetPath[1]!, req, res);
     if (req.method === 'POST' && req.path === '/2/media/upload/initialize') return this.initialize(req, res);
     if (req.method === 'POST' && upload?.[2] === 'append') return this.append(upload[1]!, req, res);
     if (req.method === 'POST' && upload?.[2] === 'finalize') return this.finalize(upload[1]!, res);
@@ -86,6 +89,22 @@ export class XStandIn extends StandIn {
     const tweet = { id: this.newId(), text: body.text, mediaIds };
     this.tweets.push(tweet);
     this.send(res, 201, { data: { id: tweet.id, text: tweet.text, edit_history_tweet_ids: [tweet.id] } });
+  }
+
+  /** GET /2/tweets/:id: the tweet, with public_metrics when tweet.fields asks for them. */
+  private readTweet(id: string, req: RecordedRequest, res: ServerResponse): void {
+    const tweet = this.tweets.find((t) => t.id === id);
+    if (!tweet) {
+      return this.send(res, 200, { errors: [{ value: id, detail: `Could not find tweet with id: [${id}].`, title: 'Not Found Error', resource_type: 'tweet', parameter: 'id', resource_id: id, type: 'https://api.twitter.com/2/problems/resource-not-found' }] });
+    }
+    const fields = (req.query.get('tweet.fields') ?? '').split(',');
+    const metrics = this.publicMetrics.get(id) ?? { like_count: 0, retweet_count: 0, reply_count: 0, quote_count: 0 };
+    this.send(res, 200, {
+      data: {
+        id, text: tweet.text, edit_history_tweet_ids: [id],
+        ...(fields.includes('public_metrics') ? { public_metrics: { ...metrics, bookmark_count: 0, impression_count: 0 } } : {}),
+      },
+    });
   }
 
   /** DELETE /2/tweets/:id: `{data: {deleted: true}}`; a tweet that is not there, X's 404 problem. */

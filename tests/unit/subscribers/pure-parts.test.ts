@@ -33,6 +33,9 @@ describe('feedbackFromSes', () => {
   it('reads complaints, and ignores deliveries and junk', () => {
     expect(feedbackFromSes({ notificationType: 'Complaint', complaint: { complainedRecipients: [{ emailAddress: 'd@example.com' }] } }))
       .toMatchObject([{ kind: 'complaint', email: 'd@example.com' }]);
+    // The message it is about, so the report can count the complaint against its edition.
+    expect(feedbackFromSes({ notificationType: 'Complaint', mail: { messageId: '0100018c-abc' }, complaint: { complainedRecipients: [{ emailAddress: 'd@example.com' }] } }))
+      .toMatchObject([{ kind: 'complaint', providerMessageId: '0100018c-abc' }]);
     expect(feedbackFromSes({ notificationType: 'Delivery', delivery: {} })).toEqual([]);
     expect(feedbackFromSes('nonsense')).toEqual([]);
   });

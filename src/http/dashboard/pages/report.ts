@@ -1,7 +1,7 @@
 // The dispatch report page: delivered, failed by kind, human and machine clicks, and the edition's links by clicks
 // (the same figures as GET /api/dispatches/:id/report, which also gives them as CSV).
 import type { FastifyInstance } from 'fastify';
-import { dispatchReport } from '../../../analytics/dispatch-report.js';
+import { dispatchReport, reportOptionsFrom } from '../../../analytics/dispatch-report.js';
 import type { HeraldContext } from '../../../context.js';
 import { html } from '../../../render/html.js';
 import { notFound } from '../../errors.js';
@@ -14,7 +14,7 @@ const LINK_KINDS: Record<string, string> = { article: 'Article', view_in_browser
 export function reportPages(app: FastifyInstance, ctx: HeraldContext) {
   app.get('/dispatches/:id/report', async (request, reply) => {
     const { id } = idParams.parse(request.params);
-    const report = await dispatchReport(ctx.db, id, ctx.config.HERALD_CLICK_ATTRIBUTION === 'on');
+    const report = await dispatchReport(ctx.db, id, reportOptionsFrom(ctx.config));
     if (!report) throw notFound('dispatch');
     const figure = (label: string, value: number | null, note = '') =>
       html`<li>${label} <strong>${value === null ? '—' : count(value)}</strong>${note ? html` <span class="muted small">${note}</span>` : ''}</li>`;
