@@ -20,7 +20,8 @@ export async function subscriberHistory(db: Kysely<Database>, days: number, now 
       sql<number>`count(distinct subject_id)`.as('n'),
     ])
     .where('subjectType', '=', 'subscriber')
-    .where('event', '=', 'subscriber.status')
+    // A change of status, or a subscriber added already confirmed (by an editor, an import).
+    .where('event', 'in', ['subscriber.status', 'subscriber.created'])
     .where('toStatus', 'in', [...HISTORY_STATUSES])
     .where('at', '>=', first)
     .groupBy([sql`1`, 'toStatus'])

@@ -42,7 +42,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create index events_subscriber_edition on events ((detail->>'dispatchId')) where subject_type = 'subscriber';
     -- A complaint names the provider's message id (SES): the edition it was about.
     create index deliveries_provider_message on deliveries (provider_message_id) where provider_message_id is not null;
-    create index events_subscriber_day on events (at) where subject_type = 'subscriber' and event = 'subscriber.status';
+    create index events_subscriber_day on events (at) where subject_type = 'subscriber';
   `.execute(db);
 }
 
