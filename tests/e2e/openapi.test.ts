@@ -96,6 +96,9 @@ describe('the OpenAPI document', () => {
     await call('GET', `/api/dispatches/${dispatchId}/live`);
     await call('GET', `/api/dispatches/${dispatchId}/report`);
     await call('GET', '/api/dispatches/99999999/report'); // 404
+    await call('GET', `/api/dispatches/${dispatchId}/report?bucketMinutes=7`); // 400
+    await call('GET', '/api/subscribers/history?days=7');
+    await call('GET', '/api/subscribers/history?days=0'); // 400
     await call('PATCH', `/api/dispatches/${dispatchId}`, { body: { subject: 'Too late' } }); // 409
     await call('POST', `/api/dispatches/${dispatchId}/cancel`); // 409
     await call('POST', `/api/dispatches/${dispatchId}/pause`); // 409
