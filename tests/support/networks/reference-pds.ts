@@ -37,6 +37,10 @@ export interface ReferencePds {
   listPosts(): Promise<StoredRecord[]>;
   /** com.atproto.sync.getBlob: the bytes the PDS stored under a blob's CID. */
   getBlob(cid: string): Promise<Buffer>;
+  /** A post the account's owner makes in the app, not through Herald; resolves with its at:// uri. */
+  postByHand(text: string): Promise<string>;
+  /** The owner deletes a record in the app (com.atproto.repo.deleteRecord with the account password's session). */
+  deleteByHand(uri: string): Promise<void>;
   /** com.atproto.identity.resolveHandle: the DID a handle names on this PDS. */
   resolveHandle(handle: string): Promise<string>;
   close(): Promise<void>;
@@ -90,6 +94,10 @@ export async function startReferencePds(): Promise<ReferencePds> {
         return listed.records as StoredRecord[];
       },
       getBlob: async (cid) => Buffer.from((await reader.com.atproto.sync.getBlob({ did, cid })).data),
+      postByHand: async (text) => (await owner.post({ text, createdAt: new Date().toISOString() })).uri,
+      deleteByHand: async (uri) => {
+        await owner.deletePost(uri);
+      },
       resolveHandle: async (handle) => (await reader.com.atproto.identity.resolveHandle({ handle })).data.did,
       close: async () => {
         await stop(pds);
