@@ -130,7 +130,8 @@ function spawnPds(port: number, dataDir: string): Promise<ChildProcess> {
       PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX: rotationKeyHex(),
       // Left unset, so nothing leaves the machine: no app view, no relay to notify (PDS_CRAWLERS), no mail.
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // stdin stays open for the PDS's life: when this process dies, it ends, and the PDS stops itself.
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';
   child.stderr!.on('data', (d) => (output += d));
