@@ -5,6 +5,7 @@ import { PermanentFailure } from '../../../src/delivery/failure.js';
 import { OutboundFetcher } from '../../../src/net/outbound-fetch.js';
 import { BlueskyChannel, type BlueskySettings } from '../../../src/social/bluesky.js';
 import type { SocialPost } from '../../../src/social/channel.js';
+import { measure } from '../../../src/social/length.js';
 import { startImageServer, type ImageServer } from '../../support/networks/image-server.js';
 import { startReferencePds, type ReferencePds } from '../../support/networks/reference-pds.js';
 
@@ -52,6 +53,14 @@ async function failureOf(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
+/** The longest text(k) Herald's measure lets through, and text(k + 1), which it does not. */
+function longestFitting(text: (k: number) => string): { fits: string; over: string } {
+  let k = 0;
+  while (measure('bluesky', text(k + 1)).fits) k++;
+  expect(measure('bluesky', text(k)).fits).toBe(true);
+  return { fits: text(k), over: text(k + 1) };
+}
+
 /** The text a facet's byte range covers in the record's own text. */
 const covered = (text: string, facet: { index: { byteStart: number; byteEnd: number } }) =>
   Buffer.from(text, 'utf8').subarray(facet.index.byteStart, facet.index.byteEnd).toString('utf8');
@@ -96,20 +105,26 @@ describe('Bluesky adapter on the reference PDS', () => {
     expect(listed.find((r) => r.uri.endsWith(`/${rkey}`))?.uri).toBe(result.remoteId);
   });
 
-  it('passes 300 graphemes of more UTF-16 units, and the PDS refuses the 301st as permanent', async () => {
-    // "é" as e + combining accent: one grapheme, two UTF-16 units, three bytes. The limit counts graphemes.
-    const accent = 'e\u0301';
-    const link = 'https://news.example.org/accents';
-    const fits = `${accent.repeat(300 - link.length - 1)} ${link}`;
-    const accepted = await channel().post(post({ text: fits, link }));
-    expect((await pds.getRecord(accepted.remoteId)).value.text).toBe(fits);
-
-    const before = await pds.listPosts();
-    const failure = await failureOf(channel().post(post({ text: `${accent}${fits}`, link })));
-    expect(failure).toBeInstanceOf(PermanentFailure);
-    expect(failure).toMatchObject({ code: 'bluesky_400' });
-    expect((failure as PermanentFailure).response).toMatch(/grapheme too big \(maximum 300, got 301\) at \$\.record\.text/);
-    expect((await pds.listPosts()).map((r) => r.uri)).toEqual(before.map((r) => r.uri));
+  it('agrees with the PDS where a text stops fitting: 300 graphemes, and 3000 UTF-8 bytes whatever the graphemes', async () => {
+    const link = 'https://news.example.org/limits';
+    // "é" as e + combining accent is one grapheme, two UTF-16 units and three bytes; a family emoji one grapheme and
+    // 25 bytes (118 of them leave 50 bytes, so the byte cap comes before the grapheme one). Each pair: the longest
+    // text Herald's measure lets through, and one unit more.
+    const family = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}\u200D\u{1F466}';
+    const graphemeEdge = longestFitting((k) => `${'e\u0301'.repeat(k)} ${link}`);
+    const byteEdge = longestFitting((k) => `${family.repeat(118)}${'a'.repeat(k)} ${link}`);
+    for (const [edge, refusal] of [
+      [graphemeEdge, /grapheme too big \(maximum 300, got 301\) at \$\.record\.text/],
+      [byteEdge, /string too big \(maximum 3000, got 3001\) at \$\.record\.text/],
+    ] as const) {
+      const accepted = await channel().post(post({ text: edge.fits, link }));
+      expect((await pds.getRecord(accepted.remoteId)).value.text).toBe(edge.fits);
+      const failure = await failureOf(channel().post(post({ text: edge.over, link })));
+      expect(failure).toBeInstanceOf(PermanentFailure);
+      expect(failure).toMatchObject({ code: 'bluesky_400' });
+      expect((failure as PermanentFailure).response).toMatch(refusal);
+    }
+    expect((await pds.listPosts()).filter((r) => [graphemeEdge.over, byteEdge.over].includes(r.value.text))).toEqual([]);
   });
 
   it('deletes the post on retraction: the PDS answers RecordNotFound, and deleting it again succeeds', async () => {
