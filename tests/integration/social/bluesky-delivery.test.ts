@@ -71,7 +71,7 @@ describe.each(['seed-article', 'unicode-article', 'hostile-article', 'long-artic
   });
 
   it('records the account and a post URL whose handle is the record\'s repo', async () => {
-    expect(post.account).toBe(pds.handle);
+    expect(await pds.resolveHandle(post.account)).toBe(pds.did);
     const [, handle = '', rkey] = /^https:\/\/bsky\.app\/profile\/([^/]+)\/post\/([^/]+)$/.exec(post.remoteUrl ?? '') ?? [];
     expect(await pds.resolveHandle(handle)).toBe(pds.did);
     expect(post.remoteId!.endsWith(`/${rkey}`)).toBe(true);
