@@ -34,6 +34,8 @@ export async function startSocialStandIns(options: { mastodonMaxCharacters?: num
   const x = await new XStandIn(tls, SOCIAL_ACCOUNTS.x).start();
   const facebook = await new FacebookStandIn(SOCIAL_ACCOUNTS.facebook).start();
   const mastodon = await new MastodonStandIn({ ...SOCIAL_ACCOUNTS.mastodon, maxCharacters: options.mastodonMaxCharacters }).start();
+  // The Bluesky stand-in, not the reference PDS: these tests script failures on cue and count every network's requests.
+  // What a real PDS holds is checked against it in bluesky*.test.ts and retraction-bluesky.test.ts.
   const bluesky = await new BlueskyStandIn(SOCIAL_ACCOUNTS.bluesky).start();
   const urlsOnly = {
     X_API_BASE_URL: x.url,

@@ -1,29 +1,34 @@
-// The Bluesky adapter through the real @atproto/api agent against the PDS stand-in.
+// The Bluesky adapter through the real @atproto/api agent against the AT Protocol reference server (@atproto/pds 0.4):
+// what it stored is read back from the PDS, which enforces the post lexicon and really deletes records.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PermanentFailure, RateLimited, TransientFailure, UncertainOutcome } from '../../../src/delivery/failure.js';
+import { PermanentFailure } from '../../../src/delivery/failure.js';
 import { OutboundFetcher } from '../../../src/net/outbound-fetch.js';
 import { BlueskyChannel, type BlueskySettings } from '../../../src/social/bluesky.js';
 import type { SocialPost } from '../../../src/social/channel.js';
-import { BlueskyStandIn } from '../../support/networks/bluesky-server.js';
-import { TINY_PNG } from '../../support/networks/stand-in.js';
-import { holdRefusedPort } from '../../support/refused-port.js';
+import { measure } from '../../../src/social/length.js';
+import { startImageServer, type ImageServer } from '../../support/networks/image-server.js';
+import { startReferencePds, type ReferencePds } from '../../support/networks/reference-pds.js';
 
-const account = { handle: 'herald.bsky.social', did: 'did:plc:heraldstandin7xq4m2k5v3p', appPassword: 'abcd-efgh-ijkl-mnop' };
-const options = { idempotencyKey: 'delivery-1' };
-let bluesky: BlueskyStandIn;
+let pds: ReferencePds;
+let image: ImageServer;
 
+// One PDS for the file: its start (loading the PDS, PLC, account) is the slow part, ~10-25 s on this machine.
 beforeAll(async () => {
-  bluesky = await new BlueskyStandIn(account).start();
+  [pds, image] = await Promise.all([startReferencePds(), startImageServer()]);
+  console.info(`reference PDS ready in ${pds.startupMs} ms`);
+}, 120_000);
+afterAll(async () => {
+  await pds?.close();
+  await image?.close();
 });
-afterAll(() => bluesky?.close());
 
 function channel(overrides: Partial<BlueskySettings> = {}): BlueskyChannel {
   return new BlueskyChannel({
-    identifier: account.handle,
-    appPassword: account.appPassword,
-    service: bluesky.url,
-    timeoutMs: 5_000,
-    // The stand-in serves the image on loopback, which only an explicit exception lets the guarded fetcher reach.
+    identifier: pds.handle,
+    appPassword: pds.appPassword,
+    service: pds.url,
+    timeoutMs: 10_000,
+    // The image is served on loopback, which only an explicit exception lets the guarded fetcher reach.
     fetcher: new OutboundFetcher({ allow: ['127.0.0.1'] }),
     ...overrides,
   });
@@ -48,126 +53,104 @@ async function failureOf(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
-describe('Bluesky adapter', () => {
+/** The longest text(k) Herald's measure lets through, and text(k + 1), which it does not. */
+function longestFitting(text: (k: number) => string): { fits: string; over: string } {
+  let k = 0;
+  while (measure('bluesky', text(k + 1)).fits) k++;
+  expect(measure('bluesky', text(k)).fits).toBe(true);
+  return { fits: text(k), over: text(k + 1) };
+}
+
+/** The text a facet's byte range covers in the record's own text. */
+const covered = (text: string, facet: { index: { byteStart: number; byteEnd: number } }) =>
+  Buffer.from(text, 'utf8').subarray(facet.index.byteStart, facet.index.byteEnd).toString('utf8');
+
+describe('Bluesky adapter on the reference PDS', () => {
   it('posts Unicode text with a link facet on the URL\'s UTF-8 bytes and a card with an uploaded thumb', async () => {
     const link = 'https://news.example.org/climate-summit';
-    const before = '🌍 気候サミット — قمة المناخ: what was agreed 👉 ';
-    const text = `${before}${link} 🇺🇳`;
-    const result = await channel({ langs: ['en', 'ja', 'ar'] }).post(
-      {
-        text,
-        link,
-        title: 'Climate summit: what was agreed',
-        description: 'Pledges, money and the gaps',
-        image: { url: bluesky.imageUrl, alt: 'Delegates in the plenary hall' },
-      },
-      options,
-    );
-
-    const stored = bluesky.records.find((r) => r.uri === result.remoteId)!;
-    expect(result.remoteUrl).toBe(`https://bsky.app/profile/${account.handle}/post/${stored.rkey}`);
-    expect(stored.record).toMatchObject({ $type: 'app.bsky.feed.post', text, langs: ['en', 'ja', 'ar'] });
-    expect(Date.parse(stored.record.createdAt)).toBeGreaterThan(Date.now() - 60_000);
-
-    // Byte offsets, not string indexes (emoji, CJK and Arabic precede the link): the range Bluesky received, cut
-    // from the text it received, is the link.
-    const [facet] = stored.record.facets;
-    expect(stored.record.facets).toHaveLength(1);
-    expect(facet.features).toEqual([{ $type: 'app.bsky.richtext.facet#link', uri: link }]);
-    expect(Buffer.from(stored.record.text, 'utf8').subarray(facet.index.byteStart, facet.index.byteEnd).toString('utf8')).toBe(link);
-    expect(facet.index.byteStart).toBe(Buffer.byteLength(before, 'utf8'));
-
-    const external = stored.record.embed.external;
-    expect(stored.record.embed.$type).toBe('app.bsky.embed.external');
-    expect(external).toMatchObject({ uri: link, title: 'Climate summit: what was agreed', description: 'Pledges, money and the gaps' });
-    expect(external.thumb).toMatchObject({ $type: 'blob', mimeType: 'image/png', size: TINY_PNG.length });
-    expect(bluesky.blobs.get(external.thumb.ref.$link)?.bytes.equals(TINY_PNG)).toBe(true);
-  });
-
-  it('logs in once for several posts', async () => {
-    const before = bluesky.logins;
-    const bsky = channel();
-    for (let i = 0; i < 3; i++) await bsky.post(post(), options);
-    expect(bluesky.logins).toBe(before + 1);
-  });
-
-  it('refreshes an expired access token instead of logging in again', async () => {
-    const bsky = channel();
-    await bsky.post(post(), options);
-    const logins = bluesky.logins;
-    const refreshes = bluesky.requestsTo('/xrpc/com.atproto.server.refreshSession').length;
-    bluesky.expireAccessTokens();
-
-    const result = await bsky.post(post(), options);
-    expect(bluesky.records.some((r) => r.uri === result.remoteId)).toBe(true);
-    expect(bluesky.logins).toBe(logins);
-    expect(bluesky.requestsTo('/xrpc/com.atproto.server.refreshSession').length).toBe(refreshes + 1);
-  });
-
-  it('logs in again when the session is gone altogether', async () => {
-    const bsky = channel();
-    await bsky.post(post(), options);
-    const logins = bluesky.logins;
-    bluesky.revokeSessions();
-
-    const result = await bsky.post(post(), options);
-    expect(bluesky.records.some((r) => r.uri === result.remoteId)).toBe(true);
-    expect(bluesky.logins).toBe(logins + 1);
-  });
-
-  it('turns 429 into RateLimited until ratelimit-reset', async () => {
-    const bsky = channel();
-    await bsky.post(post(), options);
-    const reset = Math.floor(Date.now() / 1000) + 300;
-    bluesky.scriptNext('/xrpc/com.atproto.repo.createRecord', {
-      status: 429,
-      headers: { 'ratelimit-limit': '5000', 'ratelimit-remaining': '0', 'ratelimit-reset': String(reset), 'ratelimit-policy': '5000;w=3600' },
-      body: { error: 'RateLimitExceeded', message: 'Rate Limit Exceeded' },
+    const text = `🌍 気候サミット — قمة المناخ: what was agreed 👉 ${link} 🇺🇳`;
+    const result = await channel({ langs: ['en', 'ja', 'ar'] }).post({
+      text,
+      link,
+      title: 'Climate summit: what was agreed',
+      description: 'Pledges, money and the gaps',
+      image: { url: image.url, alt: 'Delegates in the plenary hall' },
     });
-    const failure = await failureOf(bsky.post(post(), options));
-    expect(failure).toBeInstanceOf(RateLimited);
-    expect(failure).toMatchObject({ code: 'bluesky_429', resetAt: new Date(reset * 1000) });
+
+    // The PDS accepted it against the app.bsky.feed.post lexicon; read back what it holds.
+    const { value } = await pds.getRecord(result.remoteId);
+    expect(value).toMatchObject({ $type: 'app.bsky.feed.post', text, langs: ['en', 'ja', 'ar'] });
+    expect(Date.parse(value.createdAt)).toBeGreaterThan(Date.now() - 60_000);
+
+    // Byte offsets, not string indexes (emoji, CJK and Arabic precede the link): the range cut from the stored text
+    // is the link the facet points to.
+    expect(value.facets).toHaveLength(1);
+    expect(value.facets[0].features).toEqual([{ $type: 'app.bsky.richtext.facet#link', uri: link }]);
+    expect(covered(value.text, value.facets[0])).toBe(link);
+
+    expect(value.embed.$type).toBe('app.bsky.embed.external');
+    expect(value.embed.external).toMatchObject({ uri: link, title: 'Climate summit: what was agreed', description: 'Pledges, money and the gaps' });
+    // The thumb is a blob the PDS kept: the bytes it serves under that CID are the article's image.
+    const served = Buffer.from(await (await fetch(image.url)).arrayBuffer());
+    const { thumb } = value.embed.external;
+    expect(thumb).toMatchObject({ mimeType: 'image/png', size: served.length });
+    expect((await pds.getBlob(thumb.ref.toString())).equals(served)).toBe(true);
   });
 
-  it('turns 503 into TransientFailure', async () => {
+  it('links to the post: the URL\'s handle resolves to the record\'s repo and its key names the record', async () => {
+    const result = await channel().post(post());
+    const [, handle = '', rkey] = /^https:\/\/bsky\.app\/profile\/([^/]+)\/post\/([^/]+)$/.exec(result.remoteUrl ?? '') ?? [];
+    expect(await pds.resolveHandle(handle)).toBe(pds.did);
+    const listed = await pds.listPosts();
+    expect(listed.find((r) => r.uri.endsWith(`/${rkey}`))?.uri).toBe(result.remoteId);
+  });
+
+  it('agrees with the PDS where a text stops fitting: 300 graphemes, and 3000 UTF-8 bytes whatever the graphemes', async () => {
+    const link = 'https://news.example.org/limits';
+    // "é" as e + combining accent is one grapheme, two UTF-16 units and three bytes; a family emoji one grapheme and
+    // 25 bytes (118 of them leave 50 bytes, so the byte cap comes before the grapheme one). Each pair: the longest
+    // text Herald's measure lets through, and one unit more.
+    const family = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}\u200D\u{1F466}';
+    const graphemeEdge = longestFitting((k) => `${'e\u0301'.repeat(k)} ${link}`);
+    const byteEdge = longestFitting((k) => `${family.repeat(118)}${'a'.repeat(k)} ${link}`);
+    for (const [edge, refusal] of [
+      [graphemeEdge, /grapheme too big \(maximum 300, got 301\) at \$\.record\.text/],
+      [byteEdge, /string too big \(maximum 3000, got 3001\) at \$\.record\.text/],
+    ] as const) {
+      const accepted = await channel().post(post({ text: edge.fits, link }));
+      expect((await pds.getRecord(accepted.remoteId)).value.text).toBe(edge.fits);
+      const failure = await failureOf(channel().post(post({ text: edge.over, link })));
+      expect(failure).toBeInstanceOf(PermanentFailure);
+      expect(failure).toMatchObject({ code: 'bluesky_400' });
+      expect((failure as PermanentFailure).response).toMatch(refusal);
+    }
+    expect((await pds.listPosts()).filter((r) => [graphemeEdge.over, byteEdge.over].includes(r.value.text))).toEqual([]);
+  });
+
+  it('deletes the post on retraction: the PDS answers RecordNotFound, and deleting it again succeeds', async () => {
     const bsky = channel();
-    await bsky.post(post(), options);
-    bluesky.scriptNext('/xrpc/com.atproto.repo.createRecord', {
-      status: 503,
-      body: { error: 'NotEnoughResources', message: 'Service Unavailable' },
-    });
-    const failure = await failureOf(bsky.post(post(), options));
-    expect(failure).toBeInstanceOf(TransientFailure);
-    expect(failure).toMatchObject({ code: 'bluesky_503' });
+    const kept = await bsky.post(post());
+    const { remoteId } = await bsky.post(post());
+    expect((await pds.getRecord(remoteId)).uri).toBe(remoteId);
+
+    await bsky.delete(remoteId);
+    await expect(pds.getRecord(remoteId)).rejects.toMatchObject({ status: 400, error: 'RecordNotFound' });
+    expect((await pds.listPosts()).map((r) => r.uri)).not.toContain(remoteId);
+    // Only the named record went.
+    expect((await pds.getRecord(kept.remoteId)).uri).toBe(kept.remoteId);
+    await expect(bsky.delete(remoteId)).resolves.toBeUndefined();
   });
 
-  it('turns a refused app password into PermanentFailure with Bluesky\'s message', async () => {
-    const failure = await failureOf(channel({ appPassword: 'wrong-pass-word-here' }).post(post(), options));
+  it('turns a refused app password into PermanentFailure with the PDS\'s message, and posts nothing', async () => {
+    const before = await pds.listPosts();
+    const failure = await failureOf(channel({ appPassword: 'wrong-pass-word-here' }).post(post()));
     expect(failure).toBeInstanceOf(PermanentFailure);
     expect(failure).toMatchObject({ code: 'bluesky_401' });
     expect((failure as PermanentFailure).response).toMatch(/Invalid identifier or password/);
+    expect((await pds.listPosts()).length).toBe(before.length);
   });
 
-  it('reports a createRecord that never gets an answer as UncertainOutcome', async () => {
-    const bsky = channel({ timeoutMs: 300 });
-    await bsky.post(post(), options);
-    bluesky.scriptNext('/xrpc/com.atproto.repo.createRecord', { hang: true });
-    const failure = await failureOf(bsky.post(post(), options));
-    expect(failure).toBeInstanceOf(UncertainOutcome);
-    expect(failure).toMatchObject({ code: 'network_timeout' });
-  });
-
-  it('reports a hung login as TransientFailure: nothing can have been posted', async () => {
-    bluesky.scriptNext('/xrpc/com.atproto.server.createSession', { hang: true });
-    const failure = await failureOf(channel({ timeoutMs: 300 }).post(post(), options));
-    expect(failure).toBeInstanceOf(TransientFailure);
-    expect(failure).toMatchObject({ code: 'network_timeout' });
-  });
-
-  it('reports a refused connection as TransientFailure', async () => {
-    const refused = await holdRefusedPort();
-    const failure = await failureOf(channel({ service: refused.url() }).post(post(), options)).finally(() => refused.release());
-    expect(failure).toBeInstanceOf(TransientFailure);
-    expect(failure).toMatchObject({ code: 'network_unreachable' });
+  it('verifies the account with the handle the PDS reports', async () => {
+    await expect(channel().verify()).resolves.toBe(`@${pds.handle}`);
   });
 });

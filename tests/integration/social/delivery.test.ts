@@ -98,19 +98,7 @@ describe.each(['seed-article', 'unicode-article', 'hostile-article', 'long-artic
     expect(mastodonLength(status.text)).toBeLessThanOrEqual(MASTODON_LIMIT);
     expect(m.remoteUrl).toBe(`${net.mastodon.url}/@herald/${m.remoteId}`);
   });
-
-  it('gives Bluesky link facets that cover the URL’s bytes, and a link card', () => {
-    const b = postOn(posts, 'bluesky');
-    const stored = net.bluesky.records.find((r) => r.uri === b.remoteId)!;
-    const bytes = Buffer.from(stored.record.text as string, 'utf8');
-    expect(stored.record.facets.length).toBeGreaterThan(0);
-    for (const facet of stored.record.facets) {
-      expect(bytes.subarray(facet.index.byteStart, facet.index.byteEnd).toString('utf8')).toBe(article.url);
-      expect(facet.features).toEqual([{ $type: 'app.bsky.richtext.facet#link', uri: article.url }]);
-    }
-    expect(stored.record.embed.external.uri).toBe(article.url);
-    expect(b.remoteUrl).toBe(`https://bsky.app/profile/${SOCIAL_ACCOUNTS.bluesky.handle}/post/${stored.rkey}`);
-  });
+  // Bluesky's record (lexicon, facets, card) is checked on the reference PDS: bluesky-delivery.test.ts.
 });
 
 describe('failures', () => {

@@ -1,5 +1,8 @@
 // A stand-in for a Bluesky PDS: XRPC sessions (create/refresh/get), uploadBlob, createRecord that checks post records,
-// deleteRecord, and app.bsky.feed.getPosts (proxied to the app view by a real PDS) with the counts a test sets.
+// deleteRecord, and app.bsky.feed.getPosts (proxied to the app view by a real PDS) with the counts a test sets. Kept for
+// what the real server (tests/support/networks/reference-pds.ts) cannot do on cue: 429s with ratelimit-reset, 5xx,
+// requests never answered, access tokens expired now, sessions dropped, counted logins; and as the fourth network of
+// the four-network pipeline and retraction tests. Its refusals use the PDS's wording.
 import { createHash, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { jsonBody, type RecordedRequest, StandIn } from './stand-in.js';
@@ -160,7 +163,8 @@ export class BlueskyStandIn extends StandIn {
     if (typeof record.text !== 'string') return 'text must be a string';
     const text = Buffer.from(record.text, 'utf8');
     const graphemes = [...new Intl.Segmenter().segment(record.text)].length;
-    if (text.length > 3000 || graphemes > 300) return 'text must not be longer than 300 graphemes';
+    if (graphemes > 300) return `grapheme too big (maximum 300, got ${graphemes}) at $.record.text`;
+    if (text.length > 3000) return `string too big (maximum 3000, got ${text.length}) at $.record.text`;
     if (typeof record.createdAt !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(record.createdAt)) {
       return 'createdAt must be a valid datetime';
     }
