@@ -9,7 +9,7 @@ export interface TransportRoute {
   share?: number;
 }
 
-const ENTRY = /^([a-z0-9_-]+)(?::(.*))?$/i;
+const ENTRY = /^([a-z0-9_-]+)\s*(?::(.*))?$/i;
 const SHARE = /^\d{1,5}$/;
 const EXAMPLE = 'as in ses,smtp (failover order) or ses:80,postmark:20 (shares)';
 
@@ -28,7 +28,7 @@ export const transportListSetting = z.string().transform((value, ctx): [Transpor
       continue;
     }
     if (routes.some((r) => r.name === name)) {
-      ctx.addIssue({ code: 'custom', message: `names ${name} twice` });
+      ctx.addIssue({ code: 'custom', message: `names a transport twice: ${name}` });
       continue;
     }
     const share = match[2]?.trim();
