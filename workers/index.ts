@@ -3,7 +3,7 @@ import type { Worker } from 'bullmq';
 import type { HeraldContext } from '../src/context.js';
 import { BatchSender } from '../src/email/batch-sender.js';
 import { EditionMessages, editionSettingsFrom } from '../src/email/edition-service.js';
-import { openEmailTransport, transportDefinition } from '../src/email/transports/registry.js';
+import { openConfiguredTransport, transportConnections } from '../src/email/transports/configured-transport.js';
 import { SocialPoster } from '../src/social/social-poster.js';
 import { SocialRetractor } from '../src/social/social-retractor.js';
 import { NetworkRateGate } from '../src/social/rate-gate.js';
@@ -27,14 +27,18 @@ export interface RunningWorkers {
 
 export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> {
   const { config } = ctx;
-  // Where mail goes (EMAIL_TRANSPORT): the SMTP server, or the capture inbox this process starts.
-  const transport = await openEmailTransport(config.EMAIL_TRANSPORT, config, { dataDir: config.HERALD_DATA_DIR });
+  // Where mail goes (EMAIL_TRANSPORTS): every listed transport behind one failover transport with a breaker each.
+  const transport = await openConfiguredTransport(config, {
+    log: ctx.log.child({ component: 'email-transport' }),
+    observer: ctx.metrics.transportObserver,
+  });
+  ctx.metrics.transports.health = () => transport.health();
   const editionSettings = editionSettingsFrom(ctx);
   const sender = new BatchSender(
     ctx.db,
     transport,
     {
-      chunkSize: config.EMAIL_SEND_CHUNK ?? transportDefinition(config.EMAIL_TRANSPORT).maxConnections(config) * 4,
+      chunkSize: config.EMAIL_SEND_CHUNK ?? transportConnections(config) * 4,
       uncertainPolicy: config.UNCERTAIN_DELIVERY_POLICY,
       retry: {
         windowMs: config.SMTP_RETRY_WINDOW_MINUTES * 60_000,
@@ -75,6 +79,7 @@ export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> 
       sender.stopClaiming();
       await Promise.allSettled(workers.map((w) => w.close()));
       await dispatch.flows.close();
+      ctx.metrics.transports.health = undefined;
       await transport.close();
     },
   };

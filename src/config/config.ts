@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { isTimeZone } from '../dispatch/schedule.js';
 import { SNS_REGIONAL_HOST } from '../feedback/sns-hosts.js';
 import { defaultTransport, TRANSPORT_NAMES, TRANSPORT_SETTINGS_SHAPE, transportDefinition, type TransportName } from '../email/transports/registry.js';
+import { transportListSetting } from '../email/transports/transport-list.js';
 import { allowEntryProblem } from '../net/address-policy.js';
 import { socialEnvShape } from '../social/networks.js';
 import { optionalString, positiveInt, url } from './env-values.js';
@@ -22,14 +23,6 @@ const secretValue = (minLength: number) =>
     .optional();
 /** The footer's placeholder address: fine for trying Herald, unlawful in a real newsletter (`herald doctor` says so). */
 export const EXAMPLE_POSTAL_ADDRESS = 'Herald Newsroom, 1 Example Street, Springfield';
-
-/** `ses,smtp`: known names, each once, at least one. */
-const transportList = z
-  .string()
-  .transform((v) => v.split(',').map((name) => name.trim()).filter(Boolean))
-  .pipe(z.array(z.enum(TRANSPORT_NAMES)).nonempty('names at least one transport')
-    .refine((names) => new Set(names).size === names.length, 'names a transport twice'))
-  .transform((names) => names as [TransportName, ...TransportName[]]);
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -115,12 +108,17 @@ const schema = z.object({
 
   // Email
   /**
-   * Where mail goes: names in src/email/transports/registry.ts, comma-separated, in failover order (`ses,smtp`). Only
-   * the first sends so far (failover is to come). Unset: `smtp` when SMTP_URL is set, else `capture` (the built-in
-   * capture inbox, an SMTP server on loopback writing .eml files to the data dir). Each transport's own settings
-   * (SMTP_URL, SES_REGION, MAILGUN_API_KEY, …) are declared in its file and merged here.
+   * Where mail goes: names in src/email/transports/registry.ts, comma-separated, in failover order (`ses,smtp`: the
+   * first whose circuit breaker is closed sends), or with a share each (`ses:80,postmark:20`: traffic split by weight
+   * among the healthy ones). Unset: `smtp` when SMTP_URL is set, else `capture` (the built-in capture inbox, an SMTP
+   * server on loopback writing .eml files to the data dir). Each transport's own settings (SMTP_URL, SES_REGION,
+   * MAILGUN_API_KEY, …) are declared in its file and merged here.
    */
-  EMAIL_TRANSPORTS: transportList.optional(),
+  EMAIL_TRANSPORTS: transportListSetting.optional(),
+  /** Transient failures or timeouts in a row that open a transport's circuit breaker (traffic moves to the next one). */
+  EMAIL_BREAKER_FAILURES: positiveInt(5),
+  /** How long an open breaker waits before one probe message may try that transport again. */
+  EMAIL_BREAKER_COOLDOWN_MS: positiveInt(30_000),
   /** The one-entry form of EMAIL_TRANSPORTS (from before the list); set one of the two. */
   EMAIL_TRANSPORT: z.enum(TRANSPORT_NAMES).optional(),
   ...TRANSPORT_SETTINGS_SHAPE,
@@ -216,6 +214,8 @@ export interface Config extends Omit<Env, 'PUBLIC_URL' | 'EMAIL_TRANSPORT' | 'EM
   PUBLIC_URL: string;
   /** Every configured transport, in failover order. */
   EMAIL_TRANSPORTS: [TransportName, ...TransportName[]];
+  /** Each transport's weight when EMAIL_TRANSPORTS gives shares (`ses:80,postmark:20`); undefined: failover order. */
+  EMAIL_TRANSPORT_SHARES?: Partial<Record<TransportName, number>>;
   /** The transport that sends: the first of EMAIL_TRANSPORTS. */
   EMAIL_TRANSPORT: TransportName;
 }
@@ -239,14 +239,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const c = parsed.data;
-  if (c.EMAIL_TRANSPORT && c.EMAIL_TRANSPORTS && c.EMAIL_TRANSPORTS.join() !== c.EMAIL_TRANSPORT) {
+  const routes = c.EMAIL_TRANSPORTS;
+  if (c.EMAIL_TRANSPORT && routes && (routes.length !== 1 || routes[0].name !== c.EMAIL_TRANSPORT)) {
     throw new ConfigError([{ variable: 'EMAIL_TRANSPORT', message: 'is the one-entry form of EMAIL_TRANSPORTS: set only EMAIL_TRANSPORTS' }]);
   }
-  const transports = c.EMAIL_TRANSPORTS ?? [c.EMAIL_TRANSPORT ?? defaultTransport(c)];
+  const transports = routes
+    ? (routes.map((r) => r.name) as [TransportName, ...TransportName[]])
+    : [c.EMAIL_TRANSPORT ?? defaultTransport(c)] as [TransportName];
+  const shares = routes?.every((r) => r.share !== undefined)
+    ? Object.fromEntries(routes.map((r) => [r.name, r.share!])) as Partial<Record<TransportName, number>>
+    : undefined;
   // Every listed transport must be usable, not only the first: a failover target found broken mid-send is too late.
   const problems = transports.flatMap((name) => transportDefinition(name).problems(c));
   if (problems.length > 0) throw new ConfigError(problems);
   const host = c.HOST === '0.0.0.0' || c.HOST === '::' ? 'localhost' : c.HOST;
   const publicUrl = (c.PUBLIC_URL ?? `http://${host}:${c.PORT}`).replace(/\/+$/, '');
-  return { ...c, PUBLIC_URL: publicUrl, EMAIL_TRANSPORTS: transports, EMAIL_TRANSPORT: transports[0] };
+  return { ...c, PUBLIC_URL: publicUrl, EMAIL_TRANSPORTS: transports, EMAIL_TRANSPORT: transports[0], ...(shares ? { EMAIL_TRANSPORT_SHARES: shares } : {}) };
 }

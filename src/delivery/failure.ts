@@ -39,6 +39,13 @@ export class PermanentFailure extends DeliveryFailure {
   readonly kind: 'permanent_address' | 'permanent_policy' = 'permanent_policy';
 }
 
+/**
+ * The sending account itself may not send (suspended, paused, credentials or sender identity refused): nothing can
+ * leave through that transport, so its circuit breaker opens at once and the message may go out through another
+ * (src/email/transports/failover-transport.ts). Everything else treats it as the policy refusal it also is.
+ */
+export class TransportBlocked extends PermanentFailure {}
+
 /** The address itself is refused (RFC 3463 5.1.x, "no such user"): stop and bounce the subscriber. */
 export class AddressRejected extends PermanentFailure {
   override readonly kind = 'permanent_address' as const;

@@ -295,8 +295,10 @@ export class BatchSender {
     const attempt = { deliveryId: r.id, subscriberId: r.subscriberId, email: r.email, name: r.name };
     try {
       const { raw, messageId } = edition.personalise(attempt);
-      const { response, providerMessageId } = await this.transport.send({ raw, envelope: { from: edition.envelopeFrom, to: r.email } });
-      const accepted = { transport: this.transport.name, providerMessageId };
+      const receipt = await this.transport.send({ raw, envelope: { from: edition.envelopeFrom, to: r.email } });
+      const { response, providerMessageId } = receipt;
+      // Several transports may be configured (failover): the receipt names the one that took the message.
+      const accepted = { transport: receipt.transport ?? this.transport.name, providerMessageId };
       return { result: { id: r.id, subscriberId: r.subscriberId, status: 'sent', response, messageId, accepted } };
     } catch (error) {
       return this.onFailure(r, this.transport.failureOf(error));

@@ -5,6 +5,7 @@ import {
   PermanentFailure,
   RateLimited,
   TransientFailure,
+  TransportBlocked,
   UncertainOutcome,
   DeliveryFailure,
 } from '../delivery/failure.js';
@@ -49,7 +50,8 @@ export function classifySmtpError(error: unknown, throttleWaitMs = 30_000): Deli
   }
   const command = e.command?.toUpperCase();
   const system = e.originalCode ?? e.code;
-  if (e.code === 'EAUTH') return new PermanentFailure('SMTP authentication failed', 'smtp_auth', response);
+  // Refused credentials refuse every message: the server is unusable as configured.
+  if (e.code === 'EAUTH') return new TransportBlocked('SMTP authentication failed', 'smtp_auth', response);
   if (
     (command && BEFORE_DATA_COMMANDS.has(command)) ||
     (system && NEVER_CONNECTED.has(system)) ||

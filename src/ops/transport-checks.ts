@@ -8,7 +8,8 @@ export async function checkEmailTransports(config: Config): Promise<Finding[]> {
   const checks = config.EMAIL_TRANSPORTS.map(async (name, index): Promise<Finding | undefined> => {
     const definition = transportDefinition(name);
     if (!definition.probe) return undefined;
-    const role = index === 0 ? 'sends' : 'listed for failover';
+    const share = config.EMAIL_TRANSPORT_SHARES?.[name];
+    const role = share !== undefined ? `share ${share}` : index === 0 ? 'sends' : 'listed for failover';
     try {
       const answer = await definition.probe(config);
       return { check: name, level: 'ok', message: `${definition.label} (${role}): ${answer}; no mail sent` };

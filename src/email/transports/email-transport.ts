@@ -21,6 +21,8 @@ export interface SendReceipt {
   response: string;
   /** The provider's own id for the message (SES MessageId, Mailgun's id): what its webhooks and logs name it by. */
   providerMessageId?: string;
+  /** The EMAIL_TRANSPORTS name that accepted it (several may be configured): what the delivery row records. */
+  transport?: string;
 }
 
 /** What a definition opens: talks to the outside, rejecting with whatever its library throws. */
@@ -93,7 +95,7 @@ export async function openTransport<Shape extends z.ZodRawShape>(
     name: definition.name,
     async send(mail) {
       try {
-        return await connection.send(mail);
+        return { ...(await connection.send(mail)), transport: definition.name };
       } catch (error) {
         throw failureOf(error);
       }

@@ -3,7 +3,7 @@
 // vocabulary.
 import { z } from 'zod';
 import { optionalString, url } from '../../config/env-values.js';
-import { AddressRejected, type DeliveryFailure, PermanentFailure, RateLimited } from '../../delivery/failure.js';
+import { AddressRejected, type DeliveryFailure, PermanentFailure, RateLimited, TransportBlocked } from '../../delivery/failure.js';
 import { defineTransport } from './email-transport.js';
 import { callProvider, errorMessage, ProviderHttpError, providerApiSettings, resetHint, serverError, unansweredRequest } from './provider-http.js';
 
@@ -34,7 +34,7 @@ export function classifyMailgunError(error: unknown, throttleWaitMs: number): De
   if (error.status >= 500) return serverError('mailgun', error.status, said);
   // The key or the domain may not send (wrong key, domain disabled or unverified, sandbox recipients): blocked.
   if (error.status === 401 || error.status === 403 || error.status === 404) {
-    return new PermanentFailure('Mailgun refused the account or domain', code, said);
+    return new TransportBlocked('Mailgun refused the account or domain', code, said);
   }
   if (error.status === 400 && BAD_RECIPIENT.test(said)) return new AddressRejected('Mailgun refused the address', code, said);
   return new PermanentFailure(`Mailgun refused the message (HTTP ${error.status})`, code, said);

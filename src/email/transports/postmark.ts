@@ -3,7 +3,7 @@
 // ErrorCode, or the call's HTTP answer, read in the failure vocabulary.
 import { z } from 'zod';
 import { optionalString, url } from '../../config/env-values.js';
-import { AddressRejected, type DeliveryFailure, PermanentFailure, RateLimited } from '../../delivery/failure.js';
+import { AddressRejected, type DeliveryFailure, PermanentFailure, RateLimited, TransportBlocked } from '../../delivery/failure.js';
 import { defineTransport } from './email-transport.js';
 import { callProvider, errorMessage, ProviderHttpError, providerApiSettings, resetHint, serverError, unansweredRequest } from './provider-http.js';
 import { SendCoalescer } from './send-coalescer.js';
@@ -39,6 +39,8 @@ export class PostmarkMessageError extends Error {
  * bounced, complained or was suppressed by hand, so Herald blames nobody and leaves the subscriber as they are.
  */
 const BLOCKING_CODES = new Set([10, 400, 401, 405, 406, 409, 412, 413]);
+/** Of those, the account's or server's own (token, sender signature, not allowed to send, pending approval): every message alike. */
+const TRANSPORT_BLOCK_CODES = new Set([10, 400, 401, 405, 412]);
 /** 300 "Invalid email request" that names the recipient's address: that reader's. */
 const BAD_RECIPIENT = /error parsing '(to|cc|bcc)'|illegal email address|invalid '?to'? address/i;
 
@@ -46,6 +48,7 @@ function byErrorCode(errorCode: number, message: string): DeliveryFailure {
   const code = `postmark_${errorCode}`;
   const said = `ErrorCode ${errorCode}: ${message}`;
   if (errorCode === 300 && BAD_RECIPIENT.test(message)) return new AddressRejected('Postmark refused the address', code, said);
+  if (TRANSPORT_BLOCK_CODES.has(errorCode)) return new TransportBlocked('Postmark refused the account or sender', code, said);
   if (BLOCKING_CODES.has(errorCode)) return new PermanentFailure('Postmark refused the account, sender or recipient', code, said);
   return new PermanentFailure(`Postmark refused the message (ErrorCode ${errorCode})`, code, said);
 }

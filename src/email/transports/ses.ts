@@ -4,7 +4,7 @@
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { z } from 'zod';
 import { optionalString, url } from '../../config/env-values.js';
-import { AddressRejected, type DeliveryFailure, PermanentFailure, RateLimited, TransientFailure } from '../../delivery/failure.js';
+import { AddressRejected, type DeliveryFailure, PermanentFailure, RateLimited, TransientFailure, TransportBlocked } from '../../delivery/failure.js';
 import { defineTransport } from './email-transport.js';
 import { providerApiSettings, resetHint, serverError, unansweredRequest } from './provider-http.js';
 
@@ -49,6 +49,8 @@ const ACCOUNT_BLOCKS: Record<string, string> = {
   // Also the sandbox's "Email address is not verified": the account's limit, not the reader's address.
   MessageRejected: 'SES rejected the message',
 };
+/** Of those, the ones after which nothing at all can leave through SES (not one message's refusal): its breaker opens. */
+const TRANSPORT_BLOCKS = new Set(['AccountSuspendedException', 'SendingPausedException', 'MailFromDomainNotVerifiedException', 'NotFoundException']);
 
 /** SES' throttles: the sending rate (TooManyRequests) and the sending quota (LimitExceeded). */
 const THROTTLES = new Set(['TooManyRequestsException', 'ThrottlingException', 'Throttling', 'LimitExceededException']);
@@ -76,14 +78,19 @@ export function classifySesError(error: unknown, throttleWaitMs: number): Delive
       resetHint(e.$response?.headers, throttleWaitMs), said);
   }
   const block = ACCOUNT_BLOCKS[name];
-  if (block) return new PermanentFailure(block, `ses_${name.replace(/Exception$/, '').toLowerCase()}`, said);
+  if (block) {
+    const Failure = TRANSPORT_BLOCKS.has(name) ? TransportBlocked : PermanentFailure;
+    return new Failure(block, `ses_${name.replace(/Exception$/, '').toLowerCase()}`, said);
+  }
   if (name === 'BadRequestException' && BAD_ADDRESS.test(e.message ?? '')) {
     return new AddressRejected('SES refused the address', 'ses_bad_address', said);
   }
   if (status && status >= 500) return serverError('ses', status, said);
   if (e.$fault === 'client' || (status && status >= 400)) {
-    // Bad credentials, a bad request: it will not succeed as it stands and is nobody's address problem.
-    return new PermanentFailure(`SES refused the request (${name})`, `ses_${status ?? 'client'}`, said);
+    // Bad credentials, a bad request: it will not succeed as it stands and is nobody's address problem; refused
+    // credentials (401, 403) refuse every message alike.
+    const Failure = status === 401 || status === 403 ? TransportBlocked : PermanentFailure;
+    return new Failure(`SES refused the request (${name})`, `ses_${status ?? 'client'}`, said);
   }
   return unansweredRequest(error, 'ses') ?? serverError('ses', 500, said);
 }

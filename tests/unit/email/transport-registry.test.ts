@@ -9,7 +9,8 @@ import { EMAIL_TRANSPORTS, TRANSPORT_NAMES, transportDefinition } from '../../..
 
 const TRANSPORTS_DIR = join(import.meta.dirname, '../../../src/email/transports');
 /** The folder's files that are not a transport. */
-const NOT_TRANSPORTS = new Set(['email-transport.ts', 'registry.ts', 'provider-http.ts', 'structured-mail.ts', 'send-coalescer.ts']);
+const NOT_TRANSPORTS = new Set(['email-transport.ts', 'registry.ts', 'provider-http.ts', 'structured-mail.ts', 'send-coalescer.ts',
+  'circuit-breaker.ts', 'configured-transport.ts', 'failover-transport.ts', 'transport-list.ts', 'weighted-rotation.ts']);
 const README = readFileSync(join(import.meta.dirname, '../../../README.md'), 'utf8');
 const ENV_EXAMPLE = readFileSync(join(import.meta.dirname, '../../../.env.example'), 'utf8');
 /** What every registered transport needs to be chosen. */

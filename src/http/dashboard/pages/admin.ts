@@ -7,7 +7,7 @@ import { HttpError, zodIssues } from '../../errors.js';
 import { idParams } from '../../routes/articles.js';
 import { newTokenInput } from '../../routes/tokens.js';
 import { redirectWithFlash, takeFlash, type Flash } from '../flash.js';
-import { time } from '../format.js';
+import { count, time } from '../format.js';
 import { transportDefinition } from '../../../email/transports/registry.js';
 import { html, type SafeHtml } from '../../../render/html.js';
 import { csrfField, layout, sendDashboardPage } from '../layout.js';
@@ -32,6 +32,22 @@ function withoutSecrets(raw: string | undefined): string {
 
 const row = (label: string, value: SafeHtml | string | number) => html`<div><dt>${label}</dt><dd>${value}</dd></div>`;
 const setOrNot = (value: unknown) => (value ? 'set' : 'not set');
+
+const BREAKER_WORDS = { closed: 'Closed (sending)', half_open: 'Half-open (probing)', open: 'Open (not used)' } as const;
+
+/** Each transport's circuit breaker and what it carried, as this process sees them (the breakers are per process). */
+function transportHealthCard(ctx: HeraldContext): SafeHtml {
+  const health = ctx.metrics.transports.health?.();
+  const body = !health
+    ? html`<p class="muted">This process sends no mail: each <code>herald worker</code> keeps its own breakers (see its <code>/metrics</code>).</p>`
+    : html`<div class="table-wrap"><table class="compact">
+  <thead><tr><th scope="col">Transport</th><th scope="col">Breaker</th><th scope="col" class="num">Accepted</th><th scope="col" class="num">Failures</th><th scope="col" class="num">Moved on</th></tr></thead>
+  <tbody>${health.map((t) => html`<tr><td>${transportDefinition(t.name as Parameters<typeof transportDefinition>[0]).label}${t.share !== undefined ? html` <span class="small muted">share ${t.share}</span>` : ''}</td>
+    <td><span class="badge ${t.state}">${BREAKER_WORDS[t.state]}</span>${t.openedSince ? html` <span class="small muted">${t.openReason === 'blocked' ? 'account refused' : 'failures'}, since ${time(t.openedSince, '—', 'short')}</span>` : ''}</td>
+    <td class="num">${count(t.accepted)}</td><td class="num">${count(t.failures)}</td><td class="num">${count(t.failedOver)}</td></tr>`)}</tbody>
+  </table></div><p class="small muted">Since this process started; rates per transport are in <code>/metrics</code> (herald_email_transport_sends_total).</p>`;
+  return html`<section class="card wide" aria-labelledby="transports-heading"><h2 id="transports-heading">Email transports</h2>${body}</section>`;
+}
 
 export function adminPages(app: FastifyInstance, ctx: HeraldContext) {
   /** The tokens page; `flash` when a form post answers with the page itself (a new token is shown only so). */
@@ -121,7 +137,9 @@ export function adminPages(app: FastifyInstance, ctx: HeraldContext) {
 </dl></section>
 <section class="card"><h2>Email</h2><dl class="facts list">
   ${row('From', c.MAIL_FROM)}
-  ${row('Transports', c.EMAIL_TRANSPORTS.map((name) => transportDefinition(name).label).join(' → ') + (c.EMAIL_TRANSPORTS.length > 1 ? ' (only the first sends for now)' : ''))}
+  ${row('Transports', c.EMAIL_TRANSPORT_SHARES
+    ? c.EMAIL_TRANSPORTS.map((name) => `${transportDefinition(name).label} ${c.EMAIL_TRANSPORT_SHARES?.[name]}`).join(', ') + ' (shares)'
+    : c.EMAIL_TRANSPORTS.map((name) => transportDefinition(name).label).join(' → ') + (c.EMAIL_TRANSPORTS.length > 1 ? ' (failover order)' : ''))}
   ${row('SMTP', c.EMAIL_TRANSPORTS.includes('smtp') && c.SMTP_URL ? withoutSecrets(c.SMTP_URL) : c.EMAIL_TRANSPORT === 'capture' ? 'capture inbox (nothing leaves this machine)' : 'not used')}
   ${row('Pool / rate', `${c.SMTP_POOL_SIZE} connections, ${c.SMTP_RATE_PER_SECOND || 'no'} limit per second`)}
   ${row('Batch size', c.EMAIL_BATCH_SIZE)}
@@ -129,6 +147,7 @@ export function adminPages(app: FastifyInstance, ctx: HeraldContext) {
   ${row('Unknown outcome after a crash', c.UNCERTAIN_DELIVERY_POLICY)}
   ${row('DKIM', c.DKIM_DOMAIN ? `${c.DKIM_SELECTOR}._domainkey.${c.DKIM_DOMAIN}` : 'off')}
 </dl></section>
+${transportHealthCard(ctx)}
 <section class="card"><h2>Dispatch</h2><dl class="facts list">
   ${row('Hold when late by more than', `${c.HERALD_MAX_LATENESS_MINUTES} minutes`)}
   ${row('Dashboard sign-in lasts', `${c.HERALD_SESSION_HOURS} hours`)}
