@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { PeriodicPass } from '../runtime/periodic-pass.js';
+import { clickTimelineEvents } from './click-timeline.js';
 import { parseCounterField, type ClickKeys } from './click-keys.js';
 import type { ClickRecorder } from './click-recorder.js';
 
@@ -23,13 +24,23 @@ interface CounterRow {
 
 /** Adds counted rows to a counter table (`id` goes to its id column), creating the rows it does not have yet. */
 function addCounts(table: 'link_clicks' | 'delivery_clicks', idColumn: 'position' | 'delivery_id') {
-  return (db: Kysely<Database>, rows: CounterRow[]) => sql`
-    insert into ${sql.table(table)} (dispatch_id, ${sql.ref(idColumn)}, human, machine)
-    values ${sql.join(rows.map((r) => sql`(${r.dispatchId}, ${r.id}, ${r.human}, ${r.machine})`))}
-    on conflict (dispatch_id, ${sql.ref(idColumn)})
-    do update set human = ${sql.table(table)}.human + excluded.human, machine = ${sql.table(table)}.machine + excluded.machine
-  `.execute(db);
+  return async (db: Kysely<Database>, rows: CounterRow[]) => {
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+      await sql`
+        insert into ${sql.table(table)} (dispatch_id, ${sql.ref(idColumn)}, human, machine)
+        values ${sql.join(rows.slice(i, i + ROWS_PER_STATEMENT).map((r) => sql`(${r.dispatchId}, ${r.id}, ${r.human}, ${r.machine})`))}
+        on conflict (dispatch_id, ${sql.ref(idColumn)})
+        do update set human = ${sql.table(table)}.human + excluded.human, machine = ${sql.table(table)}.machine + excluded.machine
+      `.execute(db);
+    }
+  };
 }
+
+/** Per link, and what each dispatch gained in this flush on its timeline (src/analytics/click-timeline.ts). */
+const addLinkCounts = async (db: Kysely<Database>, rows: CounterRow[]) => {
+  await addCounts('link_clicks', 'position')(db, rows);
+  await clickTimelineEvents(db, rows);
+};
 
 export class ClickFlush {
   private readonly pass: PeriodicPass;
@@ -60,7 +71,7 @@ export class ClickFlush {
     const token = randomBytes(8).toString('hex');
     if ((await this.redis.set(this.keys.flushLock, token, 'PX', LOCK_MS, 'NX')) !== 'OK') return;
     try {
-      await this.flushHash(this.keys.links, addCounts('link_clicks', 'position'));
+      await this.flushHash(this.keys.links, addLinkCounts);
       await this.flushHash(this.keys.deliveries, addCounts('delivery_clicks', 'delivery_id'));
     } finally {
       if ((await this.redis.get(this.keys.flushLock)) === token) await this.redis.del(this.keys.flushLock);
@@ -86,9 +97,7 @@ export class ClickFlush {
       totals.set(`${parsed.dispatchId}:${parsed.id}`, row);
     }
     const rows = [...totals.values()].filter((r) => r.human !== 0 || r.machine !== 0);
-    await this.db.transaction().execute(async (tx) => {
-      for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) await write(tx, rows.slice(i, i + ROWS_PER_STATEMENT));
-    });
+    if (rows.length > 0) await this.db.transaction().execute((tx) => write(tx, rows));
     // A crash right here counts this batch again at the next pass: the one window where a count can come out high.
     await this.redis.del(aside);
   }

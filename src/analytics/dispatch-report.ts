@@ -3,6 +3,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { rolledUpCounts, type RolledUpCount } from '../delivery/delivery-retention.js';
+import { clickTimeline, type ClickTimeline } from './click-timeline.js';
 
 export interface LinkReport {
   position: number;
@@ -23,11 +24,13 @@ export interface DispatchReport {
   attribution: boolean;
   /** Every link of the edition but the canary, most human clicks first. */
   links: LinkReport[];
+  /** Human and machine clicks per bucket of time after the dispatch started sending. */
+  clicksOverTime: ClickTimeline;
 }
 
 /** Undefined when the dispatch does not exist. */
 export async function dispatchReport(db: Kysely<Database>, dispatchId: number, attribution: boolean): Promise<DispatchReport | undefined> {
-  const dispatch = await db.selectFrom('dispatches').select('id').where('id', '=', dispatchId).executeTakeFirst();
+  const dispatch = await db.selectFrom('dispatches').select(['id', 'startedAt']).where('id', '=', dispatchId).executeTakeFirst();
   if (!dispatch) return undefined;
   const outcomes = await db
     .selectFrom('deliveries')
@@ -63,6 +66,7 @@ export async function dispatchReport(db: Kysely<Database>, dispatchId: number, a
     uniqueClickers,
     attribution,
     links: perLink,
+    clicksOverTime: await clickTimeline(db, dispatchId, dispatch.startedAt),
   };
 }
 
@@ -91,5 +95,6 @@ export function dispatchReportCsvRows(report: DispatchReport): string[][] {
     ['summary', 'clicks', '', '', String(report.clicks.human), String(report.clicks.machine)],
     figure('unique_clickers', report.uniqueClickers),
     ...report.links.map((link) => ['link', link.kind, link.url, String(link.position), String(link.human), String(link.machine)]),
+    ...report.clicksOverTime.buckets.map((b) => ['clicks_over_time', `${b.minutesAfterSend} min`, '', String(b.minutesAfterSend), String(b.human), String(b.machine)]),
   ];
 }

@@ -21,6 +21,11 @@ export const dispatchReportBody = z
     attribution: z.boolean(),
     links: z.array(z.object({ position: count, url: z.string(), kind: z.string(), human: count, machine: count }))
       .describe('the edition\'s links, most human clicks first'),
+    clicksOverTime: z.object({
+      bucketMinutes: z.number().int().positive().describe('width of each bucket'),
+      buckets: z.array(z.object({ minutesAfterSend: count.describe('start of the bucket after sending began'), human: count, machine: count }))
+        .describe('from the start to the last bucket with clicks, empty ones included; within a flush (HERALD_CLICK_FLUSH_MS) of the clicks'),
+    }),
   })
   .meta({ id: 'DispatchReport' });
 
