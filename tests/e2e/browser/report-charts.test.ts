@@ -1,5 +1,5 @@
 // The report, subscribers and webhooks pages in a real headless Chromium (Debian's): an admin registers a webhook
-// endpoint by the form and redelivers one of its deliveries, a real send reaches the SMTP sink, readers click its links,
+// endpoint by the form, sees another's refused delivery and the notice that it was disabled, and redelivers one, a real send reaches the SMTP sink, readers click its links,
 // and the report page draws the clicks (uPlot, served by Herald, under the dashboard's strict CSP) above tables whose
 // numbers are the API's; without JavaScript the same tables stand alone. Screenshots into tests/artifacts/.
 import { mkdirSync } from 'node:fs';
@@ -23,6 +23,7 @@ let herald: TestHerald;
 let context: BrowserContext;
 let page: Page;
 const cspViolations: string[] = [];
+const extraReceivers: WebhookReceiver[] = [];
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -49,6 +50,7 @@ afterAll(async () => {
   await browser?.close();
   await herald?.stop();
   await receiver?.close();
+  await Promise.all(extraReceivers.map((r) => r.close()));
   await smtp?.close();
 });
 
@@ -89,7 +91,14 @@ describe('the webhooks, report and subscribers pages', () => {
     expect(await herald.ctx.db.selectFrom('webhookEndpoints').select('id').execute()).toHaveLength(1);
   });
 
-  it('a real send: the endpoint gets its events, the page lists them, and Redeliver sends one again', async () => {
+  it('a real send: the endpoint gets its events, the page lists them with failures, and Redeliver sends one again', async () => {
+    // A second endpoint on a private address the fetcher refuses, failing for three days already: this send disables it.
+    const hidden = await startWebhookReceiver('127.0.0.2');
+    extraReceivers.push(hidden);
+    const registered = await herald.api('/api/webhooks', { body: { url: hidden.url, events: ['dispatch.completed'] } });
+    expect(registered.status).toBe(201);
+    await herald.ctx.db.updateTable('webhookEndpoints').set({ failingSince: new Date(Date.now() - 73 * 3600_000), consecutiveFailures: 40 })
+      .where('id', '=', (await registered.json()).id).execute();
     for (const email of READERS) expect((await herald.api('/api/subscribers', { body: { email } })).status).toBe(201);
     const response = await herald.api('/api/articles', { body: articlePayload({
       channels: ['email'],
@@ -103,12 +112,18 @@ describe('the webhooks, report and subscribers pages', () => {
     expect(receiver.received.map((r) => JSON.parse(r.body).type).sort()).toEqual(['dispatch.completed', 'dispatch.started']);
 
     await page.goto(`${herald.baseUrl}/webhooks`);
-    const deliveries = page.locator('[data-endpoint] tbody tr');
+    const working = page.locator('[data-endpoint]', { hasText: receiver.url });
+    const refused = page.locator('[data-endpoint]', { hasText: hidden.url });
     await eventually(async () => {
       await page.reload();
-      return (await deliveries.filter({ hasText: 'Delivered' }).count()) === 2;
-    }, 10_000, 'both deliveries shown as delivered');
-    await page.getByRole('button', { name: /Redeliver dispatch\.completed/ }).click();
+      return (await working.locator('tbody tr').filter({ hasText: 'Delivered' }).count()) === 2 &&
+        (await refused.locator('tbody tr').filter({ hasText: 'Failed' }).count()) === 1;
+    }, 20_000, 'the deliveries shown as delivered and failed');
+    expect(await refused.locator('tbody tr').textContent()).toContain('forbidden_address');
+    expect(await refused.textContent()).toContain('Disabled');
+    expect(await page.locator('[data-disabled-notice]').textContent()).toContain(hidden.url);
+    expect(hidden.received).toHaveLength(0);
+    await working.getByRole('button', { name: /Redeliver dispatch\.completed/ }).click();
     expect(await page.locator('.flash.ok').textContent()).toContain('queued again');
     await eventually(async () => receiver.received.length === 3, 20_000, 'the redelivery at the receiver');
     expect(JSON.parse(receiver.received[2].body).type).toBe('dispatch.completed');
