@@ -1,7 +1,7 @@
 // The click burst right after a send, as a reader's mail client makes it: `herald serve` on PostgreSQL (its own
 // process, counting on), autocannon on loopback cycling through many readers' tracked links, then the flush: every
 // redirect answered must be in link_clicks exactly once (human + machine), no more, no less.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -43,6 +43,17 @@ export interface ClickFigures {
   machine: number;
   countsAddUp: boolean;
   peakRssMb: number;
+  /**
+   * CPU time the Herald process spent per 1,000 redirects during the burst (user + system, from /proc): what the
+   * rate would be on an idle core is about 1000 / this per second, whatever else the machine was doing meanwhile.
+   */
+  cpuMsPerThousand: number;
+}
+
+/** User + system CPU time of a process so far, in ms (/proc/PID/stat fields 14 and 15, in clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 const DISPATCH_ID = 1;
@@ -91,6 +102,8 @@ export async function clickRun(options: ClickOptions): Promise<ClickFigures> {
     // A short warm-up (JIT, connection pools), counted like the rest: every answered click must arrive.
     const warm = await autocannon({ url: address, connections: 10, amount: 500, requests: paths.slice(0, 50).map((path) => ({ path })) });
     let result: autocannon.Result;
+    const cpuBefore = cpuMs(pid);
+    let cpuSpent = 0;
     try {
       result = await autocannon({
         url: address,
@@ -99,6 +112,7 @@ export async function clickRun(options: ClickOptions): Promise<ClickFigures> {
         headers: { 'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15' },
         requests: paths.map((path) => ({ path })),
       });
+      cpuSpent = cpuMs(pid) - cpuBefore;
     } finally {
       clearInterval(sampler);
     }
@@ -132,6 +146,7 @@ export async function clickRun(options: ClickOptions): Promise<ClickFigures> {
       machine: counted.machine,
       countsAddUp: otherAnswers === 0 ? total === redirects : total >= redirects && total <= sent,
       peakRssMb: Math.round(peakRssMb),
+      cpuMsPerThousand: Math.round((cpuSpent / Math.max(1, result.requests.sent)) * 1000),
     };
   } finally {
     await serve?.kill('SIGTERM');

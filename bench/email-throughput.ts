@@ -63,7 +63,8 @@ async function clicks(): Promise<ClickFigures> {
 
 function printClicks(c: ClickFigures): void {
   console.log(`${'click redirects (herald serve, counting on)'.padEnd(44)} ${String(c.redirectsPerSecond).padStart(8)} redirects/s  ` +
-    `p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms, max ${c.maxMs} ms, ${c.connections} connections, peak RSS ${c.peakRssMb} MB`);
+    `p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms, max ${c.maxMs} ms, ${c.connections} connections, ` +
+    `Herald's CPU ${c.cpuMsPerThousand} ms per 1,000 (≈ ${Math.round(1e6 / Math.max(1, c.cpuMsPerThousand))}/s on an idle core), peak RSS ${c.peakRssMb} MB`);
   console.log(`${'click counts after the flush'.padEnd(44)} ${c.countsAddUp ? 'add up' : 'DO NOT ADD UP'}: ${c.redirects} redirects answered, ` +
     `${c.counted} counted (${c.human} human, ${c.machine} machine)` +
     (c.otherAnswers ? `; ${c.otherAnswers} of ${c.sent} sent not answered in time (may have been counted)` : ''));
