@@ -19,6 +19,8 @@ export interface ClickOptions {
   seconds: number;
   /** Distinct readers whose links are clicked (each reader's copy has its own tokens). */
   readers: number;
+  /** NODE_OPTIONS for the Herald process (a profiler, say); none by default. */
+  nodeOptions?: string;
 }
 
 export interface ClickFigures {
@@ -90,7 +92,7 @@ export async function clickRun(options: ClickOptions): Promise<ClickFigures> {
   let serve: HeraldProcess | undefined;
   try {
     await migrate(db);
-    const env = heraldEnv({ smtpPort: 9, poolSize: 1 }, prefix, dataDir);
+    const env = heraldEnv({ smtpPort: 9, poolSize: 1, nodeOptions: options.nodeOptions }, prefix, dataDir);
     // At info (listeningAddress reads http.listening): the redirect logs nothing per click above debug.
     serve = spawnHerald(['serve'], { ...env, DATABASE_URL: pg.url, PORT: '0', LOG_LEVEL: 'info', HERALD_CLICK_FLUSH_MS: String(flushMs) }, { compiled: true });
     const address = await listeningAddress(serve);

@@ -56,7 +56,7 @@ function dkimKey(): DkimKey {
 const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? Number((a / b).toFixed(2)) : null);
 
 async function clicks(): Promise<ClickFigures> {
-  const options = { connections: Number(values['click-connections']), seconds: Number(values['click-seconds']), readers: Number(values['click-readers']) };
+  const options = { connections: Number(values['click-connections']), seconds: Number(values['click-seconds']), readers: Number(values['click-readers']), nodeOptions: values['node-options'] || undefined };
   log(`click redirects: herald serve on PostgreSQL, autocannon ${options.connections} connections for ${options.seconds} s over ${options.readers} readers' links…`);
   return clickRun(options);
 }
