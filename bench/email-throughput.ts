@@ -1,13 +1,15 @@
 // npm run bench: Herald's email throughput and memory, end to end, next to what it is measured against — all in one
 // run on one sink, so the ratios compare like with like on a noisy machine. Prints a table of figures; the last line
 // is one JSON object with every figure. `--dkim` signs every message (RSA-2048) everywhere; `--latency-ms N` puts a
-// relay N ms away each way (a delaying proxy) between every sender and the sink.
+// relay N ms away each way (a delaying proxy) between every sender and the sink. The click section bursts Herald's
+// redirect endpoint with autocannon and checks the counts after the flush; `--only clicks` runs just that.
 import { generateKeyPairSync } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { articleInput } from '../src/articles/article-input.js';
 import { renderEdition } from '../src/email/edition-renderer.js';
 import { fixturePayload } from '../tests/support/articles.js';
 import { naivePooledLoop, precomposedCeiling, smtpSource, type DkimKey, type LoopOptions } from './baselines.js';
+import { clickRun, type ClickFigures } from './click-run.js';
 import { csvImportRun, type CsvFigures } from './csv-import-run.js';
 import { embedded, workerOnPostgres, type RunFigures } from './herald-runs.js';
 import { startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
@@ -31,8 +33,15 @@ const { values } = parseArgs({
     'csv-rows': { type: 'string', default: '100000' },
     /** NODE_OPTIONS for Herald's processes (none by default). */
     'node-options': { type: 'string', default: '' },
+    /** `clicks`: only the click section. */
+    only: { type: 'string', default: '' },
+    /** The click burst: autocannon's concurrent connections, its length, and how many readers' links it cycles through. */
+    'click-connections': { type: 'string', default: '50' },
+    'click-seconds': { type: 'string', default: '10' },
+    'click-readers': { type: 'string', default: '2000' },
   },
 });
+if (values.only && values.only !== 'clicks') throw new Error(`--only takes clicks, not ${values.only}`);
 const READERS = Number(values.readers);
 const SAMPLE = Math.min(READERS, Number(values['baseline-sample']));
 const POOL = Number(values['pool-size']);
@@ -46,7 +55,29 @@ function dkimKey(): DkimKey {
 
 const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? Number((a / b).toFixed(2)) : null);
 
+async function clicks(): Promise<ClickFigures> {
+  const options = { connections: Number(values['click-connections']), seconds: Number(values['click-seconds']), readers: Number(values['click-readers']), nodeOptions: values['node-options'] || undefined };
+  log(`click redirects: herald serve on PostgreSQL, autocannon ${options.connections} connections for ${options.seconds} s over ${options.readers} readers' links…`);
+  return clickRun(options);
+}
+
+function printClicks(c: ClickFigures): void {
+  console.log(`${'click redirects (herald serve, counting on)'.padEnd(44)} ${String(c.redirectsPerSecond).padStart(8)} redirects/s  ` +
+    `p50 ${c.p50Ms} ms, p99 ${c.p99Ms} ms, max ${c.maxMs} ms, ${c.connections} connections, ` +
+    `Herald's CPU ${c.cpuMsPerThousand} ms per 1,000 (≈ ${Math.round(1e6 / Math.max(1, c.cpuMsPerThousand))}/s on an idle core), peak RSS ${c.peakRssMb} MB`);
+  console.log(`${'click counts after the flush'.padEnd(44)} ${c.countsAddUp ? 'add up' : 'DO NOT ADD UP'}: ${c.redirects} redirects answered, ` +
+    `${c.counted} counted (${c.human} human, ${c.machine} machine)` +
+    (c.otherAnswers ? `; ${c.otherAnswers} of ${c.sent} sent not answered in time (may have been counted)` : ''));
+}
+
 async function main() {
+  if (values.only === 'clicks') {
+    const figures = { clicks: await clicks(), loadAverage: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2))) };
+    printClicks(figures.clicks);
+    console.log(`load average ${figures.loadAverage.join(' ')}`);
+    console.log(JSON.stringify(figures));
+    return;
+  }
   const sink = await startSink({ preferPostfix: !values['node-sink'] });
   let proxy: LatencyProxy | undefined;
   try {
@@ -82,6 +113,7 @@ async function main() {
       log(`CSV import of ${csvRows} rows through herald serve on PostgreSQL…`);
       csv = await csvImportRun(csvRows);
     }
+    const clickFigures = await clicks();
 
     const figures = {
       sink: sink.name,
@@ -92,6 +124,7 @@ async function main() {
       worker,
       embedded: quickStart,
       csvImport: csv,
+      clicks: clickFigures,
       naivePerSecond: Math.round(naive),
       ceilingPerSecond: Math.round(ceiling),
       smtpSourcePerSecond: source === null ? null : Math.round(source),
@@ -116,6 +149,7 @@ async function main() {
     row('precomposed nodemailer (ceiling)', ceiling, `sample of ${SAMPLE}`);
     row('postfix smtp-source', source, source === null ? (dkim ? 'does not sign: not run with --dkim' : 'not installed (Debian: postfix)') : '');
     if (csv) console.log(`${'CSV import, streamed'.padEnd(44)} ${String(csv.rowsPerSecond).padStart(8)} rows/s ${csv.rows} rows, server peak RSS ${csv.peakRssMb} MB`);
+    printClicks(clickFigures);
     console.log(`ratios: worker/naive ${figures.ratios.workerToNaive}×, worker/ceiling ${figures.ratios.workerToCeiling}×, ` +
       `worker/smtp-source ${figures.ratios.workerToSmtpSource ?? '—'}×, embedded/naive ${figures.ratios.embeddedToNaive ?? '—'}×`);
     if (figures.pipeliningBoundPerSecond) {

@@ -22,21 +22,29 @@ interface CounterRow {
 
 /** Adds counted rows to a counter table (`id` goes to its id column), creating the rows it does not have yet. */
 function addCounts(table: 'link_clicks' | 'delivery_clicks' | 'click_buckets' | 'delivery_opens', idColumn: 'position' | 'delivery_id' | 'bucket') {
-  return (db: Kysely<Database>, rows: CounterRow[]) => sql`
-    insert into ${sql.table(table)} (dispatch_id, ${sql.ref(idColumn)}, human, machine)
-    values ${sql.join(rows.map((r) => sql`(${r.dispatchId}, ${r.id}, ${r.human}, ${r.machine})`))}
-    on conflict (dispatch_id, ${sql.ref(idColumn)})
-    do update set human = ${sql.table(table)}.human + excluded.human, machine = ${sql.table(table)}.machine + excluded.machine
-  `.execute(db);
+  return async (db: Kysely<Database>, rows: CounterRow[]) => {
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+      await sql`
+        insert into ${sql.table(table)} (dispatch_id, ${sql.ref(idColumn)}, human, machine)
+        values ${sql.join(rows.slice(i, i + ROWS_PER_STATEMENT).map((r) => sql`(${r.dispatchId}, ${r.id}, ${r.human}, ${r.machine})`))}
+        on conflict (dispatch_id, ${sql.ref(idColumn)})
+        do update set human = ${sql.table(table)}.human + excluded.human, machine = ${sql.table(table)}.machine + excluded.machine
+      `.execute(db);
+    }
+  };
 }
 
 /** Opens per edition: one row per dispatch (the field's id is always 0). */
-const addEditionOpens = (db: Kysely<Database>, rows: CounterRow[]) => sql`
-  insert into edition_opens (dispatch_id, human, machine)
-  values ${sql.join(rows.map((r) => sql`(${r.dispatchId}, ${r.human}, ${r.machine})`))}
-  on conflict (dispatch_id)
-  do update set human = edition_opens.human + excluded.human, machine = edition_opens.machine + excluded.machine
-`.execute(db);
+async function addEditionOpens(db: Kysely<Database>, rows: CounterRow[]) {
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    await sql`
+      insert into edition_opens (dispatch_id, human, machine)
+      values ${sql.join(rows.slice(i, i + ROWS_PER_STATEMENT).map((r) => sql`(${r.dispatchId}, ${r.human}, ${r.machine})`))}
+      on conflict (dispatch_id)
+      do update set human = edition_opens.human + excluded.human, machine = edition_opens.machine + excluded.machine
+    `.execute(db);
+  }
+}
 
 export class ClickFlush {
   private readonly pass: PeriodicPass;
@@ -97,9 +105,7 @@ export class ClickFlush {
       totals.set(`${parsed.dispatchId}:${parsed.id}`, row);
     }
     const rows = [...totals.values()].filter((r) => r.human !== 0 || r.machine !== 0);
-    await this.db.transaction().execute(async (tx) => {
-      for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) await write(tx, rows.slice(i, i + ROWS_PER_STATEMENT));
-    });
+    if (rows.length > 0) await this.db.transaction().execute((tx) => write(tx, rows));
     // A crash right here counts this batch again at the next pass: the one window where a count can come out high.
     await this.redis.del(aside);
   }

@@ -1,5 +1,6 @@
 // Counts a click after its redirect has been answered: classifies it (src/analytics/machine-clicks.ts and the burst
-// memory) and adds it to the Redis counters in one round trip. Never throws into the request; failures are logged.
+// memory) and adds it to the Redis counters: every click of one event-loop turn in one MULTI (one round trip for a
+// burst, not three commands per click). Never throws into the request; failures are logged.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ClickBursts } from './click-bursts.js';
@@ -22,6 +23,9 @@ export interface ClickRecorderOptions {
 export class ClickRecorder {
   private readonly bursts = new ClickBursts();
   private readonly pending = new Set<Promise<void>>();
+  /** Increments gathered this turn: hash key → field → delta; sent together at the next setImmediate. */
+  private batch: Map<string, Map<string, number>> | undefined;
+  private batchSent: Promise<void> | undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -64,24 +68,51 @@ export class ClickRecorder {
       machine = verdict.machine;
       reclassify = verdict.reclassify;
     }
-    const multi = this.redis.multi();
     const bucket = bucketOf(request.at);
-    multi.hincrby(this.keys.links, counterField(dispatchId, position, Boolean(machine)), 1);
-    multi.hincrby(this.keys.buckets, counterField(dispatchId, bucket, Boolean(machine)), 1);
+    const add: [string, string, number][] = [
+      [this.keys.links, counterField(dispatchId, position, Boolean(machine)), 1],
+      [this.keys.buckets, counterField(dispatchId, bucket, Boolean(machine)), 1],
+    ];
     // Clicks first taken for a person's, now known to be the scanner's: moved, so the total stays the same. (In the
     // buckets they move within this click's bucket: a burst lasts seconds, so at most a bucket boundary apart.)
     for (const earlier of reclassify) {
-      multi.hincrby(this.keys.links, counterField(dispatchId, earlier, false), -1);
-      multi.hincrby(this.keys.links, counterField(dispatchId, earlier, true), 1);
-      multi.hincrby(this.keys.buckets, counterField(dispatchId, bucket, false), -1);
-      multi.hincrby(this.keys.buckets, counterField(dispatchId, bucket, true), 1);
+      add.push([this.keys.links, counterField(dispatchId, earlier, false), -1], [this.keys.links, counterField(dispatchId, earlier, true), 1]);
+      add.push([this.keys.buckets, counterField(dispatchId, bucket, false), -1], [this.keys.buckets, counterField(dispatchId, bucket, true), 1]);
     }
     if (this.options.attribution && reader) {
-      multi.hincrby(this.keys.deliveries, counterField(dispatchId, reader.deliveryId, Boolean(machine)), 1);
+      add.push([this.keys.deliveries, counterField(dispatchId, reader.deliveryId, Boolean(machine)), 1]);
       if (reclassify.length > 0) {
-        multi.hincrby(this.keys.deliveries, counterField(dispatchId, reader.deliveryId, false), -reclassify.length);
-        multi.hincrby(this.keys.deliveries, counterField(dispatchId, reader.deliveryId, true), reclassify.length);
+        add.push([this.keys.deliveries, counterField(dispatchId, reader.deliveryId, false), -reclassify.length]);
+        add.push([this.keys.deliveries, counterField(dispatchId, reader.deliveryId, true), reclassify.length]);
       }
+    }
+    await this.increment(add);
+  }
+
+  /** Adds to this turn's batch; resolves once the batch is in Redis. */
+  private increment(add: [string, string, number][]): Promise<void> {
+    if (!this.batch) {
+      this.batch = new Map();
+      this.batchSent = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.sendBatch());
+    }
+    for (const [key, field, delta] of add) {
+      const fields = this.batch.get(key) ?? new Map<string, number>();
+      fields.set(field, (fields.get(field) ?? 0) + delta);
+      this.batch.set(key, fields);
+    }
+    return this.batchSent!;
+  }
+
+  /**
+   * One MULTI: the flush renames a hash aside atomically, so a batch lands whole in the old hash or whole in the new
+   * one, and a move (−1 human, +1 machine) is never split between two flushes.
+   */
+  private async sendBatch(): Promise<void> {
+    const batch = this.batch!;
+    this.batch = undefined;
+    const multi = this.redis.multi();
+    for (const [key, fields] of batch) {
+      for (const [field, delta] of fields) if (delta !== 0) multi.hincrby(key, field, delta);
     }
     await multi.exec();
   }

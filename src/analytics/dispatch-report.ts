@@ -27,7 +27,7 @@ export interface ReportOptions {
   attribution: boolean;
   /** HERALD_TRACK_OPENS is on (opens are also shown for an edition that has counts from when it was). */
   trackOpens: boolean;
-  /** Width of the clicks-over-time buckets. Default 60. */
+  /** Width of the clicks-over-time buckets; by default the narrowest that keeps the series under 48 points. */
   bucketMinutes?: number;
 }
 
@@ -109,7 +109,7 @@ export async function dispatchReport(db: Kysely<Database>, dispatchId: number, o
     uniqueClickers,
     attribution,
     links: perLink,
-    clicksOverTime: await clicksOverTime(db, dispatchId, dispatch.startedAt, options.bucketMinutes ?? 60),
+    clicksOverTime: await clicksOverTime(db, dispatchId, dispatch.startedAt, options.bucketMinutes),
     opens: await opensReport(db, dispatchId, options),
     engagement: await engagementReport(db, dispatchId),
   };

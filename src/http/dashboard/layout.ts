@@ -5,6 +5,7 @@ import type { Flash } from './flash.js';
 import { htmlDocument } from '../../render/document.js';
 import { attrs, html, type SafeHtml } from '../../render/html.js';
 import { CHANNEL_LABELS } from '../../social/networks.js';
+import { vendorAsset } from './assets.js';
 
 export interface PageOptions {
   title: string;
@@ -14,13 +15,22 @@ export interface PageOptions {
   flash?: Flash;
   /** Extra scripts from /dashboard/assets/, after common.js. */
   scripts?: string[];
+  /** Extra stylesheets from /dashboard/assets/, before dashboard.css. */
+  styles?: string[];
 }
+
+/** What a page with charts (src/http/dashboard/charts.ts) loads: uPlot from Herald itself, then the drawing script. */
+export const CHART_ASSETS = {
+  scripts: [vendorAsset('uplot.js'), 'charts.js'],
+  styles: [vendorAsset('uplot.css')],
+} satisfies Pick<PageOptions, 'scripts' | 'styles'>;
 
 const NAV: { href: string; label: string; admin?: boolean; match: RegExp }[] = [
   { href: '/', label: 'Articles', match: /^\/($|\?|articles|dispatches)/ },
   { href: '/publish', label: 'Publish', match: /^\/publish/ },
   { href: '/subscribers', label: 'Subscribers', match: /^\/subscribers/ },
   { href: '/inbox', label: 'Inbox', match: /^\/inbox/ },
+  { href: '/webhooks', label: 'Webhooks', admin: true, match: /^\/webhooks/ },
   { href: '/tokens', label: 'Tokens', admin: true, match: /^\/tokens/ },
   { href: '/settings', label: 'Settings', admin: true, match: /^\/settings/ },
   { href: '/admin/queues', label: 'Queues', admin: true, match: /^\/admin\/queues/ },
@@ -47,6 +57,7 @@ export function layout(options: PageOptions, content: SafeHtml): string {
     head: html`<meta name="csrf-token" content="${request.dashboard?.session.csrf ?? ''}">
 <meta name="channel-labels" content="${JSON.stringify(CHANNEL_LABELS)}">
 <title>${options.title} · Herald</title>
+${(options.styles ?? []).map((s) => html`<link rel="stylesheet" href="/dashboard/assets/${s}">`)}
 <link rel="stylesheet" href="/dashboard/assets/dashboard.css">
 <link rel="icon" href="data:,">
 ${scripts}`,

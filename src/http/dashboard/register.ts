@@ -19,6 +19,7 @@ import { publishPages } from './pages/publish.js';
 import { reportPages } from './pages/report.js';
 import { signInRoutes } from './pages/sign-in.js';
 import { subscriberPages } from './pages/subscribers.js';
+import { webhookPages } from './pages/webhooks.js';
 import { queueBoard } from './queue-board.js';
 import { sessionStore, type SessionStore } from './sessions.js';
 
@@ -62,6 +63,7 @@ export async function registerDashboard(app: FastifyInstance, ctx: HeraldContext
     subscriberPages(pages, ctx);
     inboxPages(pages, ctx);
     adminPages(pages, ctx);
+    webhookPages(pages, ctx);
   });
 
   await app.register(queueBoard(ctx, sessions));

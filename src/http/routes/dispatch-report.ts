@@ -36,7 +36,8 @@ export const dispatchReportBody = z
     clicksOverTime: z.object({
       bucketMinutes: z.number().int().positive(),
       since: z.string().nullable().describe('minute 0: the dispatch\'s start'),
-      buckets: z.array(z.object({ minutesAfterSend: count, human: count, machine: count })).describe('only buckets with clicks'),
+      buckets: z.array(z.object({ minutesAfterSend: count, human: count, machine: count }))
+        .describe('from minute 0 to the last bucket with clicks, empty ones included; within a flush (HERALD_CLICK_FLUSH_MS) of the clicks'),
     }),
     opens: z.object({
       human: count,
@@ -60,7 +61,7 @@ const reportQuery = z.object({
   format: z.enum(['json', 'csv']).optional().describe('csv: the same figures as CSV (or send Accept: text/csv)'),
   bucketMinutes: z.coerce.number().int().min(BUCKET_MINUTES).max(7 * 24 * 60)
     .refine((n) => n % BUCKET_MINUTES === 0, `must be a multiple of ${BUCKET_MINUTES}`)
-    .optional().describe(`width of the clicks-over-time buckets in minutes (a multiple of ${BUCKET_MINUTES}; default 60)`),
+    .optional().describe(`width of the clicks-over-time buckets in minutes (a multiple of ${BUCKET_MINUTES}; by default the narrowest that keeps the series under 48 points)`),
 });
 
 export function dispatchReportRoutes(app: FastifyInstance, ctx: HeraldContext) {

@@ -76,7 +76,7 @@ export function subscriberRoutes(app: FastifyInstance, ctx: HeraldContext) {
     },
   }, async (request) => {
     const { days } = parseInput(historyQuery, request.query, 'query');
-    return { days: await subscriberHistory(ctx.db, days) };
+    return { days: await subscriberHistory(ctx.db, { days }) };
   });
 
   app.get('/api/subscribers', {

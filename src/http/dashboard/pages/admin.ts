@@ -13,7 +13,7 @@ import { html, type SafeHtml } from '../../../render/html.js';
 import { csrfField, layout, sendDashboardPage } from '../layout.js';
 import { networkName } from './publish-form.js';
 
-function requireAdminPage(request: FastifyRequest): void {
+export function requireAdminPage(request: FastifyRequest): void {
   if (request.editor?.role !== 'admin') throw new HttpError(403, 'This page is for admins.');
 }
 

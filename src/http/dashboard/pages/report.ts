@@ -1,15 +1,16 @@
-// The dispatch report page: delivered, failed by kind, human and machine clicks, and the edition's links by clicks
-// (the same figures as GET /api/dispatches/:id/report, which also gives them as CSV).
+// The dispatch report page: delivered, failed by kind, human and machine clicks, and charts of clicks over time and
+// per link (the same figures as GET /api/dispatches/:id/report, which also gives them as CSV). Each chart is its table
+// without JavaScript (src/http/dashboard/charts.ts).
 import type { FastifyInstance } from 'fastify';
 import { dispatchReport, reportOptionsFrom } from '../../../analytics/dispatch-report.js';
 import type { HeraldContext } from '../../../context.js';
 import { html } from '../../../render/html.js';
 import { notFound } from '../../errors.js';
 import { idParams } from '../../routes/articles.js';
+import { chartFigure } from '../charts.js';
 import { count } from '../format.js';
-import { layout, sendDashboardPage } from '../layout.js';
-
-const LINK_KINDS: Record<string, string> = { article: 'Article', view_in_browser: 'View in browser', body: 'In the text' };
+import { CHART_ASSETS, layout, sendDashboardPage } from '../layout.js';
+import { reportCharts } from './report-charts.js';
 
 export function reportPages(app: FastifyInstance, ctx: HeraldContext) {
   app.get('/dispatches/:id/report', async (request, reply) => {
@@ -34,15 +35,11 @@ export function reportPages(app: FastifyInstance, ctx: HeraldContext) {
     ${figure('Unique clickers', report.uniqueClickers, report.attribution ? '' : 'off: HERALD_CLICK_ATTRIBUTION keeps clicks anonymous')}
   </ul>
 </section>
-<section class="card" aria-labelledby="links-heading">
-  <h2 id="links-heading">Links</h2>
-  <div class="table-wrap"><table>
-    <thead><tr><th scope="col">Link</th><th scope="col">Where</th><th scope="col">Human</th><th scope="col">Machine</th></tr></thead>
-    <tbody>${report.links.map((link) => html`<tr><td><a href="${link.url}" rel="noopener noreferrer">${link.url}</a></td>
-      <td>${LINK_KINDS[link.kind] ?? link.kind}</td><td>${count(link.human)}</td><td>${count(link.machine)}</td></tr>`)}</tbody>
-  </table></div>
+<section class="card" aria-labelledby="clicks-heading">
+  <h2 id="clicks-heading">Clicks</h2>
+  ${reportCharts(report).map(chartFigure)}
   <p class="muted small">Clicks arrive within a few seconds (HERALD_CLICK_FLUSH_MS).</p>
 </section>`;
-    return sendDashboardPage(reply, 200, layout({ title: `Report · dispatch #${id}`, request, page: 'report' }, content));
+    return sendDashboardPage(reply, 200, layout({ title: `Report · dispatch #${id}`, request, page: 'report', ...CHART_ASSETS }, content));
   });
 }

@@ -1,5 +1,5 @@
-// Subscribers: search by address or name, filter by status, import a CSV with progress (subscribers.js posts it to
-// POST /api/subscribers/import), export everything.
+// Subscribers: search by address or name, filter by status, a chart of status changes per day, import a CSV with
+// progress (subscribers.js posts it to POST /api/subscribers/import), export everything.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { HeraldContext } from '../../../context.js';
@@ -9,8 +9,13 @@ import { listSubscribers } from '../../../subscribers/subscriber-repository.js';
 import { takeFlash } from '../flash.js';
 import { count, subscriberBadge, subscriberStatusLabel, time } from '../format.js';
 import { attrs, html } from '../../../render/html.js';
-import { layout, sendDashboardPage } from '../layout.js';
+import { CHART_ASSETS, layout, sendDashboardPage } from '../layout.js';
 import { subscriberStatusCounts } from '../overview-queries.js';
+import { HISTORY_STATUSES, subscriberHistory } from '../../../subscribers/subscriber-history.js';
+import { chartFigure } from '../charts.js';
+
+/** Days of history the chart shows. */
+const HISTORY_DAYS = 30;
 
 const PAGE_SIZE = 50;
 const STATUSES = subscriberStatus.options;
@@ -23,9 +28,10 @@ const listQuery = z.object({
 export function subscriberPages(app: FastifyInstance, ctx: HeraldContext) {
   app.get('/subscribers', async (request, reply) => {
     const query = listQuery.parse(request.query ?? {});
-    const [fetched, totals] = await Promise.all([
+    const [fetched, totals, history] = await Promise.all([
       listSubscribers(ctx.db, { q: query.q || undefined, status: query.status, afterId: cursorOrFirstPage(query.cursor), limit: PAGE_SIZE + 1 }),
       subscriberStatusCounts(ctx.db),
+      subscriberHistory(ctx.db, { days: HISTORY_DAYS }),
     ]);
     const all = Object.values(totals).reduce((a, b) => a + b, 0);
     const nextQuery = new URLSearchParams({ ...(query.q ? { q: query.q } : {}), ...(query.status ? { status: query.status } : {}) });
@@ -39,6 +45,18 @@ export function subscriberPages(app: FastifyInstance, ctx: HeraldContext) {
   <li><strong>${count(all)}</strong> total</li>
   ${STATUSES.map((s) => html`<li><strong>${count(totals[s] ?? 0)}</strong> ${subscriberStatusLabel(s).toLowerCase()}</li>`)}
 </ul>
+<section class="card" aria-labelledby="history-heading">
+  <h2 id="history-heading" class="visually-hidden">Subscribers over time</h2>
+  ${chartFigure({
+    id: 'subscriber-history',
+    title: `Status changes per day, last ${HISTORY_DAYS} days (UTC)`,
+    kind: 'line',
+    x: { label: 'Day', values: history.map((d) => d.date), short: history.map((d) => d.date.slice(5)) },
+    series: HISTORY_STATUSES.map((status) => ({ label: subscriberStatusLabel(status), values: history.map((d) => d[status]) })),
+    foldTable: true,
+    empty: `No one confirmed, unsubscribed, bounced or complained in the last ${HISTORY_DAYS} days.`,
+  })}
+</section>
 <div class="two-col">
   <section class="card" aria-labelledby="list-heading">
     <h2 id="list-heading" class="visually-hidden">Subscriber list</h2>
@@ -72,6 +90,6 @@ export function subscriberPages(app: FastifyInstance, ctx: HeraldContext) {
     <noscript><p class="hint">Importing here needs JavaScript. Without it, use <code>herald subscribers import FILE</code>.</p></noscript>
   </section>
 </div>`;
-    return sendDashboardPage(reply, 200, layout({ title: 'Subscribers', request, page: 'subscribers', scripts: ['subscribers.js'], flash: takeFlash(request, reply) }, content));
+    return sendDashboardPage(reply, 200, layout({ title: 'Subscribers', request, page: 'subscribers', scripts: [...CHART_ASSETS.scripts, 'subscribers.js'], styles: CHART_ASSETS.styles, flash: takeFlash(request, reply) }, content));
   });
 }
