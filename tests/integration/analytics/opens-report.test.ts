@@ -197,7 +197,7 @@ describe('the dispatch report', () => {
     expect(csv).toContain('summary,complaints,,1,,');
     expect(csv).toContain('summary,unsubscribes_one_click,,1,,');
     expect(csv).toContain(`summary,opens (approximate),,,${report.opens.human},${report.opens.machine}`);
-    expect(csv).toMatch(/clicks_over_time,0-60 min,,0,12,5/);
+    expect(csv).toMatch(/clicks_over_time,0-5 min,,0,12,5/);
   });
 
   it('documents the new figures in the OpenAPI document', async () => {
