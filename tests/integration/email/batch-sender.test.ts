@@ -1,6 +1,6 @@
 // BatchSender's outcomes, one batch at a time, against a real database and a real SMTP server on loopback (through
 // the registry's SMTP transport): it claims what is pending, skips readers who left since the fan-out, refunds the
-// attempt of a throttled message, retries a temporary failure, and gives up on what is still open. Last, the same
+// attempt of a throttled message (its provider group waits), retries a temporary failure, and gives up on what is still open. Last, the same
 // sender through the capture inbox transport.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +16,8 @@ import type { EmailTransport } from '../../../src/email/transports/email-transpo
 import { openEmailTransport } from '../../../src/email/transports/registry.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { startSmtpSink, type SmtpSink } from '../../support/smtp-sink.js';
+import { TestClock } from '../../support/clock.js';
+import { unlimitedPacing } from '../../../src/email/pacing/send-pacing.js';
 
 const OPTIONS: BatchSenderOptions = {
   chunkSize: 4,
@@ -114,21 +116,27 @@ describe('BatchSender', () => {
     expect(smtp.countFor(batch.address('left@example.com')) + smtp.countFor(batch.address('resting@example.com'))).toBe(0);
   });
 
-  it('refunds the attempt of a throttled message and asks the queue to wait (SMTP_THROTTLE_WAIT_MS)', async () => {
+  it('refunds the attempt of a throttled message and has its provider group wait (SMTP_THROTTLE_WAIT_MS)', async () => {
     const batch = await batchFor([{ email: 'slow@example.com' }]);
+    // Its own pacer on a clock the test moves: the throttle holds the `other` group for 45 s.
+    const clock = new TestClock();
+    const paced = new BatchSender(db.db, transport, { ...OPTIONS, pacing: unlimitedPacing(clock) }, pino({ level: 'silent' }));
     smtp.setRule(() => ({ code: 451, message: '4.7.0 Rate limit exceeded, slow down' }));
-    const asked = Date.now();
-    const outcome = await sender.send(batch.dispatchId, 1, edition);
-    expect(outcome.kind).toBe('throttled');
-    const waitMs = (outcome as { resetAt: Date }).resetAt.getTime() - asked;
-    expect(waitMs).toBeGreaterThanOrEqual(44_000);
-    expect(waitMs).toBeLessThan(60_000);
+    const outcome = await paced.send(batch.dispatchId, 1, edition);
+    // Only its group waits: the batch (not the queue) runs again once the wait is over.
+    expect(outcome).toMatchObject({ kind: 'paced', groups: ['other'], waiting: 1 });
+    const { delayMs } = outcome as { delayMs: number };
+    expect(delayMs).toBeGreaterThanOrEqual(44_000);
+    expect(delayMs).toBeLessThan(60_000);
     expect(await deliveryRows(batch.dispatchId)).toMatchObject([{ status: 'pending', attempts: 0, failure: 'rate_limited' }]);
     expect(await batchStatus(batch.dispatchId)).toBe('running');
 
-    // The server takes mail again: the next run sends it, as its first attempt.
+    // Still within the wait, a run claims nothing of the group; once it is over the reader goes, as a first attempt.
     smtp.setRule(undefined);
-    expect(await sender.send(batch.dispatchId, 1, edition)).toMatchObject({ kind: 'done', sent: 1 });
+    expect(await paced.send(batch.dispatchId, 1, edition)).toMatchObject({ kind: 'paced', sent: 0 });
+    expect(await deliveryRows(batch.dispatchId)).toMatchObject([{ status: 'pending', attempts: 0 }]);
+    clock.set(new Date(clock.now() + 46_000));
+    expect(await paced.send(batch.dispatchId, 1, edition)).toMatchObject({ kind: 'done', sent: 1 });
     expect(await deliveryRows(batch.dispatchId)).toMatchObject([{ status: 'sent', attempts: 1 }]);
   });
 
