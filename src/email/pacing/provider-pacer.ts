@@ -104,7 +104,7 @@ export class ProviderPacer {
     let slowed = false;
     if (throttledUntil !== undefined) {
       g.pausedUntil = Math.max(g.pausedUntil, throttledUntil);
-      if (!g.backoff || ticket.startedAt >= g.backoff.throttledAt) {
+      if (!g.backoff || ticket.startedAt > g.backoff.throttledAt) {
         const current = g.rate ?? Math.max(MIN_RATE_PER_SECOND, this.observedRate(g, now));
         const base = this.options.limits(ticket.group).ratePerSecond;
         const target = g.backoff?.target ?? (base > 0 ? base : current);
