@@ -12,6 +12,8 @@ import { cappedBackoffMs } from '../queue/job-outcome.js';
 import { claimDeliveries, markWaiting, settleInterrupted, type ClaimedDelivery } from './batch-claims.js';
 import { unlimitedPacing, type SendPacing } from './pacing/send-pacing.js';
 import type { PaceTicket } from './pacing/provider-pacer.js';
+import { WaitingRoom, type Waiting } from './pacing/waiting-room.js';
+import { dayOf } from './pacing/warmup-schedule.js';
 import { DeliveryOutcomes, type DeliveryResult } from './delivery-outcomes.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import { ReputationGuard, type ReputationThresholds } from './reputation-guard.js';
@@ -81,12 +83,6 @@ type Halt =
   | { kind: 'stopped'; status: string }
   | { kind: 'handed_back' };
 
-/** A claimed delivery waiting in its run for its provider group's turn. */
-interface Held {
-  row: ClaimedDelivery;
-  group: string;
-}
-
 /** What one message came to; `pacedGroup`: its provider said "slow down", so it waits with its group. */
 interface Delivered {
   result: DeliveryResult;
@@ -143,7 +139,7 @@ export class BatchSender {
     const paced = new Map<number, string>();
     /** Groups whose readers were left unclaimed because the group is waiting out a throttle. */
     const behindPause = new Set<string>();
-    const held: Held[] = [];
+    const held = new WaitingRoom<ClaimedDelivery>(pacer, HOLD_MS);
     const inFlight = new Map<number, Promise<void>>();
     let settled: DeliveryResult[] = [];
     let halt: Halt | undefined;
@@ -179,15 +175,15 @@ export class BatchSender {
     };
 
     /** A held reader goes back to pending, untouched, for a later run. */
-    const release = (h: Held) => {
+    const release = (h: Waiting<ClaimedDelivery>) => {
       paced.set(h.row.id, h.group);
       settled.push({ id: h.row.id, subscriberId: h.row.subscriberId, status: 'paced', response: '' });
       if (warmup) warmup.unused++;
     };
 
-    const start = (h: Held) => {
+    const start = (h: Waiting<ClaimedDelivery> & { ticket: PaceTicket }) => {
       const r = h.row;
-      const done = this.deliver(edition, r, h.group).then(async (delivered) => {
+      const done = this.deliver(edition, r, h.ticket).then(async (delivered) => {
         inFlight.delete(r.id);
         if (delivered.pacedGroup) paced.set(r.id, delivered.pacedGroup);
         if (!detached) {
@@ -203,42 +199,20 @@ export class BatchSender {
       inFlight.set(r.id, done);
     };
 
-    /** Keeps per group only the readers it can take within HOLD_MS (none while halted); the rest go back. */
-    const shed = () => {
-      const counts = new Map<string, number>();
-      for (let i = 0; i < held.length;) {
-        const h = held[i];
-        const n = (counts.get(h.group) ?? 0) + 1;
-        counts.set(h.group, n);
-        if (halt || n > pacer.capacityWithin(h.group, HOLD_MS)) {
-          held.splice(i, 1);
-          release(h);
-        } else i++;
-      }
-    };
-
-    /** Starts every held reader whose group may start one now, while the window has room. */
-    const startHeld = () => {
-      for (let i = 0; i < held.length && inFlight.size < chunkSize;) {
-        if (pacer.waitMs(held[i].group) === 0) start(held.splice(i, 1)[0]);
-        else i++;
-      }
-    };
-
     /** Claims up to `room` more (within today's warm-up cap), leaving out readers of groups that cannot take them. */
     const claimMore = async (room: number) => {
       let limit = room;
-      if (this.pacing.warmup) {
+      const today = dayOf(clock.now());
+      if (this.pacing.warmup && warmup?.wait && warmup.day === today) limit = 0; // spent: no need to ask again today
+      else if (this.pacing.warmup) {
         const grant = await this.pacing.warmup.reserve(room);
         if (warmup && warmup.day !== grant.day) await this.pacing.warmup.release(warmup.day, warmup.unused);
         warmup = { day: grant.day, unused: (warmup?.day === grant.day ? warmup.unused : 0) + grant.granted };
         if (grant.exhausted) warmup.wait = grant.exhausted;
         limit = grant.granted;
       }
-      const counts = new Map<string, number>();
-      for (const h of held) counts.set(h.group, (counts.get(h.group) ?? 0) + 1);
       const paused = pacer.pausedBeyond(HOLD_MS);
-      const full = new Set([...paused, ...[...counts].filter(([g, n]) => n >= pacer.capacityWithin(g, HOLD_MS)).map(([g]) => g)]);
+      const full = held.fullGroups();
       const domains = directory.domainsOf(full);
       const claimed = limit > 0
         ? await claimDeliveries(this.db, batch, { ids: [...deferred.keys(), ...paced.keys()], domains }, limit)
@@ -247,10 +221,10 @@ export class BatchSender {
       totals.skipped += claimed.length - sending.length;
       if (warmup) warmup.unused -= sending.length;
       const groups = await Promise.all(sending.map((r) => directory.groupOf(r.email)));
-      sending.forEach((row, i) => held.push({ row, group: groups[i] }));
+      sending.forEach((row, i) => held.add(row, groups[i]));
       if (claimed.length > 0) return;
       // Nothing (more) to claim: the batch is through, or what is left belongs to groups that cannot take it yet.
-      if (limit === 0 || domains.length === 0 || inFlight.size + held.length === 0) {
+      if (limit === 0 || domains.length === 0 || inFlight.size + held.size === 0) {
         exhausted = true;
         if (limit > 0) for (const group of paused) behindPause.add(group);
       } else paceBlocked = true;
@@ -258,9 +232,10 @@ export class BatchSender {
 
     for (;;) {
       if (!halt && !this.claiming) halt = { kind: 'handed_back' };
-      shed();
-      startHeld();
-      const busy = inFlight.size + held.length;
+      // Readers whose group cannot take them soon go back; then whoever's group has a turn starts.
+      held.shed(Boolean(halt)).forEach(release);
+      held.startable(chunkSize - inFlight.size).forEach(start);
+      const busy = inFlight.size + held.size;
       if (!halt && !exhausted && !paceBlocked && chunkSize - busy >= (busy === 0 ? 1 : refillAt)) {
         await flush();
         const status = halt ? undefined : await this.dispatchStatus(dispatchId);
@@ -269,7 +244,7 @@ export class BatchSender {
         continue;
       }
       if (busy === 0) break;
-      if (exhausted && !halt && held.length === 0) {
+      if (exhausted && !halt && held.size === 0) {
         // Only the last messages are left: give them a moment, then let them finish without holding this job.
         const grace = new Promise<'grace'>((resolve) => setTimeout(() => resolve('grace'), STRAGGLER_GRACE_MS).unref());
         if ((await Promise.race([Promise.all(inFlight.values()), grace])) === 'grace' && inFlight.size > 0) {
@@ -280,9 +255,9 @@ export class BatchSender {
         continue;
       }
       // Wait for a message to come back, the next held reader's turn, or a slot another run frees in a capped group.
-      const turns = held.map((h) => pacer.waitMs(h.group)).filter(Number.isFinite);
+      const turn = held.nextTurnMs();
       const wake: Promise<unknown>[] = [...inFlight.values(), pacer.changed()];
-      if (turns.length > 0) wake.push(sleep(Math.max(1, Math.min(...turns))));
+      if (turn !== undefined) wake.push(sleep(Math.max(1, turn)));
       await Promise.race(wake);
       paceBlocked = false;
     }
@@ -373,11 +348,11 @@ export class BatchSender {
     })));
   }
 
-  /** Hands one message to the transport within its group's pace, and tells the pacer how it went. */
-  private async deliver(edition: EditionMessage, r: ClaimedDelivery, group: string): Promise<Delivered> {
+  /** Hands one message to the transport (its group's turn taken: `ticket`), and tells the pacer how it went. */
+  private async deliver(edition: EditionMessage, r: ClaimedDelivery, ticket: PaceTicket): Promise<Delivered> {
     const attempt = { deliveryId: r.id, subscriberId: r.subscriberId, email: r.email, name: r.name };
     const { pacer, clock } = this.pacing;
-    const ticket: PaceTicket = pacer.start(group);
+    const { group } = ticket;
     try {
       const { raw, messageId } = edition.personalise(attempt);
       const { response, providerMessageId } = await this.transport.send({ raw, envelope: { from: edition.envelopeFrom, to: r.email } });
