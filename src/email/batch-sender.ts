@@ -158,11 +158,12 @@ export class BatchSender {
       settled = [];
       if (results.length === 0) return;
       const rows = await this.recorder.keep({ dispatchId, batchNo, outcomes: results.length }, () => this.outcomes.record(results));
+      const handedBack = new Set(results.filter((r) => r.status === 'paced').map((r) => r.id));
       for (const row of rows) {
         if (row.status === 'sent') totals.sent++;
         else if (row.status === 'failed') totals.failed++;
         else if (row.status === 'blocked') totals.blocked++;
-        else if (row.status === 'pending' && !paced.has(row.id)) deferred.set(row.id, row.attempts);
+        else if (row.status === 'pending' && !paced.has(row.id) && !handedBack.has(row.id)) deferred.set(row.id, row.attempts);
       }
       // Only a refusal can tip the reputation guard: a healthy send never pays for the check.
       if (!halt && results.some((r) => r.status === 'blocked' || r.failure === 'permanent_address')) {
@@ -174,9 +175,13 @@ export class BatchSender {
       }
     };
 
-    /** A held reader goes back to pending, untouched, for a later run. */
+    /**
+     * A held reader goes back to pending, untouched. One whose group waits out a throttle (or a halted run's) is left
+     * for a later run; one that only did not fit its group's share may be claimed again once the group has room.
+     */
     const release = (h: Waiting<ClaimedDelivery>) => {
-      paced.set(h.row.id, h.group);
+      if (halt || pacer.pausedBeyond(HOLD_MS).has(h.group)) paced.set(h.row.id, h.group);
+      else paceBlocked = true; // claim again only once something changed, or it would take the same readers back
       settled.push({ id: h.row.id, subscriberId: h.row.subscriberId, status: 'paced', response: '' });
       if (warmup) warmup.unused++;
     };
@@ -243,7 +248,13 @@ export class BatchSender {
         if (!halt) await claimMore(chunkSize - busy);
         continue;
       }
-      if (busy === 0) break;
+      if (busy === 0) {
+        if (exhausted || halt) break;
+        // Readers just handed back for their group's share, nothing else in hand: claim again after a moment.
+        await sleep(50);
+        paceBlocked = false;
+        continue;
+      }
       if (exhausted && !halt && held.size === 0) {
         // Only the last messages are left: give them a moment, then let them finish without holding this job.
         const grace = new Promise<'grace'>((resolve) => setTimeout(() => resolve('grace'), STRAGGLER_GRACE_MS).unref());

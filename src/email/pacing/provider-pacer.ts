@@ -72,7 +72,7 @@ export class ProviderPacer {
     const now = this.options.clock.now();
     const g = this.group(group, now);
     const { connections } = this.options.limits(group);
-    if (g.pausedUntil - now > horizonMs) return 0;
+    if (Math.max(g.pausedUntil, g.nextStartAt) - now > horizonMs) return 0;
     const byCap = connections > 0 ? connections : Number.POSITIVE_INFINITY;
     const byRate = g.rate ? Math.max(0, Math.floor(((horizonMs - Math.max(0, g.nextStartAt - now)) * g.rate) / 1000) + 1) : Number.POSITIVE_INFINITY;
     return Math.min(byCap, byRate);
@@ -135,10 +135,13 @@ export class ProviderPacer {
     };
   }
 
-  /** Groups that cannot start anything within `horizonMs` (waiting out a throttle). */
+  /** Groups that cannot start anything within `horizonMs` (waiting out a throttle, or a rate slower than that). */
   pausedBeyond(horizonMs: number): Set<string> {
     const now = this.options.clock.now();
-    return new Set([...this.groups].filter(([, g]) => g.pausedUntil - now > horizonMs).map(([name]) => name));
+    return new Set([...this.groups.keys()].filter((name) => {
+      const g = this.group(name, now);
+      return Math.max(g.pausedUntil, g.nextStartAt) - now > horizonMs;
+    }));
   }
 
   /** The group's state, with its ramp brought up to `now`. */

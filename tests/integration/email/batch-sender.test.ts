@@ -17,7 +17,7 @@ import { openEmailTransport } from '../../../src/email/transports/registry.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { startSmtpSink, type SmtpSink } from '../../support/smtp-sink.js';
 import { TestClock } from '../../support/clock.js';
-import { unlimitedPacing } from '../../../src/email/pacing/send-pacing.js';
+import { sendPacingFrom, unlimitedPacing } from '../../../src/email/pacing/send-pacing.js';
 
 const OPTIONS: BatchSenderOptions = {
   chunkSize: 4,
@@ -138,6 +138,22 @@ describe('BatchSender', () => {
     clock.set(new Date(clock.now() + 46_000));
     expect(await paced.send(batch.dispatchId, 1, edition)).toMatchObject({ kind: 'done', sent: 1 });
     expect(await deliveryRows(batch.dispatchId)).toMatchObject([{ status: 'sent', attempts: 1 }]);
+  });
+
+  it("keeps a capped provider group to its connections and still sends the whole batch in one run", async () => {
+    const config = loadConfig({ EMAIL_PROVIDER_LIMITS: 'gmail=1:0, yahoo=0:5' });
+    const pacing = sendPacingFrom(config, { db: db.db, resolver: { resolveMx: async () => [] } });
+    const capped = new BatchSender(db.db, transport, { ...OPTIONS, chunkSize: 6, pacing }, pino({ level: 'silent' }));
+    const readers = [...Array.from({ length: 8 }, (_, i) => `g${i}@gmail.com`), ...Array.from({ length: 4 }, (_, i) => `y${i}@yahoo.com`),
+      ...Array.from({ length: 8 }, (_, i) => `o${i}@example.com`)];
+    const batch = await batchFor(readers.map((email) => ({ email })));
+    let gmailAtOnce = 0;
+    const watcher = setInterval(() => (gmailAtOnce = Math.max(gmailAtOnce, pacing.pacer.state('gmail').inFlight)), 1);
+    const outcome = await capped.send(batch.dispatchId, 1, edition).finally(() => clearInterval(watcher));
+    expect(outcome).toEqual({ kind: 'done', sent: 20, failed: 0, blocked: 0, skipped: 0 });
+    for (const reader of readers) expect(smtp.countFor(batch.address(reader)), reader).toBe(1);
+    expect(gmailAtOnce).toBe(1);
+    expect((await deliveryRows(batch.dispatchId)).every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
   });
 
   it('defers a temporary refusal to a later run, fails a hard bounce and bounces its reader', async () => {
