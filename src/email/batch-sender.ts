@@ -176,11 +176,14 @@ export class BatchSender {
     };
 
     /**
-     * A held reader goes back to pending, untouched. One whose group waits out a throttle (or a halted run's) is left
-     * for a later run; one that only did not fit its group's share may be claimed again once the group has room.
+     * A held reader goes back to pending, untouched. One whose group waits out a throttle is left for a later run;
+     * one that only did not fit its group's share may be claimed again once the group has room; a halted run claims
+     * nothing more anyway.
      */
     const release = (h: Waiting<ClaimedDelivery>) => {
-      if (halt || pacer.pausedBeyond(HOLD_MS).has(h.group)) paced.set(h.row.id, h.group);
+      if (halt) {
+        // The run ends; the batch's next run takes the reader.
+      } else if (pacer.pausedBeyond(HOLD_MS).has(h.group)) paced.set(h.row.id, h.group);
       else paceBlocked = true; // claim again only once something changed, or it would take the same readers back
       settled.push({ id: h.row.id, subscriberId: h.row.subscriberId, status: 'paced', response: '' });
       if (warmup) warmup.unused++;
