@@ -1,15 +1,14 @@
 // What the batch sender paces with, built once per process from config: the provider directory (groups, MX cache),
 // the pacer (each group's cap, rate and backoff) and, when a warm-up schedule is set, the shared daily counter.
 import type { Kysely } from 'kysely';
+import type { z } from 'zod';
 import type { Database } from '../../db/schema.js';
-import type { Clock } from '../../runtime/clock.js';
-import { systemClock } from '../../runtime/clock.js';
+import { systemClock, type Clock } from '../../runtime/clock.js';
 import { MxDirectory, systemMxResolver, type MxResolver } from './mx-directory.js';
 import { paceLimitsOf, pacingSettings, providerGroupsOf, warmupScheduleOf } from './pacing-settings.js';
 import { ProviderPacer } from './provider-pacer.js';
 import { BUILT_IN_GROUPS, domainOf } from './provider-groups.js';
 import { WarmupCounter } from './warmup-counter.js';
-import type { z } from 'zod';
 
 export interface SendPacing {
   directory: MxDirectory;
