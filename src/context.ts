@@ -12,6 +12,7 @@ import type { OutboundFetcher } from './net/outbound-fetch.js';
 import type { Queues } from './queue/queues.js';
 import type { OutageLog } from './runtime/outage-log.js';
 import type { Clock } from './runtime/clock.js';
+import type { MxResolver } from './email/pacing/mx-directory.js';
 import type { SocialAccounts } from './social/social-accounts.js';
 
 export interface HeraldContext {
@@ -34,8 +35,10 @@ export interface HeraldContext {
   log: Logger;
   /** One log line when Redis or the database goes away and one when it is back, for the whole process. */
   outages: OutageLog;
-  /** The calendar the digest schedulers follow (the system clock but in tests). */
+  /** The calendar the digest schedulers and the warm-up's days follow (the system clock but in tests). */
   clock: Clock;
+  /** Where MX hosts are looked up to group recipients by provider (node:dns unless a test hands one in). */
+  mxResolver?: MxResolver;
   /** The application layer: every entry point publishes, cancels and steers through these use cases. */
   editorial: Editorial;
   /** Counts the clicks on tracked links (GET /l/:token) and flushes them to the database. */

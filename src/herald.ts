@@ -23,6 +23,7 @@ import { bootstrapAdminToken } from './runtime/bootstrap-admin.js';
 import { ensureDataDir, loadOrCreateSecret, restrictTree } from './runtime/data-dir.js';
 import { digestRepeatStrategy } from './digest/digest-scheduler.js';
 import { systemClock, type Clock } from './runtime/clock.js';
+import type { MxResolver } from './email/pacing/mx-directory.js';
 import { createLogger } from './runtime/logger.js';
 import { OutageLog, reportClientErrors } from './runtime/outage-log.js';
 import { startRedis } from './runtime/redis.js';
@@ -42,6 +43,8 @@ export interface HeraldOptions {
   announce?: (message: string) => void;
   /** The calendar the digest schedulers follow; the system clock unless a test sets one. */
   clock?: Clock;
+  /** MX lookups for grouping recipients by provider; node:dns unless a test sets one. */
+  mxResolver?: MxResolver;
 }
 
 export interface Herald {
@@ -138,6 +141,7 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
       log,
       outages,
       clock,
+      ...(options.mxResolver ? { mxResolver: options.mxResolver } : {}),
       editorial,
       clicks,
     };

@@ -44,6 +44,17 @@ export function startEmailBatchWorker(
         log.warn({ event: 'email.throttled', dispatchId, batchNo, waitMs }, 'SMTP server is throttling; pausing the queue');
         return { action: 'rate_limit', queue: ctx.queues.emailBatch, waitMs };
       }
+      case 'paced':
+        // Readers of a slowed-down provider group wait for it; every other group's readers went out.
+        log.info({ event: 'email.batch_paced', dispatchId, batchNo, groups: outcome.groups, waiting: outcome.waiting,
+          delayMs: outcome.delayMs }, 'readers of a slowed-down provider group wait for it');
+        return { action: 'retry', reason: `waiting for ${outcome.groups.join(', ')}`, delayMs: outcome.delayMs };
+      case 'warmup_wait':
+        // Delayed, not failed: the rest goes out within the next day's cap. Looking again now and then picks up a
+        // changed schedule sooner.
+        log.info({ event: 'email.warmup_waiting', dispatchId, batchNo, cap: outcome.cap, delayMs: outcome.delayMs },
+          "today's warm-up cap is reached; the rest of the batch waits for the next day");
+        return { action: 'wait', at: Date.now() + Math.min(outcome.delayMs, ctx.config.HERALD_WARMUP_RECHECK_MS) };
       case 'stopped':
         if (outcome.status === 'paused') return { action: 'wait', at: Date.now() + PAUSED_RECHECK_MS };
         await deps.sender.closeBatch(dispatchId, batchNo);

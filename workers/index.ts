@@ -4,6 +4,7 @@ import type { HeraldContext } from '../src/context.js';
 import { BatchSender } from '../src/email/batch-sender.js';
 import { EditionMessages, editionSettingsFrom } from '../src/email/edition-service.js';
 import { openConfiguredTransport, transportConnections } from '../src/email/transports/configured-transport.js';
+import { sendPacingFrom } from '../src/email/pacing/send-pacing.js';
 import { SocialPoster } from '../src/social/social-poster.js';
 import { SocialRetractor } from '../src/social/social-retractor.js';
 import { NetworkRateGate } from '../src/social/rate-gate.js';
@@ -51,6 +52,7 @@ export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> 
         earlyPercent: config.REPUTATION_EARLY_PERCENT,
         percent: config.REPUTATION_PERCENT,
       },
+      pacing: sendPacingFrom(config, { db: ctx.db, clock: ctx.clock, resolver: ctx.mxResolver }),
     },
     ctx.log.child({ component: 'batch-sender' }),
   );

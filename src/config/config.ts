@@ -4,6 +4,7 @@ import { isTimeZone } from '../dispatch/schedule.js';
 import { SNS_REGIONAL_HOST } from '../feedback/sns-hosts.js';
 import { defaultTransport, TRANSPORT_NAMES, TRANSPORT_SETTINGS_SHAPE, transportDefinition, type TransportName } from '../email/transports/registry.js';
 import { transportListSetting } from '../email/transports/transport-list.js';
+import { pacingProblems, pacingSettings } from '../email/pacing/pacing-settings.js';
 import { allowEntryProblem } from '../net/address-policy.js';
 import { socialEnvShape } from '../social/networks.js';
 import { optionalString, positiveInt, url } from './env-values.js';
@@ -153,6 +154,8 @@ const schema = z.object({
   REPUTATION_PERCENT: z.coerce.number().min(0).max(100).default(2),
   /** What to do with a message whose SMTP outcome is unknown after a crash: resend (nobody missed) or hold. */
   UNCERTAIN_DELIVERY_POLICY: z.enum(['resend', 'hold']).default('resend'),
+  // Per-provider pacing and the warm-up cap (src/email/pacing/pacing-settings.ts, where each is documented).
+  ...pacingSettings,
 
   // Clicks and opens (src/analytics; see the README's "Clicks")
   /** `on`: clicks are also counted per delivery (unique clickers). `off` (default): nothing stored ties a click to a reader. */
@@ -250,7 +253,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ? Object.fromEntries(routes.map((r) => [r.name, r.share!])) as Partial<Record<TransportName, number>>
     : undefined;
   // Every listed transport must be usable, not only the first: a failover target found broken mid-send is too late.
-  const problems = transports.flatMap((name) => transportDefinition(name).problems(c));
+  const problems = [...transports.flatMap((name) => transportDefinition(name).problems(c)), ...pacingProblems(c)];
   if (problems.length > 0) throw new ConfigError(problems);
   const host = c.HOST === '0.0.0.0' || c.HOST === '::' ? 'localhost' : c.HOST;
   const publicUrl = (c.PUBLIC_URL ?? `http://${host}:${c.PORT}`).replace(/\/+$/, '');

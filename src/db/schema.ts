@@ -156,6 +156,14 @@ export interface DeliveryTotalsTable {
   count: ColumnType<number, number, number>;
 }
 
+/** Warm-up: messages handed to the transport per sending domain and UTC day (src/email/pacing/warmup-counter.ts). */
+export interface WarmupDaysTable {
+  sendingDomain: string;
+  /** `YYYY-MM-DD` (UTC). */
+  day: ColumnType<string, string, string>;
+  sent: ColumnType<number, number | undefined, number>;
+}
+
 /** A retracted article: one row, written by the first retraction. */
 export interface RetractionsTable {
   articleId: number;
@@ -248,6 +256,7 @@ export interface Database {
   deliveryOpens: DeliveryOpensTable;
   clickBuckets: ClickBucketsTable;
   socialEngagement: SocialEngagementTable;
+  warmupDays: WarmupDaysTable;
 }
 
 /** An edition's tracked link (src/analytics/link-tracker.ts), by the position signed into its token. */

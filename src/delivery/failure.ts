@@ -65,10 +65,17 @@ export class TransientFailure extends DeliveryFailure {
   }
 }
 
+/**
+ * Who asked to slow down: the `transport` itself (a provider API's account limit: everything it sends waits) or the
+ * recipient's mailbox provider, through an SMTP reply to one message (`destination`: only that provider's group
+ * waits, src/email/pacing).
+ */
+export type RateLimitScope = 'transport' | 'destination';
+
 /** The remote asked us to slow down: wait until `resetAt` without spending an attempt. */
 export class RateLimited extends DeliveryFailure {
   readonly kind = 'rate_limited' as const;
-  constructor(message: string, code: string, readonly resetAt: Date, response?: string) {
+  constructor(message: string, code: string, readonly resetAt: Date, response?: string, readonly scope: RateLimitScope = 'transport') {
     super(message, code, response);
   }
 }

@@ -11,8 +11,12 @@ import { recordEvents } from '../events/event-log.js';
 export interface DeliveryResult {
   id: number;
   subscriberId: number;
-  /** `retry`: pending again unless its retry window is over (then failed); `throttled`: pending, attempt refunded. */
-  status: 'sent' | 'failed' | 'blocked' | 'uncertain' | 'retry' | 'throttled';
+  /**
+   * `retry`: pending again unless its retry window is over (then failed); `throttled`: pending, attempt refunded;
+   * `paced`: claimed but never handed over (its provider group is slowed down): pending, attempt refunded, its last
+   * answer and failure left as they were.
+   */
+  status: 'sent' | 'failed' | 'blocked' | 'uncertain' | 'retry' | 'throttled' | 'paced';
   response: string;
   messageId?: string;
   /** Sent: the transport that accepted it and the provider's id for the message, if it gives one. */
@@ -54,15 +58,16 @@ export class DeliveryOutcomes {
         status = case r.status
           when 'retry' then case when d.retry_until is not null and d.retry_until <= now() then 'failed' else 'pending' end
           when 'throttled' then 'pending'
+          when 'paced' then 'pending'
           else r.status end,
-        last_response = r.response,
+        last_response = case when r.status = 'paced' then d.last_response else r.response end,
         remote_id = coalesce(r.message_id, d.remote_id),
         transport = coalesce(r.transport, d.transport),
         provider_message_id = coalesce(r.provider_message_id, d.provider_message_id),
-        failure = r.failure,
+        failure = case when r.status = 'paced' then d.failure else r.failure end,
         retry_until = case when r.status = 'retry' then coalesce(d.retry_until, now() + make_interval(secs => ${windowSeconds}))
                            else d.retry_until end,
-        attempts = d.attempts - case when r.status = 'throttled' then 1 else 0 end,
+        attempts = d.attempts - case when r.status in ('throttled', 'paced') then 1 else 0 end,
         updated_at = now()
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
         as r(id bigint, status text, response text, message_id text, failure text, transport text, provider_message_id text)

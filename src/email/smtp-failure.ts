@@ -43,7 +43,8 @@ export function classifySmtpError(error: unknown, throttleWaitMs = 30_000): Deli
       case 'blocked':
         return new PermanentFailure(`${said}: refused by policy`, code, response);
       case 'throttled':
-        return new RateLimited(`${said}: slow down`, code, new Date(Date.now() + throttleWaitMs), response);
+        // A reply to one message speaks for that recipient's provider (or the relay on its behalf): its group waits.
+        return new RateLimited(`${said}: slow down`, code, new Date(Date.now() + throttleWaitMs), response, 'destination');
       case 'soft':
         return new TransientFailure(`${said}: temporary`, code, response, true);
     }

@@ -8,6 +8,7 @@ import { pino, type Logger } from 'pino';
 import { loadConfig } from '../../src/config/config.js';
 import { startHerald, type Herald } from '../../src/herald.js';
 import type { Clock } from '../../src/runtime/clock.js';
+import type { MxResolver } from '../../src/email/pacing/mx-directory.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 export const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -56,8 +57,10 @@ export interface TestHeraldOptions {
   keepQueues?: boolean;
   /** The logger Herald writes to (tests that read the logs); default silent unless HERALD_TEST_LOG is set. */
   log?: Logger;
-  /** The calendar the digest schedulers follow (set DIGEST_SCHEDULERS: 'on' too). */
+  /** The calendar the digest schedulers follow (set DIGEST_SCHEDULERS: 'on' too), and the warm-up's days. */
   clock?: Clock;
+  /** Answers MX lookups (provider grouping) instead of DNS. */
+  mxResolver?: MxResolver;
 }
 
 export async function startTestHerald(options: TestHeraldOptions = {}): Promise<TestHerald> {
@@ -86,6 +89,7 @@ export async function startTestHerald(options: TestHeraldOptions = {}): Promise<
     database,
     log: options.log ?? pino({ level: process.env.HERALD_TEST_LOG ?? 'silent' }),
     clock: options.clock,
+    mxResolver: options.mxResolver,
   });
   const baseUrl = herald.address ?? 'http://127.0.0.1:0';
   return {

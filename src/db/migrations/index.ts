@@ -13,6 +13,7 @@ import * as priority from './0010_priority.js';
 import * as webhooks from './0011_webhooks.js';
 import * as deliveryRetention from './0012_delivery_retention.js';
 import * as engagement from './0017_engagement.js';
+import * as pacing from './0013_pacing.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0011_webhooks': webhooks,
   '0012_delivery_retention': deliveryRetention,
   '0017_engagement': engagement,
+  '0013_pacing': pacing,
 };

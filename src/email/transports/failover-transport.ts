@@ -3,7 +3,7 @@
 // the one it tried refused it without sending anything. Health is one circuit breaker per transport
 // (circuit-breaker.ts), per process.
 import type { Logger } from 'pino';
-import { DeliveryFailure, type FailureKind, type TransientFailure, TransportBlocked } from '../../delivery/failure.js';
+import { DeliveryFailure, type FailureKind, RateLimited, type TransientFailure, TransportBlocked } from '../../delivery/failure.js';
 import { type BreakerState, CircuitBreaker, type OpenReason } from './circuit-breaker.js';
 import type { EmailTransport, MimeMail, SendReceipt } from './email-transport.js';
 import { WeightedRotation } from './weighted-rotation.js';
@@ -61,6 +61,9 @@ function verdictOf(failure: DeliveryFailure): Verdict {
     case 'transient':
       return (failure as TransientFailure).softBounce ? 'healthy' : 'unhealthy';
     case 'rate_limited':
+      // A reader's mailbox provider slowing us down (an SMTP 421/4.7.x) says nothing against the transport: the batch
+      // sender paces that provider's group. Only the transport's own limit (a provider API's 429) counts against it.
+      return (failure as RateLimited).scope === 'destination' ? 'healthy' : 'unhealthy';
     case 'uncertain':
       return 'unhealthy';
   }
@@ -68,11 +71,14 @@ function verdictOf(failure: DeliveryFailure): Verdict {
 
 /**
  * May the message be handed to another transport? Only when nothing can have left: unreachable or 502/503
- * (transient, not a reader's soft bounce), "slow down", or the account blocked. An uncertain outcome never moves
- * on (the message may have landed: the batch sender's uncertain policy decides), nor does a reader's own refusal.
+ * (transient, not a reader's soft bounce), the transport's own "slow down", or the account blocked. An uncertain
+ * outcome never moves on (the message may have landed: the batch sender's uncertain policy decides), nor does a
+ * reader's own refusal, nor a mailbox provider's "slow down" (its group waits: src/email/pacing/provider-pacer.ts;
+ * sending the same mail from elsewhere to dodge it would spend the sender's reputation with that provider).
  */
 function movesOn(failure: DeliveryFailure): boolean {
-  if (failure instanceof TransportBlocked || failure.kind === 'rate_limited') return true;
+  if (failure instanceof TransportBlocked) return true;
+  if (failure instanceof RateLimited) return failure.scope === 'transport';
   return failure.kind === 'transient' && !(failure as TransientFailure).softBounce;
 }
 

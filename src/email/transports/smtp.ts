@@ -20,7 +20,7 @@ export const smtpPoolSettings = z.object({
    * started (UNCERTAIN_DELIVERY_POLICY). A server that accepts and goes silent holds only that one message this long.
    */
   SMTP_SOCKET_TIMEOUT_MS: positiveInt(60_000),
-  /** How long all sending pauses after the server answers 421/450/451 without saying for how long. */
+  /** How long the reader's provider group pauses after the server answers 421/450/451 without saying for how long. */
   SMTP_THROTTLE_WAIT_MS: positiveInt(30_000),
   DKIM_DOMAIN: optionalString,
   DKIM_SELECTOR: optionalString,

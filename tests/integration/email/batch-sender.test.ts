@@ -1,6 +1,6 @@
 // BatchSender's outcomes, one batch at a time, against a real database and a real SMTP server on loopback (through
 // the registry's SMTP transport): it claims what is pending, skips readers who left since the fan-out, refunds the
-// attempt of a throttled message, retries a temporary failure, and gives up on what is still open. Last, the same
+// attempt of a throttled message (its provider group waits), retries a temporary failure, and gives up on what is still open. Last, the same
 // sender through the capture inbox transport.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +16,8 @@ import type { EmailTransport } from '../../../src/email/transports/email-transpo
 import { openEmailTransport } from '../../../src/email/transports/registry.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { startSmtpSink, type SmtpSink } from '../../support/smtp-sink.js';
+import { TestClock } from '../../support/clock.js';
+import { sendPacingFrom, unlimitedPacing } from '../../../src/email/pacing/send-pacing.js';
 
 const OPTIONS: BatchSenderOptions = {
   chunkSize: 4,
@@ -114,22 +116,44 @@ describe('BatchSender', () => {
     expect(smtp.countFor(batch.address('left@example.com')) + smtp.countFor(batch.address('resting@example.com'))).toBe(0);
   });
 
-  it('refunds the attempt of a throttled message and asks the queue to wait (SMTP_THROTTLE_WAIT_MS)', async () => {
+  it('refunds the attempt of a throttled message and has its provider group wait (SMTP_THROTTLE_WAIT_MS)', async () => {
     const batch = await batchFor([{ email: 'slow@example.com' }]);
+    // Its own pacer on a clock the test moves: the throttle holds the `other` group for 45 s.
+    const clock = new TestClock();
+    const paced = new BatchSender(db.db, transport, { ...OPTIONS, pacing: unlimitedPacing(clock) }, pino({ level: 'silent' }));
     smtp.setRule(() => ({ code: 451, message: '4.7.0 Rate limit exceeded, slow down' }));
-    const asked = Date.now();
-    const outcome = await sender.send(batch.dispatchId, 1, edition);
-    expect(outcome.kind).toBe('throttled');
-    const waitMs = (outcome as { resetAt: Date }).resetAt.getTime() - asked;
-    expect(waitMs).toBeGreaterThanOrEqual(44_000);
-    expect(waitMs).toBeLessThan(60_000);
+    const outcome = await paced.send(batch.dispatchId, 1, edition);
+    // Only its group waits: the batch (not the queue) runs again once the wait is over.
+    expect(outcome).toMatchObject({ kind: 'paced', groups: ['other'], waiting: 1 });
+    const { delayMs } = outcome as { delayMs: number };
+    expect(delayMs).toBeGreaterThanOrEqual(44_000);
+    expect(delayMs).toBeLessThan(60_000);
     expect(await deliveryRows(batch.dispatchId)).toMatchObject([{ status: 'pending', attempts: 0, failure: 'rate_limited' }]);
     expect(await batchStatus(batch.dispatchId)).toBe('running');
 
-    // The server takes mail again: the next run sends it, as its first attempt.
+    // Still within the wait, a run claims nothing of the group; once it is over the reader goes, as a first attempt.
     smtp.setRule(undefined);
-    expect(await sender.send(batch.dispatchId, 1, edition)).toMatchObject({ kind: 'done', sent: 1 });
+    expect(await paced.send(batch.dispatchId, 1, edition)).toMatchObject({ kind: 'paced', sent: 0 });
+    expect(await deliveryRows(batch.dispatchId)).toMatchObject([{ status: 'pending', attempts: 0 }]);
+    clock.set(new Date(clock.now() + 46_000));
+    expect(await paced.send(batch.dispatchId, 1, edition)).toMatchObject({ kind: 'done', sent: 1 });
     expect(await deliveryRows(batch.dispatchId)).toMatchObject([{ status: 'sent', attempts: 1 }]);
+  });
+
+  it("keeps a capped provider group to its connections and still sends the whole batch in one run", async () => {
+    const config = loadConfig({ EMAIL_PROVIDER_LIMITS: 'gmail=1:0, yahoo=0:5' });
+    const pacing = sendPacingFrom(config, { db: db.db, resolver: { resolveMx: async () => [] } });
+    const capped = new BatchSender(db.db, transport, { ...OPTIONS, chunkSize: 6, pacing }, pino({ level: 'silent' }));
+    const readers = [...Array.from({ length: 8 }, (_, i) => `g${i}@gmail.com`), ...Array.from({ length: 4 }, (_, i) => `y${i}@yahoo.com`),
+      ...Array.from({ length: 8 }, (_, i) => `o${i}@example.com`)];
+    const batch = await batchFor(readers.map((email) => ({ email })));
+    let gmailAtOnce = 0;
+    const watcher = setInterval(() => (gmailAtOnce = Math.max(gmailAtOnce, pacing.pacer.state('gmail').inFlight)), 1);
+    const outcome = await capped.send(batch.dispatchId, 1, edition).finally(() => clearInterval(watcher));
+    expect(outcome).toEqual({ kind: 'done', sent: 20, failed: 0, blocked: 0, skipped: 0 });
+    for (const reader of readers) expect(smtp.countFor(batch.address(reader)), reader).toBe(1);
+    expect(gmailAtOnce).toBe(1);
+    expect((await deliveryRows(batch.dispatchId)).every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
   });
 
   it('defers a temporary refusal to a later run, fails a hard bounce and bounces its reader', async () => {

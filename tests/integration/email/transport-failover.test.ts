@@ -1,9 +1,9 @@
 // Several email transports in one Herald, each message counted where it landed (the Mailgun stand-in, a real SMTP
-// server on loopback): Mailgun starting to answer 503 mid-send, or the SMTP relay 421, moves the rest to the other
+// server on loopback): Mailgun starting to answer 503 mid-send, or the SMTP relay dropping connections, moves the rest to the other
 // with nobody missed and nobody twice, each delivery recording the transport that took it; the breaker closes again
 // after a probe once Mailgun is back; hard bounces neither trip the breaker nor move on, nor does an uncertain
 // answer; an account block moves everything at once; shares split the traffic by weight. /metrics and the settings
-// page show each transport's state.
+// page show each transport's state. A mailbox provider's 421 through the relay slows that provider's readers instead.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { articlePayload } from '../../support/articles.js';
 import { dashboardCookie } from '../../support/dashboard-session.js';
@@ -222,19 +222,28 @@ describe('failover order (smtp, then mailgun)', () => {
   let rig: Rig;
   const readers = Array.from({ length: 16 }, (_, i) => `relay${String(i).padStart(2, '0')}@example.com`);
   beforeEach(async () => {
-    rig = await startRig('smtp,mailgun', readers, { EMAIL_SEND_CHUNK: '4' });
+    rig = await startRig('smtp,mailgun', readers, { EMAIL_SEND_CHUNK: '4', SMTP_THROTTLE_WAIT_MS: '500' });
   });
   afterEach(() => stopRig(rig));
 
-  it('moves the rest to Mailgun when the SMTP relay starts answering 421, each reader once', async () => {
+  it('moves the rest to Mailgun when the SMTP relay starts dropping connections, each reader once', async () => {
+    // The relay takes six, then drops every connection at RCPT TO: nothing of the rest can have left through it.
     let calls = 0;
-    rig.smtp.setRule(() => (++calls > 6 ? { code: 421, message: '4.7.0 Too many messages, try again later' } : undefined));
+    rig.smtp.setRule(() => (++calls > 6 ? 'drop' : undefined));
     const dispatchId = await publishAndWait(rig);
     const rows = await expectOneCopyEach(rig, dispatchId, readers);
     expect(rows.filter((r) => r.transport === 'smtp').length).toBe(6);
     expect(rows.filter((r) => r.transport === 'mailgun').length).toBe(readers.length - 6);
     expect(breakerState(rig, 'smtp')).toBe('open');
-    // Nobody's attempt was spent on the relay's "slow down", and the queue never paused for it.
-    expect((await deliveries(rig, dispatchId)).every((r) => r.status === 'sent')).toBe(true);
+  });
+
+  it('a mailbox provider\'s 421 through the relay slows that provider\'s readers; it does not fail over', async () => {
+    let calls = 0;
+    rig.smtp.setRule(() => (++calls > 6 && calls <= 9 ? { code: 421, message: '4.7.0 Too many messages, try again later' } : undefined));
+    const dispatchId = await publishAndWait(rig);
+    const rows = await expectOneCopyEach(rig, dispatchId, readers);
+    expect(rows.every((r) => r.transport === 'smtp')).toBe(true);
+    expect(rig.mailgun.accepted).toHaveLength(0);
+    expect(breakerState(rig, 'smtp')).toBe('closed');
   });
 });
