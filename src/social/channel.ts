@@ -44,4 +44,14 @@ export interface SocialChannel {
    * throws a DeliveryFailure otherwise, a post that is not there as the network's 404 (`{network}_404`).
    */
   delete?(remoteId: string): Promise<void>;
+  /**
+   * Posts `text` as a reply under one of Herald's posts (a correction), by the remote id `post` resolved with; the
+   * reply carries no card or image. Throws a DeliveryFailure like `post`; `options.idempotencyKey` as there.
+   */
+  reply?(parentRemoteId: string, text: string, options: PostOptions): Promise<PostResult>;
+  /**
+   * Replaces the text of one of Herald's posts in place (Mastodon); absent where the network's API cannot edit.
+   * Resolves with the same remote id; repeating it does no harm.
+   */
+  edit?(remoteId: string, text: string): Promise<PostResult>;
 }
