@@ -3,7 +3,8 @@
 // the real client libraries; a repeated request sends nothing more; 400/404/409 answers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { articlePayload } from '../support/articles.js';
-import { eventually, startTestHerald, type ApiResponse, type TestHerald } from '../support/herald.js';
+import { ADMIN_TOKEN, eventually, startTestHerald, type ApiResponse, type TestHerald } from '../support/herald.js';
+import { runHerald } from '../support/processes.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { SOCIAL_CHANNELS, startSocialStandIns, type SocialStandIns } from '../support/social.js';
 
@@ -58,7 +59,8 @@ async function publishAndSend(overrides: Record<string, unknown> = {}) {
     const body = await (await herald.api(`/api/dispatches/${article.dispatch.id}`)).json();
     return ['completed', 'completed_with_failures'].includes(body.status) && body;
   }, 30_000, 'the send to complete');
-  return { article, posts: view.posts as { id: number; channel: string; remoteId: string; content: string }[] };
+  const delivered = view.progress.find((c: { channel: string }) => c.channel === 'email')?.counts.sent as number;
+  return { article, delivered, posts: view.posts as { id: number; channel: string; remoteId: string; content: string }[] };
 }
 
 const correct = (articleId: number, body: unknown): Promise<ApiResponse> => herald.api(`/api/articles/${articleId}/correct`, { body });
@@ -164,6 +166,26 @@ describe('a correction by email and by reply/edit', () => {
       text: `Correction: ${SECOND}`,
       inReplyToId: sent.find((p) => p.channel === 'mastodon')!.remoteId,
     });
+  });
+});
+
+describe('herald articles correct', () => {
+  it('corrects through the API and prints each outcome; a repeat says nobody is sent it twice', async () => {
+    const { article, delivered } = await publishAndSend({ channels: ['email', 'mastodon', 'x'] });
+    const cli = (...args: string[]) => runHerald([...args, '--url', herald.baseUrl], { HERALD_TOKEN: ADMIN_TOKEN, HERALD_DATA_DIR: herald.env.HERALD_DATA_DIR! });
+    const NOTE = 'The bridge is in Leeds, not York.';
+    const first = await cli('articles', 'correct', String(article.id), '--note', NOTE, '--email', '--social', 'edit');
+    expect(first.code, first.output).toBe(0);
+    expect(first.output).toContain(`Article ${article.id} corrected`);
+    expect(first.output).toContain(`Email: ${delivered} sent`);
+    expect(first.output).toMatch(/Mastodon .*: edited/);
+    expect(first.output).toMatch(/X .*: replied \(X lets no app edit a post: replied instead\)/);
+    expect(correctionMails(NOTE)).toHaveLength(delivered);
+    const again = await cli('articles', 'correct', String(article.id), '--note', NOTE, '--email');
+    expect(again.output).toContain('already corrected with this note');
+    const bad = await cli('articles', 'correct', String(article.id), '--note', 'x', '--social', 'delete');
+    expect(bad.code).toBe(1);
+    expect(bad.output).toMatch(/--social must be reply or edit/);
   });
 });
 
