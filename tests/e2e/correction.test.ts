@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { articlePayload } from '../support/articles.js';
 import { ADMIN_TOKEN, eventually, startTestHerald, type ApiResponse, type TestHerald } from '../support/herald.js';
 import { runHerald } from '../support/processes.js';
+import { signIn } from '../support/dashboard-session.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { SOCIAL_CHANNELS, startSocialStandIns, type SocialStandIns } from '../support/social.js';
 
@@ -166,6 +167,30 @@ describe('a correction by email and by reply/edit', () => {
       text: `Correction: ${SECOND}`,
       inReplyToId: sent.find((p) => p.channel === 'mastodon')!.remoteId,
     });
+  });
+});
+
+describe('the dashboard', () => {
+  it('corrects from the dispatch page and lists what each correction came to', async () => {
+    const { article } = await publishAndSend({ channels: ['email', 'facebook'] });
+    const dispatchId = (await herald.ctx.db.selectFrom('dispatches').select('id').where('articleId', '=', article.id).executeTakeFirstOrThrow()).id;
+    const { cookie, csrf } = await signIn(herald.baseUrl, ADMIN_TOKEN);
+    const page = await (await fetch(`${herald.baseUrl}/dispatches/${dispatchId}`, { headers: { cookie } })).text();
+    expect(page).toContain(`action="/dispatches/${dispatchId}/correct"`);
+    const NOTE = 'The <b>mayor</b> is 54.';
+    const posted = await fetch(`${herald.baseUrl}/dispatches/${dispatchId}/correct`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrf, note: NOTE, social: 'reply' }),
+    });
+    expect(posted.status).toBe(303);
+    await settled(article.id, NOTE);
+    const after = await (await fetch(`${herald.baseUrl}/dispatches/${dispatchId}`, { headers: { cookie } })).text();
+    expect(after).toContain('The &lt;b&gt;mayor&lt;/b&gt; is 54.');
+    expect(after).toMatch(/data-correction-post="facebook" data-status="sent">Facebook: replied under the post/);
+    expect(net.facebook.comments.filter((c) => c.message === `Correction: ${NOTE}`)).toHaveLength(1);
+    expect(correctionMails(NOTE)).toHaveLength(0); // the box was left unticked
   });
 });
 
