@@ -3,6 +3,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { rolledUpCounts, type RolledUpCount } from '../delivery/delivery-retention.js';
+import { correctionProgress, listCorrections } from '../articles/corrections.js';
 
 export interface LinkReport {
   position: number;
@@ -23,11 +24,21 @@ export interface DispatchReport {
   attribution: boolean;
   /** Every link of the edition but the canary, most human clicks first. */
   links: LinkReport[];
+  /** The story's corrections, linked to this send: readers emailed by status, and each post's outcome. */
+  corrections: CorrectionReport[];
+}
+
+export interface CorrectionReport {
+  id: number;
+  note: string;
+  createdAt: Date;
+  email: Record<string, number>;
+  posts: { channel: string; status: string; outcome: string | null; remoteUrl: string | null; note: string | null }[];
 }
 
 /** Undefined when the dispatch does not exist. */
 export async function dispatchReport(db: Kysely<Database>, dispatchId: number, attribution: boolean): Promise<DispatchReport | undefined> {
-  const dispatch = await db.selectFrom('dispatches').select('id').where('id', '=', dispatchId).executeTakeFirst();
+  const dispatch = await db.selectFrom('dispatches').select(['id', 'articleId']).where('id', '=', dispatchId).executeTakeFirst();
   if (!dispatch) return undefined;
   const outcomes = await db
     .selectFrom('deliveries')
@@ -63,6 +74,15 @@ export async function dispatchReport(db: Kysely<Database>, dispatchId: number, a
     uniqueClickers,
     attribution,
     links: perLink,
+    corrections: await Promise.all(
+      (await listCorrections(db, dispatch.articleId)).map(async (c) => {
+        const { posts, email } = await correctionProgress(db, c.id);
+        return {
+          id: c.id, note: c.note, createdAt: c.createdAt, email,
+          posts: posts.map((p) => ({ channel: p.channel, status: p.status, outcome: p.outcome, remoteUrl: p.remoteUrl, note: p.note })),
+        };
+      }),
+    ),
   };
 }
 
@@ -91,5 +111,9 @@ export function dispatchReportCsvRows(report: DispatchReport): string[][] {
     ['summary', 'clicks', '', '', String(report.clicks.human), String(report.clicks.machine)],
     figure('unique_clickers', report.uniqueClickers),
     ...report.links.map((link) => ['link', link.kind, link.url, String(link.position), String(link.human), String(link.machine)]),
+    ...report.corrections.flatMap((c) => [
+      ...Object.entries(c.email).map(([status, n]) => ['correction', `${c.id} email ${status}`, c.note, String(n), '', '']),
+      ...c.posts.map((p) => ['correction', `${c.id} ${p.channel} ${p.outcome ?? p.status}`, p.remoteUrl ?? '', '', '', '']),
+    ]),
   ];
 }

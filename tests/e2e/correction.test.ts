@@ -80,7 +80,7 @@ const correctionMails = (note: string) => smtp.messages.filter((m) => (m.parsed.
 
 describe('a correction by email and by reply/edit', () => {
   const NOTE = 'The minister resigned on Tuesday, not Monday.';
-  let article: { id: number; title: string };
+  let article: { id: number; title: string; dispatch: { id: number } };
   let sent: { id: number; channel: string; remoteId: string; content: string }[];
   let first: ApiResponse;
 
@@ -144,6 +144,13 @@ describe('a correction by email and by reply/edit', () => {
     expect(mine.filter((e) => e.event === 'article.corrected').map((e) => e.subjectId)).toEqual([String(article.id)]);
     expect(mine.filter((e) => e.event === 'dispatch.corrected')).toHaveLength(1);
     expect(mine.filter((e) => e.event === 'delivery.correction').map((e) => e.subjectId).sort()).toEqual(sent.map((p) => String(p.id)).sort());
+
+    const report = await (await herald.api(`/api/dispatches/${article.dispatch.id}/report`)).json();
+    const listed = report.corrections.find((c: { id: number }) => c.id === correction.id);
+    expect(listed).toMatchObject({ note: NOTE, email: { sent: 3 } });
+    expect(listed.posts.map((p: Post) => `${p.channel} ${p.outcome}`).sort()).toEqual(['bluesky replied', 'facebook replied', 'mastodon edited', 'x replied']);
+    const csv = await (await herald.api(`/api/dispatches/${article.dispatch.id}/report?format=csv`)).text();
+    expect(csv).toContain(`correction,${correction.id} email sent,"${NOTE}",3`);
   });
 
   it('sends nobody a second copy when the same correction is asked for again', async () => {

@@ -21,6 +21,15 @@ export const dispatchReportBody = z
     attribution: z.boolean(),
     links: z.array(z.object({ position: count, url: z.string(), kind: z.string(), human: count, machine: count }))
       .describe('the edition\'s links, most human clicks first'),
+    corrections: z
+      .array(z.object({
+        id: z.number().int().positive(),
+        note: z.string(),
+        createdAt: z.string().describe('ISO 8601 date-time'),
+        email: z.record(z.string(), count).describe('readers the correction email went to, by status'),
+        posts: z.array(z.object({ channel: z.string(), status: z.string(), outcome: z.string().nullable(), remoteUrl: z.string().nullable(), note: z.string().nullable() })),
+      }))
+      .describe("the story's corrections (POST /api/articles/:id/correct), each linked to this send"),
   })
   .meta({ id: 'DispatchReport' });
 

@@ -42,7 +42,12 @@ export function reportPages(app: FastifyInstance, ctx: HeraldContext) {
       <td>${LINK_KINDS[link.kind] ?? link.kind}</td><td>${count(link.human)}</td><td>${count(link.machine)}</td></tr>`)}</tbody>
   </table></div>
   <p class="muted small">Clicks arrive within a few seconds (HERALD_CLICK_FLUSH_MS).</p>
-</section>`;
+</section>
+${report.corrections.length ? html`<section class="card" aria-labelledby="corrections-heading">
+  <h2 id="corrections-heading">Corrections</h2>
+  <ul>${report.corrections.map((c) => html`<li data-correction="${c.id}"><strong>Correction:</strong> ${c.note}
+    <span class="small">${Object.entries(c.email).map(([status, n]) => `email ${n} ${status}`).concat(c.posts.map((p) => `${p.channel} ${p.outcome ?? p.status}`)).join(' · ')}</span></li>`)}</ul>
+</section>` : ''}`;
     return sendDashboardPage(reply, 200, layout({ title: `Report · dispatch #${id}`, request, page: 'report' }, content));
   });
 }
