@@ -46,7 +46,12 @@ it('resumes from the rows: no second copy for an interrupted reader or X reply, 
     .where('correctionId', '=', correctionId)
     .where((eb) => eb.or([eb('subscriberId', '=', subscriberIds.get('crashed@example.com')!), eb('channel', 'in', ['x', 'mastodon'])]))
     .execute();
-  smtp.setRule((to, attempt) => (to === 'greylisted@example.com' && attempt === 1 ? { code: 451, message: '4.7.1 Greylisted, try again' } : undefined));
+  let greylisted = false;
+  smtp.setRule((to) => {
+    if (to !== 'greylisted@example.com' || greylisted) return undefined;
+    greylisted = true;
+    return { code: 451, message: '4.7.1 Greylisted, try again' };
+  });
   await queueOpen(herald.ctx, correctionId);
 
   const rows = await eventually(async () => {
