@@ -6,7 +6,7 @@ import { findArticle } from '../articles/article-repository.js';
 import { findCorrection, openCorrectionDeliveries, recordCorrection } from '../articles/corrections.js';
 import { findRetraction } from '../articles/retractions.js';
 import type { CorrectionRow, CorrectionSocial, Database } from '../db/schema.js';
-import { ACTIVE, FINISHED, isNotStarted } from '../dispatch/lifecycle.js';
+import { ACTIVE, isFinal, isNotStarted } from '../dispatch/lifecycle.js';
 import { queueCorrectionMail, queueSocialCorrection } from '../dispatch/step-jobs.js';
 import type { Queues } from '../queue/queues.js';
 
@@ -50,8 +50,11 @@ export async function correct(deps: CorrectDeps, articleId: number, request: Cor
   if (sending.length > 0) {
     return { kind: 'conflict', reason: `dispatch ${sending.map((d) => d.id).join(', ')} has not finished sending: edit it, or wait until it is done` };
   }
-  const finished = dispatches.filter((d) => (FINISHED as readonly string[]).includes(d.status)).map((d) => d.id);
-  if (finished.length === 0) return { kind: 'conflict', reason: 'this article was never sent: edit the story instead' };
+  // Cancelled sends count too: the readers they reached before the cancel got the story.
+  const finished = dispatches.filter((d) => isFinal(d.status)).map((d) => d.id);
+  const sent = finished.length === 0 ? undefined : await deps.db
+    .selectFrom('deliveries').select('id').where('dispatchId', 'in', finished).where('status', '=', 'sent').limit(1).executeTakeFirst();
+  if (!sent) return { kind: 'conflict', reason: 'nothing of this article was ever sent: edit the story instead' };
 
   const recorded = await deps.db.transaction().execute((tx) => recordCorrection(tx, { articleId, ...request, cause }, finished));
   // Lost a race with the same request: the other one's correction stands.

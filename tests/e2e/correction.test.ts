@@ -252,6 +252,11 @@ describe('what cannot be corrected', () => {
     const early = await correct(scheduled.id, { note: 'Too early', email: true });
     expect(early.status).toBe(409);
     expect((await early.json()).error).toMatch(/not finished sending/);
+    const dispatchId = (await herald.ctx.db.selectFrom('dispatches').select('id').where('articleId', '=', scheduled.id).executeTakeFirstOrThrow()).id;
+    expect((await herald.api(`/api/dispatches/${dispatchId}/cancel`, { body: {} })).status).toBe(200);
+    const never = await correct(scheduled.id, { note: 'Never went out', email: true });
+    expect(never.status).toBe(409);
+    expect((await never.json()).error).toMatch(/nothing of this article was ever sent/);
 
     const { article } = await publishAndSend({ channels: ['email'] });
     expect((await herald.api(`/api/articles/${article.id}/retract`, { body: { reason: 'Withdrawn.' } })).status).toBe(201);

@@ -2,7 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import { correctionProgress, listCorrections } from '../../../articles/corrections.js';
 import type { HeraldContext } from '../../../context.js';
-import { FINISHED } from '../../../dispatch/lifecycle.js';
+import { isFinal } from '../../../dispatch/lifecycle.js';
 import { html, joinHtml, type SafeHtml } from '../../../render/html.js';
 import { channelLabel } from '../../../social/networks.js';
 import { time } from '../format.js';
@@ -28,7 +28,7 @@ export async function correctionsCard(
         ${counts ? html`<p class="small">Email: ${counts}</p>` : ''}${lines.length ? html`<ul class="small">${joinHtml(lines, html``)}</ul>` : ''}</li>`;
     }),
   );
-  const canCorrect = !retracted && (FINISHED as readonly string[]).includes(dispatch.status);
+  const canCorrect = !retracted && isFinal(dispatch.status);
   return html`<section class="card" aria-labelledby="correct-heading">
       <h2 id="correct-heading">Corrections</h2>
       ${items.length ? html`<ul class="corrections">${joinHtml(items, html``)}</ul>` : ''}
