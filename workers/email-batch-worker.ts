@@ -10,6 +10,8 @@ import { TransactionalSender } from '../src/email/transactional-sender.js';
 import { complete, isFinalFailure, settleJob, type JobOutcome } from '../src/queue/job-outcome.js';
 import { SUBSCRIBER_MAIL_JOB, type SubscriberMailJob } from '../src/subscribers/subscriber-mail.js';
 import { QUEUE_NAMES } from '../src/queue/queues.js';
+import { CORRECTION_MAIL_JOB } from '../src/dispatch/step-jobs.js';
+import type { CorrectionMailer } from '../src/email/correction-mailer.js';
 import { runSubscriberMailJob } from './subscriber-mail-job.js';
 import type { OutageDeferral } from './outage-deferral.js';
 import { reportWorkerErrors, workerOptions } from './worker-options.js';
@@ -19,7 +21,7 @@ const PAUSED_RECHECK_MS = 2000;
 
 export function startEmailBatchWorker(
   ctx: HeraldContext,
-  deps: { sender: BatchSender; editions: EditionMessages; transport: EmailTransport; deferOnOutage: OutageDeferral },
+  deps: { sender: BatchSender; editions: EditionMessages; transport: EmailTransport; corrections: CorrectionMailer; deferOnOutage: OutageDeferral },
 ): Worker {
   const log = ctx.log.child({ component: 'email-worker' });
   // Confirmation mails share the queue and the process' one email transport with editions.
@@ -66,6 +68,13 @@ export function startEmailBatchWorker(
   };
   const runJob = async (job: Job<{ dispatchId: number; batchNo: number }>, token?: string) => {
     if (job.name === SUBSCRIBER_MAIL_JOB) return runSubscriberMailJob(ctx, transactional, job as unknown as Job<SubscriberMailJob>, token);
+    if (job.name === CORRECTION_MAIL_JOB) {
+      const { correctionId } = job.data as unknown as { correctionId: number };
+      const outcome = await deps.corrections.send(correctionId, { finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
+      if (outcome.kind === 'done') return complete(outcome);
+      if (outcome.kind === 'retry') return settleJob(job, token, { action: 'retry', reason: outcome.reason });
+      return settleJob(job, token, { action: 'rate_limit', queue: ctx.queues.emailBatch, waitMs: outcome.resetAt.getTime() - Date.now() });
+    }
     const { dispatchId, batchNo } = job.data;
     const outcome = await deps.sender.send(dispatchId, batchNo, () => deps.editions.get(dispatchId));
     return settleJob(job, token, await toJobOutcome(job, outcome));
@@ -76,6 +85,10 @@ export function startEmailBatchWorker(
   const worker = new Worker(QUEUE_NAMES.emailBatch, processor, workerOptions(ctx, 2));
   worker.on('failed', async (job, error) => {
     if (!job || job.name === SUBSCRIBER_MAIL_JOB) return; // logged by runSubscriberMailJob
+    if (job.name === CORRECTION_MAIL_JOB) {
+      if (isFinalFailure(job, error)) await deps.corrections.giveUp((job.data as unknown as { correctionId: number }).correctionId, error.message).catch(() => {});
+      return;
+    }
     const exhausted = isFinalFailure(job, error);
     log.warn({ event: 'email.batch_failed', ...job.data, attempt: job.attemptsMade, exhausted, err: error }, 'email batch failed');
     if (exhausted) {

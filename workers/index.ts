@@ -7,6 +7,8 @@ import { openConfiguredTransport, transportConnections } from '../src/email/tran
 import { sendPacingFrom } from '../src/email/pacing/send-pacing.js';
 import { SocialPoster } from '../src/social/social-poster.js';
 import { SocialRetractor } from '../src/social/social-retractor.js';
+import { SocialCorrector } from '../src/social/social-corrector.js';
+import { CorrectionMailer } from '../src/email/correction-mailer.js';
 import { NetworkRateGate } from '../src/social/rate-gate.js';
 import { startSocialDispatch } from '../src/social/start-social.js';
 import { startDigestWorker } from './digest-worker.js';
@@ -60,12 +62,14 @@ export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> 
   const deferOnOutage = deferOnDatabaseOutage(ctx.outages);
 
   const dispatch = startDispatchWorker(ctx, { editionSettings, startSocial: (id, channels) => startSocialDispatch(ctx, id, channels), transport, deferOnOutage });
-  const emailBatch = startEmailBatchWorker(ctx, { sender, editions, transport, deferOnOutage });
+  const corrections = new CorrectionMailer(ctx.db, transport, editionSettings, ctx.log.child({ component: 'correction-mailer' }));
+  const emailBatch = startEmailBatchWorker(ctx, { sender, editions, transport, corrections, deferOnOutage });
   const digest = await startDigestWorker(ctx);
   const gate = new NetworkRateGate(ctx.redis, ctx.redisPrefix);
   const social = startSocialWorker(ctx, {
     poster: new SocialPoster(ctx.db, ctx.social, ctx.log.child({ component: 'social-poster' }), ctx.metrics),
     retractor: new SocialRetractor(ctx.db, ctx.social, ctx.log.child({ component: 'social-retractor' })),
+    corrector: new SocialCorrector(ctx.db, ctx.social, ctx.log.child({ component: 'social-corrector' })),
     gate,
     deferOnOutage,
   });

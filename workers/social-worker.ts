@@ -1,11 +1,12 @@
-// Worker for the social queue: hands each delivery to the SocialPoster (or, for a `retract` job, to the
-// SocialRetractor), completes the dispatch when that was its last open delivery, and maps the outcome onto BullMQ
+// Worker for the social queue: hands each delivery to the SocialPoster (a `retract` job to the SocialRetractor,
+// a `correct` job to the SocialCorrector), completes the dispatch when that was its last open delivery, and maps the outcome onto BullMQ
 // (src/queue/job-outcome.ts).
 import { Worker, type Job } from 'bullmq';
 import type { HeraldContext } from '../src/context.js';
 import { completeDispatchIfDone } from '../src/dispatch/complete-dispatch.js';
 import { complete, isFinalFailure, settleJob, type JobOutcome } from '../src/queue/job-outcome.js';
-import { SOCIAL_RETRACT_JOB } from '../src/dispatch/step-jobs.js';
+import { SOCIAL_CORRECT_JOB, SOCIAL_RETRACT_JOB, type SocialCorrectionJobData } from '../src/dispatch/step-jobs.js';
+import type { CorrectOutcome, SocialCorrector } from '../src/social/social-corrector.js';
 import type { PostOutcome, SocialPoster } from '../src/social/social-poster.js';
 import type { RetractOutcome, SocialRetractor } from '../src/social/social-retractor.js';
 import type { NetworkRateGate } from '../src/social/rate-gate.js';
@@ -23,6 +24,7 @@ const SENDING_RECHECK_MS = 1000;
 export interface SocialWorkerDeps {
   poster: SocialPoster;
   retractor: SocialRetractor;
+  corrector: SocialCorrector;
   gate: NetworkRateGate;
   deferOnOutage: OutageDeferral;
 }
@@ -72,12 +74,28 @@ export function startSocialWorker(ctx: HeraldContext, deps: SocialWorkerDeps): W
     }
   };
 
+  const correctionOutcome = async (job: Job<SocialJobData>, outcome: CorrectOutcome): Promise<JobOutcome> => {
+    switch (outcome.kind) {
+      case 'done':
+        return complete(outcome);
+      case 'retry':
+        return { action: 'retry', reason: outcome.reason };
+      case 'rate_limited':
+        await deps.gate.hold(job.data.network, outcome.resetAt);
+        return { action: 'wait', at: outcome.resetAt.getTime() };
+    }
+  };
+
   const runJob = async (job: Job<SocialJobData>, token?: string) => {
     const { deliveryId, network } = job.data;
     const heldMs = await deps.gate.remainingMs(network);
     if (heldMs > 0) return settleJob(job, token, { action: 'wait', at: Date.now() + heldMs });
 
     const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (job.name === SOCIAL_CORRECT_JOB) {
+      const { correctionDeliveryId } = job.data as unknown as SocialCorrectionJobData;
+      return settleJob(job, token, await correctionOutcome(job, await deps.corrector.correct(correctionDeliveryId, { finalAttempt })));
+    }
     if (job.name === SOCIAL_RETRACT_JOB) {
       return settleJob(job, token, await retractionOutcome(job, await deps.retractor.retract(deliveryId, { finalAttempt })));
     }
@@ -92,7 +110,9 @@ export function startSocialWorker(ctx: HeraldContext, deps: SocialWorkerDeps): W
     const final = isFinalFailure(job, error);
     log.warn({ event: 'social.job_failed', ...job.data, attempt: job.attemptsMade, final, err: error }, 'social job failed');
     // Whatever ended the job (attempts used up, an unexpected error), its delivery must not stay open.
-    if (final && job.name === SOCIAL_RETRACT_JOB) {
+    if (final && job.name === SOCIAL_CORRECT_JOB) {
+      await deps.corrector.giveUp((job.data as unknown as SocialCorrectionJobData).correctionDeliveryId, error.message).catch(() => {});
+    } else if (final && job.name === SOCIAL_RETRACT_JOB) {
       await deps.retractor.giveUp(job.data.deliveryId, error.message).catch(() => {});
     } else if (final) {
       await deps.poster.giveUp(job.data.deliveryId, error.message).catch(() => {});

@@ -30,6 +30,7 @@ export interface ReportOptions {
   /** Width of the clicks-over-time buckets; by default the narrowest that keeps the series under 48 points. */
   bucketMinutes?: number;
 }
+import { correctionProgress, listCorrections } from '../articles/corrections.js';
 
 export interface LinkReport {
   position: number;
@@ -59,6 +60,16 @@ export interface DispatchReport {
   opens: OpensReport | null;
   /** One entry per social post of the dispatch. */
   engagement: PostEngagementReport[];
+  /** The story's corrections, linked to this send: readers emailed by status, and each post's outcome. */
+  corrections: CorrectionReport[];
+}
+
+export interface CorrectionReport {
+  id: number;
+  note: string;
+  createdAt: Date;
+  email: Record<string, number>;
+  posts: { channel: string; status: string; outcome: string | null; remoteUrl: string | null; note: string | null }[];
 }
 
 /** The report's options as the configuration sets them. */
@@ -70,7 +81,7 @@ export const reportOptionsFrom = (config: { HERALD_CLICK_ATTRIBUTION: 'on' | 'of
 /** Undefined when the dispatch does not exist. */
 export async function dispatchReport(db: Kysely<Database>, dispatchId: number, options: ReportOptions): Promise<DispatchReport | undefined> {
   const { attribution } = options;
-  const dispatch = await db.selectFrom('dispatches').select(['id', 'startedAt']).where('id', '=', dispatchId).executeTakeFirst();
+  const dispatch = await db.selectFrom('dispatches').select(['id', 'startedAt', 'articleId']).where('id', '=', dispatchId).executeTakeFirst();
   if (!dispatch) return undefined;
   const outcomes = await db
     .selectFrom('deliveries')
@@ -112,6 +123,15 @@ export async function dispatchReport(db: Kysely<Database>, dispatchId: number, o
     clicksOverTime: await clicksOverTime(db, dispatchId, dispatch.startedAt, options.bucketMinutes),
     opens: await opensReport(db, dispatchId, options),
     engagement: await engagementReport(db, dispatchId),
+    corrections: await Promise.all(
+      (await listCorrections(db, dispatch.articleId)).map(async (c) => {
+        const { posts, email } = await correctionProgress(db, c.id);
+        return {
+          id: c.id, note: c.note, createdAt: c.createdAt, email,
+          posts: posts.map((p) => ({ channel: p.channel, status: p.status, outcome: p.outcome, remoteUrl: p.remoteUrl, note: p.note })),
+        };
+      }),
+    ),
   };
 }
 
@@ -168,5 +188,9 @@ export function dispatchReportCsvRows(report: DispatchReport): string[][] {
       read.status === 'ok'
         ? Object.entries(read.metrics).map(([metric, n]) => [`engagement_${read.read}`, `${post.network} ${metric}`, post.url ?? '', String(n), '', ''])
         : [[`engagement_${read.read}`, `${post.network} not available`, post.url ?? '', '', '', '']])),
+    ...report.corrections.flatMap((c) => [
+      ...Object.entries(c.email).map(([status, n]) => ['correction', `${c.id} email ${status}`, c.note, String(n), '', '']),
+      ...c.posts.map((p) => ['correction', `${c.id} ${p.channel} ${p.outcome ?? p.status}`, p.remoteUrl ?? '', '', '', '']),
+    ]),
   ];
 }

@@ -1,4 +1,4 @@
-// `herald articles …`: act on a published article from the terminal through the API (today: retract it).
+// `herald articles …`: act on a published article from the terminal through the API (retract it, correct it).
 import type { Command } from 'commander';
 import { channelLabel } from '../social/networks.js';
 import type { ApiClient } from './api-client.js';
@@ -9,6 +9,15 @@ interface RetractionAnswer {
   alreadyRetracted: boolean;
   cancelledDispatches: number[];
   posts: { channel: string; account: string; retraction: string | null; retractionNote: string | null }[];
+}
+
+interface CorrectionAnswer {
+  id: number;
+  articleId: number;
+  note: string;
+  repeated: boolean;
+  emails: Record<string, number>;
+  posts: { channel: string; recipient: string; status: string; outcome: string | null; note: string | null }[];
 }
 
 type Api = (options: { url?: string; token?: string }) => ApiClient;
@@ -51,6 +60,44 @@ export function addArticleCommands(program: Command, withApi: (command: Command)
     for (const post of answer.posts) {
       const note = post.retractionNote ? ` (${post.retractionNote})` : '';
       out.write(`  ${channelLabel(post.channel)} ${post.account}: ${OUTCOME[post.retraction ?? ''] ?? post.retraction}${note}\n`);
+    }
+  });
+
+  withApi(
+    articles
+      .command('correct <id>')
+      .description('correct an article that went out: a short email to its readers and/or a reply under each post')
+      .requiredOption('--note <text>', 'the correction, as readers will read it after "Correction: "')
+      .option('--email', 'email the correction to every reader whose edition was delivered', false)
+      .option('--social <how>', 'reply under each post, or edit it where the network can (Mastodon; a reply elsewhere)')
+      .option('--no-wait', 'return once the correction is recorded, without waiting for the emails and networks'),
+  ).action(async (id: string, options: { note: string; email: boolean; social?: string; wait: boolean; url?: string; token?: string }) => {
+    if (options.social !== undefined && options.social !== 'reply' && options.social !== 'edit') {
+      throw new Error(`--social must be reply or edit, not ${JSON.stringify(options.social)}`);
+    }
+    const client = api(options);
+    let answer = await client.request<CorrectionAnswer>('POST', `/api/articles/${id}/correct`, {
+      note: options.note,
+      email: options.email,
+      social: options.social ?? 'none',
+    });
+    out.write(
+      answer.repeated
+        ? `Article ${answer.articleId} was already corrected with this note (correction ${answer.id}); nobody is sent it twice.\n`
+        : `Article ${answer.articleId} corrected (correction ${answer.id}): ${answer.note}\n`,
+    );
+    const open = (a: CorrectionAnswer) => (a.emails.pending ?? 0) + (a.emails.sending ?? 0) > 0 || a.posts.some((p) => p.status === 'pending' || p.status === 'sending');
+    const deadline = Date.now() + WAIT_MS;
+    while (options.wait && open(answer) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      const all = await client.request<CorrectionAnswer[]>('GET', `/api/articles/${id}/corrections`);
+      answer = all.find((c) => c.id === answer.id) ?? answer;
+    }
+    const counts = Object.entries(answer.emails).map(([status, n]) => `${n} ${status}`).join(', ');
+    if (counts) out.write(`  Email: ${counts}\n`);
+    for (const post of answer.posts) {
+      const note = post.note ? ` (${post.note})` : '';
+      out.write(`  ${channelLabel(post.channel)} ${post.recipient}: ${post.outcome ?? post.status}${note}\n`);
     }
   });
 }

@@ -147,6 +147,43 @@ export interface DeliveriesTable {
   updatedAt: UpdatedAt;
 }
 
+export type CorrectionSocial = 'reply' | 'edit' | 'none';
+export type CorrectionStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'uncertain' | 'skipped';
+export type CorrectionOutcome = 'emailed' | 'replied' | 'edited';
+
+/** An editor's correction of an article that went out (src/editorial/correct.ts); the same note is the same row. */
+export interface CorrectionsTable {
+  id: Generated<number>;
+  articleId: number;
+  note: string;
+  /** A short email to every reader whose edition delivery was sent. */
+  email: boolean;
+  /** Under each post: a reply, an edit where the network can (a reply elsewhere), or nothing. */
+  social: CorrectionSocial;
+  cause: string | null;
+  createdAt: CreatedAt;
+}
+
+/** One reader (channel `email`) or one post (channel = network) a correction goes to, and what it came to. */
+export interface CorrectionDeliveriesTable {
+  id: Generated<number>;
+  correctionId: number;
+  /** The edition's delivery to this reader, or the social delivery of the post corrected. */
+  originalDeliveryId: number;
+  channel: string;
+  subscriberId: number | null;
+  recipient: string;
+  status: ColumnType<CorrectionStatus, CorrectionStatus | undefined, CorrectionStatus>;
+  outcome: CorrectionOutcome | null;
+  /** The reply's id on the network (an edit keeps the post's own id). */
+  remoteId: string | null;
+  remoteUrl: string | null;
+  /** Why it failed or was skipped, or how it differs from what the editor asked (replied where no edit is possible). */
+  note: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  updatedAt: UpdatedAt;
+}
+
 /** Email deliveries of a long-finished dispatch, rolled up and deleted (src/delivery/delivery-retention.ts). */
 export interface DeliveryTotalsTable {
   dispatchId: number;
@@ -257,6 +294,8 @@ export interface Database {
   clickBuckets: ClickBucketsTable;
   socialEngagement: SocialEngagementTable;
   warmupDays: WarmupDaysTable;
+  corrections: CorrectionsTable;
+  correctionDeliveries: CorrectionDeliveriesTable;
 }
 
 /** An edition's tracked link (src/analytics/link-tracker.ts), by the position signed into its token. */
@@ -341,3 +380,5 @@ export type SubscriberRow = Selectable<SubscribersTable>;
 export type DispatchRow = Selectable<DispatchesTable>;
 export type DeliveryRow = Selectable<DeliveriesTable>;
 export type RetractionRow = Selectable<RetractionsTable>;
+export type CorrectionRow = Selectable<CorrectionsTable>;
+export type CorrectionDeliveryRow = Selectable<CorrectionDeliveriesTable>;

@@ -12,7 +12,8 @@ import type { Database } from '../db/schema.js';
 import { jobIds, type Queues } from '../queue/queues.js';
 import type { Network } from '../social/channel.js';
 import { completeDispatchIfDone } from './complete-dispatch.js';
-import { queueEmailBatch, queueEmailEdition, queueFanOut, queueSocialPost, queueSocialRetraction, queueStart } from './step-jobs.js';
+import { queueCorrectionMail, queueEmailBatch, queueEmailEdition, queueFanOut, queueSocialCorrection, queueSocialPost, queueSocialRetraction, queueStart } from './step-jobs.js';
+import { openCorrectionDeliveries } from '../articles/corrections.js';
 import { pendingRetractions } from '../social/social-retractions.js';
 import { PeriodicPass } from '../runtime/periodic-pass.js';
 
@@ -35,7 +36,7 @@ export interface ReconcileReport {
   starts: number;
   editions: number;
   batches: number;
-  /** Social jobs: posts, and deletions of retracted posts. */
+  /** Social jobs (posts, deletions of retracted posts, corrections) and correction emails. */
   posts: number;
   /** Groups of job schedulers written back. */
   schedules: number;
@@ -164,6 +165,15 @@ export class QueueReconciler extends EventEmitter {
       if (await this.requeue(this.queues.social, jobIds.socialRetraction(post.id), () => queueSocialRetraction(this.queues, data))) {
         report.posts++;
       }
+    }
+    // Corrections still to make: one email job per correction, one social job per post.
+    const open = await openCorrectionDeliveries(this.db);
+    for (const correctionId of new Set(open.filter((r) => r.channel === 'email').map((r) => r.correctionId))) {
+      if (await this.requeue(this.queues.emailBatch, jobIds.correctionMail(correctionId), () => queueCorrectionMail(this.queues, correctionId))) report.posts++;
+    }
+    for (const row of open.filter((r) => r.channel !== 'email')) {
+      const data = { correctionDeliveryId: row.id, network: row.channel };
+      if (await this.requeue(this.queues.social, jobIds.socialCorrection(row.id), () => queueSocialCorrection(this.queues, data))) report.posts++;
     }
   }
 

@@ -8,6 +8,17 @@ import { jobPriority, type DispatchPriority } from './priority.js';
 /** The name of a social job that deletes a retracted post (the others, `post`, post one). */
 export const SOCIAL_RETRACT_JOB = 'retract';
 
+/** The name of a social job that posts or makes one correction (src/social/social-corrector.ts). */
+export const SOCIAL_CORRECT_JOB = 'correct';
+/** The name of an email-batch job that mails one correction to its readers (src/email/correction-mailer.ts). */
+export const CORRECTION_MAIL_JOB = 'correction';
+
+/** What a `correct` job carries: the correction delivery's id only; the worker re-reads the row. */
+export interface SocialCorrectionJobData {
+  correctionDeliveryId: number;
+  network: string;
+}
+
 /** The email edition's render (child) and fan-out (parent): the fan-out runs only once the edition is rendered. */
 export async function queueEmailEdition(flows: FlowProducer, dispatchId: number, priority: DispatchPriority): Promise<void> {
   const opts = { ...DEFAULT_JOB_OPTIONS, priority: jobPriority(priority) };
@@ -46,4 +57,14 @@ export async function queueSocialRetraction(queues: Queues, data: SocialJobData)
 export async function queueStart(queues: Pick<Queues, 'dispatch'>, dispatchId: number, scheduledAt: Date | null, priority: DispatchPriority): Promise<void> {
   const delay = scheduledAt ? Math.max(0, scheduledAt.getTime() - Date.now()) : 0;
   await queues.dispatch.add('start', { dispatchId }, { jobId: jobIds.dispatchStart(dispatchId), delay, priority: jobPriority(priority) });
+}
+
+/** One reply or edit of a correction, beside the posts and retractions (no priority: ahead of prioritised posts). */
+export async function queueSocialCorrection(queues: Queues, data: SocialCorrectionJobData): Promise<void> {
+  await queues.social.add(SOCIAL_CORRECT_JOB, data, { jobId: jobIds.socialCorrection(data.correctionDeliveryId) });
+}
+
+/** A correction's email to all its readers: one job, which claims the rows in chunks (rows decide who is left). */
+export async function queueCorrectionMail(queues: Queues, correctionId: number): Promise<void> {
+  await queues.emailBatch.add(CORRECTION_MAIL_JOB, { correctionId }, { jobId: jobIds.correctionMail(correctionId) });
 }

@@ -10,6 +10,7 @@ import type { EditionSettings } from '../email/edition-service.js';
 import type { Queues } from '../queue/queues.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { cancel, type CancelOutcome } from './cancel.js';
+import { correct, type CorrectionRequest, type CorrectOutcome } from './correct.js';
 import { publish, type PublishOutcome } from './publish.js';
 import { resolveDelivery, type Resolution, type ResolveOutcome } from './resolve-delivery.js';
 import { retract, type RetractOutcome } from './retract.js';
@@ -37,6 +38,8 @@ export interface Editorial {
   resolveDelivery(deliveryId: number, resolution: Resolution, cause: string): Promise<ResolveOutcome>;
   /** Withdraws an article everywhere: unsent email cancelled, its posts deleted, its web copy replaced. */
   retract(articleId: number, reason: string, cause: string): Promise<RetractOutcome>;
+  /** Corrects an article that went out: a short email to its readers and/or a reply under (or edit of) each post. */
+  correct(articleId: number, request: CorrectionRequest, cause: string): Promise<CorrectOutcome>;
 }
 
 export function createEditorial(deps: EditorialDeps): Editorial {
@@ -51,5 +54,6 @@ export function createEditorial(deps: EditorialDeps): Editorial {
     testSend: (id, email) => testSend({ db: deps.db, dispatchQueue, editionSettings: deps.editionSettings }, id, email),
     resolveDelivery: (id, resolution, cause) => resolveDelivery(deps, id, resolution, cause),
     retract: (id, reason, cause) => retract(deps, id, reason, cause),
+    correct: (id, request, cause) => correct(deps, id, request, cause),
   };
 }

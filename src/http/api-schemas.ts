@@ -99,6 +99,37 @@ export const articleRetraction = z
   })
   .meta({ id: 'ArticleRetraction' });
 
+export const correctionPost = z
+  .looseObject({
+    id,
+    channel: z.string().describe('the network'),
+    originalDeliveryId: id.describe('the social delivery of the post corrected'),
+    recipient: z.string().describe('the account'),
+    status: z.enum(['pending', 'sending', 'sent', 'failed', 'uncertain', 'skipped']),
+    outcome: z.enum(['emailed', 'replied', 'edited']).nullable().describe('once sent: replied under the post, or edited it'),
+    remoteId: z.string().nullable().describe("the reply's id on the network (an edit keeps the post's)"),
+    remoteUrl: z.string().nullable(),
+    note: z.string().nullable().describe('why it failed or was skipped, or why it replied where an edit was asked'),
+    attempts: z.number().int(),
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'CorrectionPost' });
+
+export const articleCorrection = z
+  .looseObject({
+    id,
+    articleId: id,
+    note: z.string(),
+    email: z.boolean(),
+    social: z.enum(['reply', 'edit', 'none']),
+    cause: z.string().nullable(),
+    createdAt: timestamp,
+    repeated: z.boolean().describe('true: this note was given before; nothing new was sent'),
+    emails: z.record(z.string(), z.number().int()).describe('readers the correction email goes to, by status (pending, sent, failed, uncertain, skipped)'),
+    posts: z.array(correctionPost),
+  })
+  .meta({ id: 'ArticleCorrection' });
+
 export const publishedArticle = article.extend({ dispatch: dispatch.nullable() }).meta({ id: 'PublishedArticle' });
 
 export const liveProgress = z

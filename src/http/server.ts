@@ -12,6 +12,7 @@ import { articleRoutes } from './routes/articles.js';
 import { clickRoutes } from './routes/click-redirect.js';
 import { openPixelRoutes } from './routes/open-pixel.js';
 import { retractionRoutes } from './routes/retraction.js';
+import { correctionRoutes } from './routes/correction.js';
 import { cmsWebhookRoutes } from './routes/cms-webhook.js';
 import { dispatchControlRoutes } from './routes/dispatch-control.js';
 import { dispatchEditRoutes } from './routes/dispatch-edits.js';
@@ -85,6 +86,7 @@ export async function buildHttpServer(
     });
     articleRoutes(api, ctx);
     retractionRoutes(api, ctx);
+    correctionRoutes(api, ctx);
     subscriberRoutes(api, ctx);
     dispatchRoutes(api, ctx);
     dispatchReportRoutes(api, ctx);

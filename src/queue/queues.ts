@@ -72,6 +72,10 @@ export const jobIds = {
   social: (dispatchId: number, channel: string) => `social-${dispatchId}-${channel}`,
   /** One per social delivery: deleting a retracted post (a repeated retraction adds nothing). */
   socialRetraction: (deliveryId: number) => `retract-${deliveryId}`,
+  /** One per post a correction replies under or edits. */
+  socialCorrection: (correctionDeliveryId: number) => `correct-${correctionDeliveryId}`,
+  /** One per correction: its email to every reader who got the edition. */
+  correctionMail: (correctionId: number) => `correction-mail-${correctionId}`,
   /** One per webhook delivery and send (a redelivery is a new send). */
   webhook: (deliveryId: number, send: number) => `webhook-${deliveryId}-${send}`,
   /** One per social post and read (1h, 24h, 7d). */

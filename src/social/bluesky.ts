@@ -1,4 +1,4 @@
-// Posts to Bluesky through @atproto/api: one login per channel, an app.bsky.feed.post with link facets and a card; deleteRecord to retract.
+// Posts to Bluesky through @atproto/api: one login per channel, an app.bsky.feed.post with link facets and a card; replies with strong refs; deleteRecord to retract.
 import { AtpAgent, AtUri, type BlobRef, XRPCError } from '@atproto/api';
 import type { DeliveryFailure } from '../delivery/failure.js';
 import { UncertainOutcome } from '../delivery/failure.js';
@@ -114,6 +114,43 @@ export class BlueskyChannel implements SocialChannel {
       remoteUrl: `https://bsky.app/profile/${handle}/post/${rkey}`,
       ...(uploaded?.skipped ? { imageSkipped: uploaded.skipped } : {}),
     };
+  }
+
+  /**
+   * An app.bsky.feed.post whose `reply` holds strong refs ({uri, cid}) to the parent and to its thread's root, both
+   * read with com.atproto.repo.getRecord (Herald records only the post's uri). Link facets as for a post, no card.
+   */
+  async reply(parentRemoteId: string, text: string, _options?: PostOptions): Promise<PostResult> {
+    await this.ensureSession();
+    const parentUri = new AtUri(parentRemoteId);
+    let parent: { uri: string; cid: string; root?: { uri: string; cid: string } };
+    try {
+      const { data } = await this.agent.com.atproto.repo.getRecord({ repo: parentUri.host, collection: parentUri.collection, rkey: parentUri.rkey });
+      if (!data.cid) throw new UncertainOutcome(`bluesky returned ${parentRemoteId} without a cid`, 'bluesky_invalid_response');
+      const root = (data.value as { reply?: { root?: { uri: string; cid: string } } }).reply?.root;
+      parent = { uri: data.uri, cid: data.cid, root };
+    } catch (error) {
+      throw error instanceof UncertainOutcome ? error : classify(error, false);
+    }
+    const links = [...text.matchAll(/https?:\/\/\S+/g)].map((m) => m[0]);
+    const facets = [...new Set(links)].flatMap((link) => linkFacets(text, link));
+    const record = {
+      $type: 'app.bsky.feed.post',
+      text,
+      createdAt: new Date().toISOString(),
+      ...(this.settings.langs?.length ? { langs: this.settings.langs } : {}),
+      ...(facets.length ? { facets } : {}),
+      reply: { root: parent.root ?? { uri: parent.uri, cid: parent.cid }, parent: { uri: parent.uri, cid: parent.cid } },
+    };
+    let created: { uri: string };
+    try {
+      ({ data: created } = await this.agent.com.atproto.repo.createRecord({ repo: this.agent.session!.did, collection: 'app.bsky.feed.post', record }));
+    } catch (error) {
+      throw classify(error, true);
+    }
+    const rkey = new AtUri(created.uri).rkey;
+    const handle = this.agent.session?.handle ?? this.settings.identifier;
+    return { remoteId: created.uri, remoteUrl: `https://bsky.app/profile/${handle}/post/${rkey}` };
   }
 
   /**

@@ -50,4 +50,14 @@ export interface SocialChannel {
    * DeliveryFailure (a rate limit as RateLimited, with the network's reset).
    */
   engagement?(remoteId: string): Promise<Engagement>;
+  /**
+   * Posts `text` as a reply under one of Herald's posts (a correction), by the remote id `post` resolved with; the
+   * reply carries no card or image. Throws a DeliveryFailure like `post`; `options.idempotencyKey` as there.
+   */
+  reply?(parentRemoteId: string, text: string, options: PostOptions): Promise<PostResult>;
+  /**
+   * Replaces the text of one of Herald's posts in place (Mastodon); absent where the network's API cannot edit.
+   * Resolves with the same remote id; repeating it does no harm.
+   */
+  edit?(remoteId: string, text: string): Promise<PostResult>;
 }

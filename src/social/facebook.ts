@@ -1,4 +1,4 @@
-// Posts to a Facebook Page through the Graph API (POST /{version}/{page-id}/feed, DELETE /{post-id}) over fetch.
+// Posts to a Facebook Page through the Graph API (POST /{version}/{page-id}/feed, POST /{post-id}/comments, DELETE /{post-id}) over fetch.
 import { createHmac } from 'node:crypto';
 import { type DeliveryFailure, UncertainOutcome } from '../delivery/failure.js';
 import type { PostOptions, PostResult, SocialChannel, SocialPost } from './channel.js';
@@ -127,6 +127,32 @@ export class FacebookPageChannel implements SocialChannel {
         shares: count(body?.shares?.count),
       },
     };
+  }
+
+  /** POST /{version}/{post-id}/comments with the Page token: a comment by the Page under its own post. */
+  async reply(parentRemoteId: string, text: string, _options?: PostOptions): Promise<PostResult> {
+    const { pageAccessToken, appSecret, timeoutMs } = this.settings;
+    const form = new URLSearchParams({ message: text });
+    if (appSecret) form.set('appsecret_proof', createHmac('sha256', appSecret).update(pageAccessToken).digest('hex'));
+    let response: Response;
+    let body = '';
+    try {
+      response = await fetch(`${this.graphRoot}/${encodeURIComponent(parentRemoteId)}/comments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${pageAccessToken}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: form,
+        signal: AbortSignal.timeout(timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+      });
+      body = await response.text();
+    } catch (error) {
+      throw failureFromTransportError('facebook', error, { mayHaveLanded: true });
+    }
+    const parsed = parseJson(body);
+    if (!response.ok) throw classifyGraphError(response.status, response.headers, parsed?.error);
+    if (!parsed?.id) throw new UncertainOutcome('facebook accepted the comment but answered without an id', 'facebook_invalid_response', body.slice(0, 500));
+    const [pageId, postId] = parentRemoteId.includes('_') ? parentRemoteId.split('_', 2) : [this.settings.pageId, parentRemoteId];
+    const commentId = parsed.id.includes('_') ? parsed.id.split('_')[1] : parsed.id;
+    return { remoteId: parsed.id, remoteUrl: `https://www.facebook.com/${pageId}/posts/${postId}?comment_id=${commentId}` };
   }
 
   /** DELETE /{version}/{post-id} with the Page token; Graph answers `{success: true}`. */

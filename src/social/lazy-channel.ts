@@ -46,4 +46,24 @@ export class LazyChannel implements SocialChannel {
     return this.loaded().then((channel) =>
       channel.engagement ? channel.engagement(remoteId) : { available: false as const, reason: `${this.network} gives no post metrics` });
   }
+
+  /** Always there, like `delete`; an adapter without replies refuses permanently. */
+  reply(parentRemoteId: string, text: string, options: PostOptions): Promise<PostResult> {
+    return this.loaded().then((channel) => {
+      if (!channel.reply) throw new PermanentFailure(`${this.network} cannot reply to posts`, `${this.network}_no_reply`);
+      return channel.reply(parentRemoteId, text, options);
+    });
+  }
+
+  /** Whether the loaded adapter can edit a post in place (a correction replies where it cannot). */
+  async canEdit(): Promise<boolean> {
+    return typeof (await this.loaded()).edit === 'function';
+  }
+
+  edit(remoteId: string, text: string): Promise<PostResult> {
+    return this.loaded().then((channel) => {
+      if (!channel.edit) throw new PermanentFailure(`${this.network} cannot edit posts`, `${this.network}_no_edit`);
+      return channel.edit(remoteId, text);
+    });
+  }
 }

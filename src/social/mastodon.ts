@@ -1,4 +1,4 @@
-// Posts to a Mastodon account through masto: POST /api/v1/statuses with an Idempotency-Key, DELETE to retract; reads the instance's limits.
+// Posts to a Mastodon account through masto: POST /api/v1/statuses with an Idempotency-Key (replies too), PUT to edit, DELETE to retract; reads the instance's limits.
 import { createRestAPIClient, MastoHttpError, MastoUnexpectedError, type mastodon } from 'masto';
 import { type DeliveryFailure, TransientFailure } from '../delivery/failure.js';
 import type { PostOptions, PostResult, SocialChannel, SocialPost } from './channel.js';
@@ -62,6 +62,29 @@ export class MastodonChannel implements SocialChannel {
       return { remoteId: status.id, remoteUrl: status.url ?? status.uri };
     } catch (error) {
       throw classifyMastoError(error, true);
+    }
+  }
+
+  /** POST /api/v1/statuses with `in_reply_to_id`, public like the post; the Idempotency-Key as for a post. */
+  async reply(parentRemoteId: string, text: string, options: PostOptions): Promise<PostResult> {
+    try {
+      const status = await this.client.v1.statuses.create(
+        { status: text, inReplyToId: parentRemoteId, visibility: 'public', language: this.settings.language },
+        { requestInit: { headers: { 'Idempotency-Key': options.idempotencyKey } } },
+      );
+      return { remoteId: status.id, remoteUrl: status.url ?? status.uri };
+    } catch (error) {
+      throw classifyMastoError(error, true);
+    }
+  }
+
+  /** PUT /api/v1/statuses/:id (Mastodon 3.5+): the status keeps its id, and shows it was edited. */
+  async edit(remoteId: string, text: string): Promise<PostResult> {
+    try {
+      const status = await this.client.v1.statuses.$select(remoteId).update({ status: text, language: this.settings.language });
+      return { remoteId: status.id, remoteUrl: status.url ?? status.uri };
+    } catch (error) {
+      throw classifyMastoError(error, false); // an edit repeated gives the same status
     }
   }
 

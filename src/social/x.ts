@@ -1,4 +1,4 @@
-// Posts to X through twitter-api-v2: v2 chunked media upload with alt text, then v2 POST /2/tweets; deletes tweets.
+// Posts to X through twitter-api-v2: v2 chunked media upload with alt text, then v2 POST /2/tweets; replies; deletes tweets.
 import {
   ApiPartialResponseError,
   ApiRequestError,
@@ -85,6 +85,16 @@ export class XChannel implements SocialChannel {
     try {
       const { data } = await this.client.v2.tweet(post.text, params);
       return { remoteId: data.id, remoteUrl: `https://x.com/i/web/status/${data.id}`, ...(uploaded?.skipped ? { imageSkipped: uploaded.skipped } : {}) };
+    } catch (error) {
+      throw classifyXError(error, true);
+    }
+  }
+
+  /** POST /2/tweets with `reply.in_reply_to_tweet_id`: a reply under one of Herald's tweets. */
+  async reply(parentRemoteId: string, text: string, _options?: PostOptions): Promise<PostResult> {
+    try {
+      const { data } = await this.client.v2.tweet(text, { reply: { in_reply_to_tweet_id: parentRemoteId } });
+      return { remoteId: data.id, remoteUrl: `https://x.com/i/web/status/${data.id}` };
     } catch (error) {
       throw classifyXError(error, true);
     }

@@ -108,11 +108,20 @@ describe('the OpenAPI document', () => {
     await call('POST', `/api/dispatches/${dispatchId}/test-send`, { body: { email: 'desk@example.org' } });
     await call('POST', '/api/deliveries/99999999/resolve', { body: { status: 'sent' } }); // 404
 
+    // Correcting it: the correction, its repeat, the list, and the errors.
+    expect((await call('POST', `/api/articles/${articleId}/correct`, { body: { note: 'It was Tuesday.', email: true } })).status).toBe(201);
+    expect((await call('POST', `/api/articles/${articleId}/correct`, { body: { note: 'It was Tuesday.', email: true } })).status).toBe(200);
+    expect((await call('POST', `/api/articles/${articleId}/correct`, { body: { note: '' } })).status).toBe(400);
+    await call('POST', '/api/articles/99999999/correct', { body: { note: 'x', email: true } }); // 404
+    await call('GET', `/api/articles/${articleId}/corrections`);
+    await call('GET', '/api/articles/99999999/corrections'); // 404
+
     // Retracting it: the retraction, its repeat, and the report.
     await call('GET', `/api/articles/${articleId}/retraction`); // 404: not retracted
     expect((await call('POST', `/api/articles/${articleId}/retract`, { body: { reason: 'Wrong figures.' } })).status).toBe(201);
     expect((await call('POST', `/api/articles/${articleId}/retract`, { body: { reason: 'Again.' } })).status).toBe(200);
     await call('POST', '/api/articles/99999999/retract', { body: { reason: 'x' } }); // 404
+    expect((await call('POST', `/api/articles/${articleId}/correct`, { body: { note: 'Later.', email: true } })).status).toBe(409);
     await call('GET', `/api/articles/${articleId}/retraction`);
 
     // A scheduled dispatch can be edited, rescheduled, released and cancelled.

@@ -12,8 +12,9 @@ import * as clicks from './0009_clicks.js';
 import * as priority from './0010_priority.js';
 import * as webhooks from './0011_webhooks.js';
 import * as deliveryRetention from './0012_delivery_retention.js';
-import * as engagement from './0017_engagement.js';
 import * as pacing from './0013_pacing.js';
+import * as corrections from './0014_corrections.js';
+import * as engagement from './0017_engagement.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   '0010_priority': priority,
   '0011_webhooks': webhooks,
   '0012_delivery_retention': deliveryRetention,
-  '0017_engagement': engagement,
   '0013_pacing': pacing,
+  '0014_corrections': corrections,
+  '0017_engagement': engagement,
 };

@@ -54,6 +54,15 @@ export const dispatchReportBody = z
       reads: z.array(engagementRead),
       latest: z.record(z.string(), count).nullable().describe('the newest read\'s numbers'),
     })).describe('each social post, with its metrics read back at about 1 h, 24 h and 7 days after posting'),
+    corrections: z
+      .array(z.object({
+        id: z.number().int().positive(),
+        note: z.string(),
+        createdAt: z.string().describe('ISO 8601 date-time'),
+        email: z.record(z.string(), count).describe('readers the correction email went to, by status'),
+        posts: z.array(z.object({ channel: z.string(), status: z.string(), outcome: z.string().nullable(), remoteUrl: z.string().nullable(), note: z.string().nullable() })),
+      }))
+      .describe("the story's corrections (POST /api/articles/:id/correct), each linked to this send"),
   })
   .meta({ id: 'DispatchReport' });
 

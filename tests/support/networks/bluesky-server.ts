@@ -1,8 +1,8 @@
-// A stand-in for a Bluesky PDS: XRPC sessions (create/refresh/get), uploadBlob, createRecord that checks post records,
-// deleteRecord, and app.bsky.feed.getPosts (proxied to the app view by a real PDS) with the counts a test sets. Kept for
-// what the real server (tests/support/networks/reference-pds.ts) cannot do on cue: 429s with ratelimit-reset, 5xx,
-// requests never answered, access tokens expired now, sessions dropped, counted logins; and as the fourth network of
-// the four-network pipeline and retraction tests. Its refusals use the PDS's wording.
+// A stand-in for a Bluesky PDS: XRPC sessions (create/refresh/get), uploadBlob, createRecord that checks post records
+// (replies' strong refs too), getRecord, deleteRecord, and app.bsky.feed.getPosts (proxied to the app view by a real
+// PDS) with the counts a test sets. Kept for what the real server (tests/support/networks/reference-pds.ts) cannot do
+// on cue: 429s with ratelimit-reset, 5xx, requests never answered, access tokens expired now, sessions dropped, counted
+// logins; and as the fourth network of the four-network pipeline and retraction tests. Its refusals use the PDS's wording.
 import { createHash, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { jsonBody, type RecordedRequest, StandIn } from './stand-in.js';
@@ -68,6 +68,8 @@ export class BlueskyStandIn extends StandIn {
       case 'com.atproto.server.refreshSession':
         if (!bearer || !this.refreshTokens.delete(bearer)) return this.xrpcError(res, 400, 'ExpiredToken', 'Token has been revoked');
         return this.send(res, 200, { ...this.identity(), ...this.issueSession(), active: true });
+      case 'com.atproto.repo.getRecord':
+        return this.getRecord(req, res);
       case 'com.atproto.server.getSession':
       case 'com.atproto.repo.uploadBlob':
       case 'com.atproto.repo.createRecord':
@@ -141,6 +143,16 @@ export class BlueskyStandIn extends StandIn {
     this.send(res, 200, { posts });
   }
 
+  /** GET com.atproto.repo.getRecord?repo&collection&rkey (no auth needed): {uri, cid, value}, or RecordNotFound. */
+  private getRecord(req: RecordedRequest, res: ServerResponse): void {
+    const repo = req.query.get('repo');
+    if (repo !== this.options.did && repo !== this.options.handle) return this.xrpcError(res, 400, 'InvalidRequest', `Could not find repo: ${repo}`);
+    const uri = `at://${this.options.did}/${req.query.get('collection')}/${req.query.get('rkey')}`;
+    const found = this.records.find((r) => r.uri === uri);
+    if (!found) return this.xrpcError(res, 400, 'RecordNotFound', `Could not locate record: ${uri}`);
+    this.send(res, 200, { uri: found.uri, cid: found.cid, value: found.record });
+  }
+
   /** As a PDS: only in the account's own repo; a record that is not there is no error (the write is a no-op). */
   private deleteRecord(req: RecordedRequest, res: ServerResponse): void {
     const body = jsonBody<{ repo?: string; collection?: string; rkey?: string }>(req);
@@ -183,6 +195,16 @@ export class BlueskyStandIn extends StandIn {
           return `facets/${i} covers "${shown}", not its link ${feature.uri}`;
         }
       }
+    }
+    // app.bsky.feed.post#replyRef: strong refs to the root and the parent; a well-formed ref to a post that is not
+    // there is accepted by a PDS too, but here the parent must be a live record with that cid (what a client would read).
+    if (record.reply !== undefined) {
+      for (const side of ['root', 'parent'] as const) {
+        const ref = record.reply?.[side];
+        if (typeof ref?.uri !== 'string' || !ref.uri.startsWith('at://') || typeof ref?.cid !== 'string') return `reply/${side} must be a strong ref`;
+      }
+      const parent = this.records.find((r) => r.uri === record.reply.parent.uri);
+      if (!parent || parent.cid !== record.reply.parent.cid) return 'reply/parent does not name a live post by its cid';
     }
     const embed = record.embed;
     if (embed !== undefined) {

@@ -1,5 +1,5 @@
 // A stand-in for the Graph API's Page feed: page token (bearer or access_token), appsecret_proof, Graph-style errors,
-// DELETE /{post-id}, and GET /{post-id} with the reactions, comments and shares a test sets.
+// DELETE /{post-id}, POST /{post-id}/comments, and GET /{post-id} with the reactions, comments and shares a test sets.
 import { createHmac } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { type RecordedRequest, StandIn } from './stand-in.js';
@@ -8,6 +8,13 @@ export interface FacebookPagePost {
   id: string;
   message: string;
   link?: string;
+}
+
+export interface FacebookComment {
+  id: string;
+  /** The Page post commented on. */
+  postId: string;
+  message: string;
 }
 
 export interface FacebookStandInOptions {
@@ -23,6 +30,9 @@ export class FacebookStandIn extends StandIn {
   readonly deletedIds: string[] = [];
   /** What GET /{post-id}?fields=… reports for a post, set by the test (default all 0). */
   readonly counts = new Map<string, { reactions: number; comments: number; shares: number }>();
+
+  /** Comments made through POST /{post-id}/comments, in order. */
+  readonly comments: FacebookComment[] = [];
   /** Posts ever created: ids are never reused after a delete. */
   private created = 0;
 
@@ -35,6 +45,8 @@ export class FacebookStandIn extends StandIn {
     const page = /^\/v\d+\.\d+\/([^/]+)$/.exec(req.path);
     if (req.method === 'GET' && page) return this.readPage(req, res, decodeURIComponent(page[1]!));
     if (req.method === 'DELETE' && page) return this.deletePost(req, res, decodeURIComponent(page[1]!));
+    const comments = /^\/v\d+\.\d+\/([^/]+)\/comments$/.exec(req.path);
+    if (req.method === 'POST' && comments) return this.comment(req, res, decodeURIComponent(comments[1]!));
     if (req.method !== 'POST' || !feed) {
       return this.graphError(res, 400, 100, `Unknown path components: ${req.path}`, 'OAuthException');
     }
@@ -64,6 +76,27 @@ export class FacebookStandIn extends StandIn {
     const post = { id: `${pageId}_${1_000_000 + ++this.created}`, message, link };
     this.posts.push(post);
     this.send(res, 200, { id: post.id });
+  }
+
+  /** POST /{post-id}/comments with the Page token and `message`: `{id}` of the comment, `{post}_{comment}`. */
+  private comment(req: RecordedRequest, res: ServerResponse, postId: string): void {
+    const form = new URLSearchParams(req.body.toString('utf8'));
+    const token = /^(?:Bearer|OAuth) (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? form.get('access_token');
+    if (token !== this.options.pageAccessToken) {
+      return this.graphError(res, 400, 190, 'Invalid OAuth access token - Cannot parse access token', 'OAuthException');
+    }
+    const { appSecret } = this.options;
+    if (appSecret && form.get('appsecret_proof') !== createHmac('sha256', appSecret).update(token).digest('hex')) {
+      return this.graphError(res, 400, 100, 'Invalid appsecret_proof provided in the API argument', 'GraphMethodException');
+    }
+    if (!this.posts.some((p) => p.id === postId)) {
+      return this.graphError(res, 400, 100, `Unsupported post request. Object with ID '${postId}' does not exist`, 'GraphMethodException', { error_subcode: 33 });
+    }
+    const message = form.get('message') ?? '';
+    if (!message) return this.graphError(res, 400, 100, '(#100) Missing message', 'OAuthException');
+    const comment = { id: `${postId.split('_').pop()}_${2_000_000 + this.comments.length + 1}`, postId, message };
+    this.comments.push(comment);
+    this.send(res, 200, { id: comment.id });
   }
 
   /** DELETE /{post-id} with the Page token: `{success: true}`; an id that is not there, Graph's 100/33. */

@@ -1,5 +1,5 @@
-// A stand-in for a Mastodon instance: bearer tokens, Idempotency-Key replay, POST, GET and DELETE /api/v1/statuses
-// (GET with the counts a test sets), GET /api/v2/instance.
+// A stand-in for a Mastodon instance: bearer tokens, Idempotency-Key replay, POST (replies too), GET (with the counts a
+// test sets), PUT and DELETE /api/v1/statuses, GET /api/v2/instance.
 import type { ServerResponse } from 'node:http';
 import { jsonBody, type RecordedRequest, StandIn } from './stand-in.js';
 
@@ -9,6 +9,10 @@ export interface MastodonStatus {
   visibility: string;
   language: string | null;
   idempotencyKey?: string;
+  /** `in_reply_to_id`: the status this one answers. */
+  inReplyToId?: string;
+  /** Earlier texts, oldest first, one per PUT /api/v1/statuses/:id. */
+  edits: string[];
 }
 
 export interface MastodonStandInOptions {
@@ -58,6 +62,12 @@ export class MastodonStandIn extends StandIn {
       const status = this.statuses.find((s) => s.id === statusPath[1]);
       return status ? this.send(res, 200, this.render(status)) : this.send(res, 404, { error: 'Record not found' });
     }
+    if (req.method === 'PUT' && statusPath) {
+      if (req.headers.authorization !== `Bearer ${this.options.accessToken}`) {
+        return this.send(res, 401, { error: 'The access token is invalid' });
+      }
+      return this.editStatus(statusPath[1]!, req, res);
+    }
     if (req.method === 'DELETE' && statusPath) {
       if (req.headers.authorization !== `Bearer ${this.options.accessToken}`) {
         return this.send(res, 401, { error: 'The access token is invalid' });
@@ -74,6 +84,29 @@ export class MastodonStandIn extends StandIn {
     const [status] = this.statuses.splice(at, 1);
     this.deletedIds.push(id);
     this.send(res, 200, { ...this.render(status!), text: status!.text });
+  }
+
+  /** PUT /api/v1/statuses/:id: new text for the same status (its old text kept as an edit); 404 when not there. */
+  private editStatus(id: string, req: RecordedRequest, res: ServerResponse): void {
+    const status = this.statuses.find((s) => s.id === id);
+    if (!status) return this.send(res, 404, { error: 'Record not found' });
+    const text = jsonBody<{ status?: string }>(req)?.status ?? '';
+    const problem = this.textProblem(text);
+    if (problem) return this.send(res, 422, { error: problem });
+    if (text !== status.text) {
+      status.edits.push(status.text);
+      status.text = text;
+    }
+    this.send(res, 200, { ...this.render(status), edited_at: new Date().toISOString() });
+  }
+
+  private textProblem(text: string): string | undefined {
+    if (!text.trim()) return "Validation failed: Text can't be blank";
+    const max = this.options.maxCharacters ?? 500;
+    if ([...text.replace(/https?:\/\/\S+/g, 'x'.repeat(URL_LENGTH))].length > max) {
+      return `Validation failed: Text character limit of ${max} exceeded`;
+    }
+    return undefined;
   }
 
   private instance(res: ServerResponse): void {
@@ -110,19 +143,20 @@ export class MastodonStandIn extends StandIn {
     const remembered = typeof key === 'string' ? this.byKey.get(`${req.headers.authorization} ${key}`) : undefined;
     if (remembered) return this.send(res, 200, this.render(remembered));
 
-    const body = jsonBody<{ status?: string; visibility?: string; language?: string }>(req) ?? {};
+    const body = jsonBody<{ status?: string; visibility?: string; language?: string; in_reply_to_id?: string }>(req) ?? {};
     const text = body.status ?? '';
-    if (!text.trim()) return this.send(res, 422, { error: "Validation failed: Text can't be blank" });
-    const max = this.options.maxCharacters ?? 500;
-    if ([...text.replace(/https?:\/\/\S+/g, 'x'.repeat(URL_LENGTH))].length > max) {
-      return this.send(res, 422, { error: `Validation failed: Text character limit of ${max} exceeded` });
-    }
+    const problem = this.textProblem(text);
+    if (problem) return this.send(res, 422, { error: problem });
+    const inReplyToId = body.in_reply_to_id ?? undefined;
+    if (inReplyToId && !this.statuses.some((s) => s.id === inReplyToId)) return this.send(res, 404, { error: 'Record not found' });
     const status: MastodonStatus = {
       id: String(113_000_000_000_000_000n + BigInt(++this.created)),
       text,
       visibility: body.visibility ?? 'public',
       language: body.language ?? null,
       idempotencyKey: typeof key === 'string' ? key : undefined,
+      ...(inReplyToId ? { inReplyToId } : {}),
+      edits: [],
     };
     this.statuses.push(status);
     if (typeof key === 'string') this.byKey.set(`${req.headers.authorization} ${key}`, status);
@@ -141,6 +175,8 @@ export class MastodonStandIn extends StandIn {
       created_at: new Date().toISOString(),
       content: `<p>${status.text.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</p>`,
       visibility: status.visibility,
+      in_reply_to_id: status.inReplyToId ?? null,
+      edited_at: null,
       language: status.language,
       sensitive: false,
       spoiler_text: '',

@@ -1,5 +1,5 @@
-// A stand-in for X's API v2 over HTTPS: checks OAuth 1.0a HMAC-SHA1 signatures (RFC 5849) like X, records tweets and
-// media, deletes tweets, reads a tweet with the public_metrics a test sets.
+// A stand-in for X's API v2 over HTTPS: checks OAuth 1.0a HMAC-SHA1 signatures (RFC 5849) like X, records tweets (replies
+// too) and media, deletes tweets, reads a tweet with the public_metrics a test sets.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { jsonBody, type RecordedRequest, StandIn } from './stand-in.js';
@@ -17,6 +17,8 @@ export interface XTweet {
   id: string;
   text: string;
   mediaIds: string[];
+  /** `reply.in_reply_to_tweet_id`: the tweet this one answers. */
+  inReplyTo?: string;
 }
 
 export interface XMedia {
@@ -74,8 +76,17 @@ export class XStandIn extends StandIn {
   }
 
   private createTweet(req: RecordedRequest, res: ServerResponse): void {
-    const body = jsonBody<{ text?: string; media?: { media_ids?: string[] } }>(req);
+    const body = jsonBody<{ text?: string; media?: { media_ids?: string[] }; reply?: { in_reply_to_tweet_id?: string } }>(req);
     if (!body?.text) return this.invalid(res, 'text is required');
+    const inReplyTo = body.reply?.in_reply_to_tweet_id;
+    if (inReplyTo !== undefined && !this.tweets.some((t) => t.id === inReplyTo)) {
+      return this.send(res, 403, {
+        detail: 'You attempted to reply to a Tweet that is deleted or not visible to you.',
+        type: 'about:blank',
+        title: 'Forbidden',
+        status: 403,
+      });
+    }
     const mediaIds = body.media?.media_ids ?? [];
     if (mediaIds.some((id) => !this.media.get(id)?.finalized)) return this.invalid(res, 'Your media IDs are invalid.');
     if (this.tweets.some((t) => t.text === body.text)) {
@@ -86,7 +97,7 @@ export class XStandIn extends StandIn {
         status: 403,
       });
     }
-    const tweet = { id: this.newId(), text: body.text, mediaIds };
+    const tweet: XTweet = { id: this.newId(), text: body.text, mediaIds, ...(inReplyTo ? { inReplyTo } : {}) };
     this.tweets.push(tweet);
     this.send(res, 201, { data: { id: tweet.id, text: tweet.text, edit_history_tweet_ids: [tweet.id] } });
   }

@@ -1,10 +1,12 @@
 // The dispatch page: live progress per channel, failures with their reasons, and the controls (pause, resume,
-// cancel, reschedule, release, test send, retract) as plain forms that work with or without the page script.
+// cancel, reschedule, release, test send, retract, correct) as plain forms that work with or without the page script.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { findArticle } from '../../../articles/article-repository.js';
 import { findRetraction } from '../../../articles/retractions.js';
 import { retractInput } from '../../routes/retraction.js';
+import { correctInput } from '../../routes/correction.js';
+import { correctionsCard } from './corrections-card.js';
 import type { HeraldContext } from '../../../context.js';
 import type { ControlOutcome } from '../../../dispatch/dispatch-control.js';
 import { liveProgress } from '../../../dispatch/live-progress.js';
@@ -20,7 +22,7 @@ import { errorPart, liveFragment, postsPart, progressPart, statusPart, stillMovi
 import { editorCause } from '../../auth.js';
 import { ACTIVE, FINAL, isFinal, NOT_STARTED } from '../../../dispatch/lifecycle.js';
 
-const ACTIONS = ['pause', 'resume', 'cancel', 'release', 'reschedule', 'test-send', 'retract'] as const;
+const ACTIONS = ['pause', 'resume', 'cancel', 'release', 'reschedule', 'test-send', 'retract', 'correct'] as const;
 /** Every dispatch status, from the lifecycle's own sets: the actions offered whatever the dispatch is doing. */
 const ALL_STATUSES = [...NOT_STARTED, ...ACTIVE, ...FINAL].join(' ');
 const actionParams = idParams.extend({ action: z.enum(ACTIONS) });
@@ -67,6 +69,7 @@ ${errorPart(live)}
         : form('retract', 'Retract story', ALL_STATUSES, html`<div class="field"><label for="x-reason">Reason (readers of the web copy see it)</label>
         <textarea id="x-reason" name="reason" rows="2" maxlength="1000" required></textarea></div>`, 'danger', 'Retract this story everywhere? Unsent email is cancelled, every post Herald made is deleted, and the web copy shows your reason instead.')}
     </section>
+    ${await correctionsCard(ctx, request, { id, articleId: live.articleId, status: live.status }, !!retraction)}
     <section class="card" aria-labelledby="edition-heading">
       <h2 id="edition-heading">Edition</h2>
       <p><a class="button secondary" href="/dispatches/${id}/preview">Preview edition and posts</a></p>
@@ -127,6 +130,17 @@ ${errorPart(live)}
         return redirectWithFlash(reply, back, outcome.kind === 'retracted'
           ? { kind: 'ok', message: `Retracted. ${outcome.deleting} post(s) are being deleted; unsent email is cancelled.` }
           : { kind: 'ok', message: 'This story was already retracted; nothing new was done.' });
+      }
+      case 'correct': {
+        const input = correctInput.safeParse({ note: body.note ?? '', email: body.email === 'on', social: body.social ?? 'none' });
+        if (!input.success) return redirectWithFlash(reply, back, { kind: 'error', message: `Not corrected: ${zodIssues(input.error).map((i) => `${i.path} ${i.message}`).join('; ')}` });
+        const articleId = (await ctx.db.selectFrom('dispatches').select('articleId').where('id', '=', id).executeTakeFirst())?.articleId;
+        const outcome = articleId === undefined ? { kind: 'not-found' as const } : await ctx.editorial.correct(articleId, input.data, cause);
+        if (outcome.kind === 'not-found') throw notFound('dispatch');
+        if (outcome.kind === 'conflict') return redirectWithFlash(reply, back, { kind: 'error', message: `Not corrected: ${outcome.reason}.` });
+        return redirectWithFlash(reply, back, outcome.kind === 'corrected'
+          ? { kind: 'ok', message: `Correction queued: ${outcome.emails} reader(s) by email, ${outcome.posts} post(s).` }
+          : { kind: 'ok', message: 'This correction was already sent; nobody gets it twice.' });
       }
       case 'test-send': {
         const email = emailAddress.safeParse(body.email ?? '');

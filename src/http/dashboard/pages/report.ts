@@ -39,7 +39,12 @@ export function reportPages(app: FastifyInstance, ctx: HeraldContext) {
   <h2 id="clicks-heading">Clicks</h2>
   ${reportCharts(report).map(chartFigure)}
   <p class="muted small">Clicks arrive within a few seconds (HERALD_CLICK_FLUSH_MS).</p>
-</section>`;
+</section>
+${report.corrections.length ? html`<section class="card" aria-labelledby="corrections-heading">
+  <h2 id="corrections-heading">Corrections</h2>
+  <ul>${report.corrections.map((c) => html`<li data-correction="${c.id}"><strong>Correction:</strong> ${c.note}
+    <span class="small">${Object.entries(c.email).map(([status, n]) => `email ${n} ${status}`).concat(c.posts.map((p) => `${p.channel} ${p.outcome ?? p.status}`)).join(' · ')}</span></li>`)}</ul>
+</section>` : ''}`;
     return sendDashboardPage(reply, 200, layout({ title: `Report · dispatch #${id}`, request, page: 'report', ...CHART_ASSETS }, content));
   });
 }
