@@ -174,6 +174,11 @@ const schema = z.object({
   SUBSCRIBE_RATE_PER_IP: positiveInt(20),
   SUBSCRIBE_RATE_PER_ADDRESS: positiveInt(3),
   SUBSCRIBE_RATE_WINDOW_SECONDS: positiveInt(3600),
+  /**
+   * The installation's IANA time zone: the zone of every reader who has not chosen one (the subscribe form, the
+   * preferences page, the CSV `timezone` column, the API), used by local-time dispatches and digests.
+   */
+  HERALD_TIMEZONE: z.string().trim().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin').default('UTC'),
   /** Local time (HH:MM, 24h) at which daily and weekly digests go out, in DIGEST_TIMEZONE. */
   DIGEST_TIME: z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM, e.g. 08:00').default('08:00'),
   DIGEST_TIMEZONE: z.string().trim().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin').default('UTC'),
