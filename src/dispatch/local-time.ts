@@ -11,7 +11,7 @@ export const timeZoneInput = z
   .trim()
   .max(64)
   .refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' })
-  // Intl answers the canonical spelling (europe/berlin → Europe/Berlin), so one zone is one wave.
+  // Stored as Intl names it (europe/berlin → Europe/Berlin, Asia/Kolkata → ICU's Asia/Calcutta), so one zone is one wave.
   .transform((zone) => new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone);
 
 export interface PlannedWave {

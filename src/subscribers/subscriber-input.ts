@@ -29,7 +29,7 @@ export const cadence = z.enum(['instant', 'daily', 'weekly']);
  * A reader's IANA zone: a known zone, canonically spelled; empty or null means the installation's (HERALD_TIMEZONE).
  * Left out, nothing changes.
  */
-export const readerTimeZone = z.union([z.literal('').transform(() => null), z.null(), timeZoneInput]).optional();
+export const readerTimeZone = z.preprocess((v) => (v === '' ? null : v), timeZoneInput.nullable()).optional();
 
 export const editorSubscriberInput = z.object({
   email: emailAddress,

@@ -56,7 +56,7 @@ ${errorSummary(form.errors)}${form.notices.map((n) => html`<div class="status" r
     <span class="hint" id="timezone-hint">Emails sent "at 7:00 local time" and digests arrive at that time here.</span>
     <select id="timezone" name="timezone" aria-describedby="timezone-hint">
       <option value=""${attrs({ selected: form.timezone === '' })}>The newsletter's (${form.defaultZone})</option>
-      ${joinHtml(Intl.supportedValuesOf('timeZone').map((zone) => html`<option${attrs({ selected: form.timezone === zone })}>${zone}</option>`), html``)}
+      ${joinHtml(['UTC', ...Intl.supportedValuesOf('timeZone')].map((zone) => html`<option${attrs({ selected: form.timezone === zone })}>${zone}</option>`), html``)}
     </select>
   </div>
   <fieldset>
