@@ -81,11 +81,15 @@ function offsetAt(zone: string, at: Date): number {
  */
 export function planDigestWaves(zones: readonly string[], localTime: string, now: Date, runZone: string): PlannedWave[] {
   const runOffset = offsetAt(runZone, now);
+  const dateIn = (zone: string) => new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  // "At once" is the DIGEST_TIME the run was for, when it ran within the grace of it (a run by hand: now).
+  const runFor = localInstant(dateIn(runZone), localTime, runZone).getTime();
+  const atOnce = runFor <= now.getTime() && now.getTime() - runFor <= DIGEST_GRACE_MS ? runFor : now.getTime();
   const byInstant = new Map<number, string[]>();
   for (const zone of new Set(zones)) {
-    let at = now.getTime();
+    let at = atOnce;
     if (offsetAt(zone, now) !== runOffset) {
-      const today = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+      const today = dateIn(zone);
       at = localInstant(today, localTime, zone).getTime();
       if (at < now.getTime() - DIGEST_GRACE_MS) at = localInstant(utcDate(Date.parse(`${today}T00:00:00Z`) + DAY_MS), localTime, zone).getTime();
       at = Math.max(at, now.getTime());

@@ -61,11 +61,13 @@ describe('planDigestWaves', () => {
   it("sends at once where the run's zone's clock reads the same, elsewhere at the next DIGEST_TIME there", () => {
     const waves = planDigestWaves(['UTC', 'Europe/London', 'America/New_York', 'Asia/Tokyo', 'Europe/Berlin'], '08:00', new Date('2026-11-01T08:00:30Z'), 'UTC');
     expect(iso(waves)).toEqual([
-      ['Europe/London,UTC', '2026-11-01T08:00:30.000Z'],
+      ['Europe/London,UTC', '2026-11-01T08:00:00.000Z'], // the 08:00 the run was for
       ['America/New_York', '2026-11-01T13:00:00.000Z'],
       ['Asia/Tokyo', '2026-11-01T23:00:00.000Z'],
       ['Europe/Berlin', '2026-11-02T07:00:00.000Z'], // its 08:00 was an hour before the run: tomorrow's
     ]);
+    // Run by hand at another time: at once there.
+    expect(iso(planDigestWaves(['UTC'], '08:00', new Date('2026-11-01T15:20:00Z'), 'UTC'))).toEqual([['UTC', '2026-11-01T15:20:00.000Z']]);
   });
 });
 
