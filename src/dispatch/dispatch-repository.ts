@@ -4,7 +4,7 @@ import type { Database, DispatchRow } from '../db/schema.js';
 import { rolledUpCounts } from '../delivery/delivery-retention.js';
 import { transitionDispatch } from './dispatch-control.js';
 import { TRANSITIONS } from './lifecycle.js';
-import { listWaves, type WaveView } from './waves.js';
+import { cancelUnsentWaves, listWaves, type WaveView } from './waves.js';
 
 export interface ChannelProgress {
   channel: string;
@@ -71,6 +71,8 @@ export async function cancelDispatch(db: Kysely<Database>, id: number, cause: st
       .where('dispatchId', '=', id)
       .where('status', '=', 'pending')
       .execute();
+    // A local-time dispatch's waves not yet sent never fire (their jobs would find the dispatch cancelled anyway).
+    await cancelUnsentWaves(db, id);
   }
   return row;
 }
