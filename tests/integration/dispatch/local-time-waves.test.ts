@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueReconciler } from '../../../src/dispatch/queue-reconciler.js';
 import { jobIds } from '../../../src/queue/queues.js';
 import { articlePayload } from '../../support/articles.js';
+import { dashboardCookie } from '../../support/dashboard-session.js';
 import { TestClock } from '../../support/clock.js';
-import { eventually, startTestHerald, type TestHerald } from '../../support/herald.js';
+import { ADMIN_TOKEN, eventually, startTestHerald, type TestHerald } from '../../support/herald.js';
 import { startSmtpSink, type SmtpSink } from '../../support/smtp-sink.js';
 
 const clock = new TestClock();
@@ -164,6 +165,15 @@ describe('a dispatch at 07:00 local time', () => {
     const list = await waves();
     expect(list.map((w) => w.status)).toEqual(['sent', 'sent', 'sent', 'cancelled']);
     expect(list.map((w) => w.counts.sent ?? 0)).toEqual([1, 1, 2, 0]);
+    // The dashboard's live view shows the same waves.
+    const cookie = await dashboardCookie(herald.baseUrl, ADMIN_TOKEN);
+    const fragment = await (await fetch(`${herald.baseUrl}/dispatches/${dispatchId}/live`, { headers: { cookie } })).text();
+    expect([...fragment.matchAll(/data-wave="(\d+)" data-wave-status="(\w+)"><td class="small">([^<]*)</g)].map((m) => [m[1], m[2], m[3]])).toEqual([
+      ['1', 'sent', 'Pacific/Auckland'],
+      ['2', 'sent', 'Asia/Tokyo'],
+      ['3', 'sent', 'Europe/Berlin, Europe/Paris'],
+      ['4', 'cancelled', 'America/New_York'],
+    ]);
     expect(await waveJob(4)).toBeUndefined();
     expect(arrived()).toEqual(['auckland@example.com', 'berlin@example.com', 'paris@example.com', 'tokyo@example.com']);
     const stored = await herald.ctx.db.selectFrom('subscribers').select(['email', 'timezone']).orderBy('email').execute();
