@@ -119,6 +119,7 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
       relay,
       metrics,
       editionSettings: () => editionSettingsFrom({ config, secret }),
+      clock,
     });
     const clicks = createClickCounting({ db: database.db, redis: redis.connection, redisPrefix, config, log });
     // Clicks only arrive where HTTP is served; closed after the server, so its last clicks are flushed too.
@@ -200,6 +201,7 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
       intervalMs: config.HERALD_RECONCILE_INTERVAL_MS,
       lockKey: `${redisPrefix}:reconciler-lock`,
       restoreSchedules: herald.workers?.restoreSchedules,
+      clock,
     });
     reconciler.on('error', (error) => {
       if (isDatabaseUnavailable(error)) outages.lost('database', error);

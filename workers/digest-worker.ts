@@ -15,7 +15,7 @@ export async function startDigestWorker(ctx: HeraldContext): Promise<Worker> {
   const processor = async (job: Job<DigestJobData>) => {
     // A scheduled job knows when it was due (prevMillis); a late one still covers exactly its own period.
     const at = job.data.at ? new Date(job.data.at) : scheduledRunAt(job.opts.prevMillis ?? job.timestamp, ctx.clock);
-    const result = await runDigest(ctx.db, job.data.cadence, at, editionSettingsFrom(ctx));
+    const result = await runDigest(ctx.db, job.data.cadence, at, { ...editionSettingsFrom(ctx), localTime: config.DIGEST_TIME });
     // The dispatches are in the outbox; the relay queues them now rather than on its next tick.
     if (result.editions.length > 0) ctx.relay.kick();
     log.info({ event: 'digest.run', cadence: job.data.cadence, status: result.status, articles: result.articles,

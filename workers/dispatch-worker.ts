@@ -1,4 +1,4 @@
-// Worker for the dispatch queue: a dispatch's start, and its email edition's render and fan-out.
+// Worker for the dispatch queue: a dispatch's start, its email edition's render and fan-out, and its waves.
 import { FlowProducer, Worker, type Job } from 'bullmq';
 import type { HeraldContext } from '../src/context.js';
 import { completeDispatchIfDone } from '../src/dispatch/complete-dispatch.js';
@@ -9,9 +9,11 @@ import { fanOutEdition } from '../src/email/fan-out.js';
 import type { EmailTransport } from '../src/email/transports/email-transport.js';
 import { TEST_SEND_JOB, type TestSendJob } from '../src/email/test-send.js';
 import { TransactionalSender } from '../src/email/transactional-sender.js';
-import { queueEmailBatch } from '../src/dispatch/step-jobs.js';
+import { queueEmailBatch, queueWave, type WaveJobData } from '../src/dispatch/step-jobs.js';
+import { planDispatchWaves } from '../src/dispatch/waves.js';
 import { QUEUE_NAMES } from '../src/queue/queues.js';
 import { runDispatchStartJob } from './dispatch-start-job.js';
+import { runWaveJob } from './dispatch-wave-job.js';
 import { runTestSendJob } from './test-send-job.js';
 import type { OutageDeferral } from './outage-deferral.js';
 import { reportClientErrors } from '../src/runtime/outage-log.js';
@@ -49,11 +51,21 @@ export function startDispatchWorker(
           batchSize: ctx.config.EMAIL_BATCH_SIZE,
           enqueueBatch: (batchNo, priority) => queueEmailBatch(ctx.queues, dispatchId, batchNo, priority),
           ownAudience: (id) => digestAudience(ctx.db, id),
+          waves: {
+            plan: (audience, localTime, digest) =>
+              planDispatchWaves(ctx.db, dispatchId, {
+                audience, localTime, installationZone: ctx.config.HERALD_TIMEZONE, notBefore: new Date(ctx.clock.now()),
+                ...(digest ? { digestZone: ctx.config.DIGEST_TIMEZONE } : {}),
+              }),
+            enqueueWave: (wave, priority) => queueWave(ctx.queues, wave, priority, ctx.clock),
+          },
         });
         log.info({ event: 'email.fanned_out', dispatchId, ...result }, 'edition fanned out');
         await completeDispatchIfDone(ctx.db, dispatchId);
         return result;
       }
+      case 'wave':
+        return runWaveJob(ctx, job as unknown as Job<WaveJobData>, token);
       default:
         throw new Error(`unknown dispatch job ${job.name}`);
     }

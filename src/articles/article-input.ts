@@ -4,6 +4,7 @@ import { NETWORK_NAMES } from '../social/networks.js';
 import { socialTextsInput } from '../social/social-texts.js';
 import { DISPATCH_PRIORITIES } from '../dispatch/priority.js';
 import { scheduleInput } from '../dispatch/schedule.js';
+import { localTimeInput } from '../dispatch/local-time.js';
 import { sanitizeArticleHtml } from './sanitize.js';
 import { cleanLine, stripTags } from '../text/plain-text.js';
 
@@ -59,6 +60,11 @@ export const articleInput = z.object({
     .nullish(),
   publishedAt: z.string().datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).optional(),
   schedule: scheduleInput.optional(),
+  /**
+   * "HH:MM": the email goes out at that time in each reader's zone, in waves, on the first date its earliest wave is
+   * still ahead (of the schedule, or of now). Social posts go at the dispatch's start as usual.
+   */
+  localTime: localTimeInput.optional(),
   channels: z.array(z.enum(channelNames)).min(1).max(channelNames.length).optional(),
   /** `breaking`: the dispatch goes ahead of everything queued, a large send already running included. */
   priority: z.enum(DISPATCH_PRIORITIES).optional(),

@@ -59,6 +59,7 @@ export async function publishArticle(
         timezone: input.schedule?.timezone ?? null,
         socialTexts: JSON.stringify(input.socialTexts ?? {}),
         priority: input.priority ?? 'normal',
+        localTime: input.localTime ?? null,
         updatedAt: sql<Date>`now()`,
       })
       .returningAll()
@@ -72,7 +73,7 @@ export async function publishArticle(
         event: 'dispatch.created',
         toStatus: dispatch.status,
         cause: options.cause ?? 'api',
-        detail: { channels: dispatch.channels, scheduledAt: scheduledAt?.toISOString() ?? null, priority: dispatch.priority },
+        detail: { channels: dispatch.channels, scheduledAt: scheduledAt?.toISOString() ?? null, priority: dispatch.priority, localTime: dispatch.localTime },
       },
     ]);
     return { article: inserted, dispatch, created: true };

@@ -20,13 +20,15 @@ interface DispatchView {
 
 const UNFINISHED_DELIVERY = new Set(['pending', 'sending']);
 
-export async function publishFile(api: ApiClient, file: string, options: { wait: boolean; out: NodeJS.WritableStream }) {
+export async function publishFile(api: ApiClient, file: string, options: { wait: boolean; out: NodeJS.WritableStream; localTime?: string }) {
   let article: unknown;
   try {
     article = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
     throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
   }
+  // The flag wins over the file's own localTime; the API validates it like any field.
+  if (options.localTime && article && typeof article === 'object') article = { ...article, localTime: options.localTime };
   const result = await api.request<{ id: number; title: string; dispatch: DispatchView | null }>('POST', '/api/articles', article);
   if (!result.dispatch) {
     options.out.write(`Article ${result.id} was already published; nothing was sent again.\n`);
@@ -35,6 +37,11 @@ export async function publishFile(api: ApiClient, file: string, options: { wait:
   options.out.write(`Published article ${result.id} "${result.title}" as dispatch ${result.dispatch.id}.\n`);
   if (result.dispatch.status === 'scheduled') {
     options.out.write(`Scheduled for ${result.dispatch.scheduledAt}.\n`);
+    return;
+  }
+  if (options.localTime) {
+    // Waves span up to ~26 h: watching would hold the terminal that long.
+    options.out.write(`Email goes out at ${options.localTime} in each reader's zone; \`herald dispatch watch ${result.dispatch.id}\` shows the waves.\n`);
     return;
   }
   if (options.wait) await watchDispatch(api, result.dispatch.id, options.out);

@@ -41,11 +41,12 @@ export function addDispatchCommands(program: Command, withApi: (command: Command
   );
   withApi(
     dispatch
-      .command('reschedule <id> <at>')
-      .description('move a dispatch that has not started, e.g. 2026-12-01T09:00')
-      .option('--timezone <zone>', 'IANA time zone for a time without offset (default UTC)'),
-  ).action(async (id: string, at: string, options: { timezone?: string; url?: string; token?: string }) => {
-    const body = { at, ...(options.timezone ? { timezone: options.timezone } : {}) };
+      .command('reschedule <id> [at]')
+      .description('move a dispatch that has not started, e.g. 2026-12-01T09:00; or, with --local-time, the waves not yet sent')
+      .option('--timezone <zone>', 'IANA time zone for a time without offset (default UTC)')
+      .option('--local-time <HH:MM>', "email at that time in each reader's zone (moves a running dispatch's unsent waves)"),
+  ).action(async (id: string, at: string | undefined, options: { timezone?: string; localTime?: string; url?: string; token?: string }) => {
+    const body = { ...(at ? { at } : {}), ...(options.timezone ? { timezone: options.timezone } : {}), ...(options.localTime ? { localTime: options.localTime } : {}) };
     out.write(`${describe(await api(options).request<DispatchAnswer>('POST', `/api/dispatches/${id}/reschedule`, body))}\n`);
   });
   withApi(dispatch.command('test-send <id> <email>').description('send the edition to one address (not recorded)')).action(

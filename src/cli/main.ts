@@ -96,9 +96,10 @@ export function buildCli(): Command {
     program
       .command('publish <file>')
       .description('publish an article from a JSON file and follow its dispatch until it completes')
-      .option('--no-wait', 'return once published'),
-  ).action(async (file: string, options: ApiOptions & { wait: boolean }) => {
-    await publishFile(api(options), file, { wait: options.wait, out: process.stdout });
+      .option('--no-wait', 'return once published')
+      .option('--local-time <HH:MM>', "email at that time in each reader's zone, in waves (e.g. 07:00)"),
+  ).action(async (file: string, options: ApiOptions & { wait: boolean; localTime?: string }) => {
+    await publishFile(api(options), file, { wait: options.wait, out: process.stdout, localTime: options.localTime });
   });
 
   const subscribers = program.command('subscribers').description('import and export subscribers');

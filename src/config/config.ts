@@ -180,6 +180,12 @@ const schema = z.object({
   SUBSCRIBE_RATE_PER_IP: positiveInt(20),
   SUBSCRIBE_RATE_PER_ADDRESS: positiveInt(3),
   SUBSCRIBE_RATE_WINDOW_SECONDS: positiveInt(3600),
+  /**
+   * The installation's IANA time zone: the zone of every reader who has not chosen one (the subscribe form, the
+   * preferences page, the CSV `timezone` column, the API), used by local-time dispatches and digests. Unset:
+   * DIGEST_TIMEZONE, the one zone Herald had before, so readers who never chose keep their digest's time.
+   */
+  HERALD_TIMEZONE: z.string().trim().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin').optional(),
   /** Local time (HH:MM, 24h) at which daily and weekly digests go out, in DIGEST_TIMEZONE. */
   DIGEST_TIME: z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM, e.g. 08:00').default('08:00'),
   DIGEST_TIMEZONE: z.string().trim().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin').default('UTC'),
@@ -213,8 +219,10 @@ const schema = z.object({
 
 export type Env = z.infer<typeof schema>;
 
-export interface Config extends Omit<Env, 'PUBLIC_URL' | 'EMAIL_TRANSPORT' | 'EMAIL_TRANSPORTS'> {
+export interface Config extends Omit<Env, 'PUBLIC_URL' | 'EMAIL_TRANSPORT' | 'EMAIL_TRANSPORTS' | 'HERALD_TIMEZONE'> {
   PUBLIC_URL: string;
+  /** The installation's zone: HERALD_TIMEZONE, or DIGEST_TIMEZONE when unset. */
+  HERALD_TIMEZONE: string;
   /** Every configured transport, in failover order. */
   EMAIL_TRANSPORTS: [TransportName, ...TransportName[]];
   /** Each transport's weight when EMAIL_TRANSPORTS gives shares (`ses:80,postmark:20`); undefined: failover order. */
@@ -257,5 +265,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (problems.length > 0) throw new ConfigError(problems);
   const host = c.HOST === '0.0.0.0' || c.HOST === '::' ? 'localhost' : c.HOST;
   const publicUrl = (c.PUBLIC_URL ?? `http://${host}:${c.PORT}`).replace(/\/+$/, '');
-  return { ...c, PUBLIC_URL: publicUrl, EMAIL_TRANSPORTS: transports, EMAIL_TRANSPORT: transports[0], ...(shares ? { EMAIL_TRANSPORT_SHARES: shares } : {}) };
+  return {
+    ...c, PUBLIC_URL: publicUrl, EMAIL_TRANSPORTS: transports, EMAIL_TRANSPORT: transports[0],
+    ...(shares ? { EMAIL_TRANSPORT_SHARES: shares } : {}),
+    HERALD_TIMEZONE: c.HERALD_TIMEZONE ?? c.DIGEST_TIMEZONE,
+  };
 }

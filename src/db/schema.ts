@@ -62,6 +62,8 @@ export interface SubscribersTable {
   /** Soft bounces in a row across editions; reset by a delivery that arrives. */
   softBounces: ColumnType<number, number | undefined, number>;
   source: string | null;
+  /** IANA zone the reader lives in; null: the installation's (HERALD_TIMEZONE). */
+  timezone: ColumnType<string | null, string | null | undefined, string | null>;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
   confirmedAt: Date | null;
@@ -93,6 +95,8 @@ export interface DispatchesTable {
   reputationOverriddenAt: Date | null;
   /** `breaking` steps run ahead of everything queued (src/dispatch/priority.ts). */
   priority: ColumnType<DispatchPriority, DispatchPriority | undefined, DispatchPriority>;
+  /** "HH:MM": email goes out at that time in each reader's zone, one wave per fire instant (dispatch_waves). */
+  localTime: ColumnType<string | null, string | null | undefined, string | null>;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
 }
@@ -115,6 +119,22 @@ export interface EmailBatchesTable {
   batchNo: number;
   status: BatchStatus;
   recipients: number;
+  /** The wave this batch belongs to (a local-time dispatch); null otherwise. */
+  waveNo: ColumnType<number | null, number | null | undefined, number | null>;
+  updatedAt: UpdatedAt;
+}
+
+export type WaveStatus = 'scheduled' | 'fanning_out' | 'sent' | 'cancelled';
+
+/** One wave of a local-time dispatch: the readers of `zones`, fanned out at `fireAt` (src/dispatch/waves.ts). */
+export interface DispatchWavesTable {
+  dispatchId: number;
+  waveNo: number;
+  zones: ColumnType<string[], string[], string[]>;
+  fireAt: Date;
+  status: ColumnType<WaveStatus, WaveStatus | undefined, WaveStatus>;
+  cursor: ColumnType<number, number | undefined, number>;
+  recipients: ColumnType<number, number | undefined, number>;
   updatedAt: UpdatedAt;
 }
 
@@ -296,6 +316,7 @@ export interface Database {
   warmupDays: WarmupDaysTable;
   corrections: CorrectionsTable;
   correctionDeliveries: CorrectionDeliveriesTable;
+  dispatchWaves: DispatchWavesTable;
 }
 
 /** An edition's tracked link (src/analytics/link-tracker.ts), by the position signed into its token. */
@@ -382,3 +403,4 @@ export type DeliveryRow = Selectable<DeliveriesTable>;
 export type RetractionRow = Selectable<RetractionsTable>;
 export type CorrectionRow = Selectable<CorrectionsTable>;
 export type CorrectionDeliveryRow = Selectable<CorrectionDeliveriesTable>;
+export type WaveRow = Selectable<DispatchWavesTable>;

@@ -14,6 +14,8 @@ export interface DigestSettings {
   publicUrl: string;
   listName: string;
   postalAddress: string;
+  /** DIGEST_TIME: each edition goes out at that time in each reader's zone (src/dispatch/waves.ts); unset: at once. */
+  localTime?: string;
 }
 
 export interface DigestEditionSummary {
@@ -110,7 +112,7 @@ export async function runDigest(
       const dispatch = await tx
         .insertInto('dispatches')
         // A dispatch needs an article: the digest's newest story stands for it.
-        .values({ articleId: articles[0].id, channels: ['email'], status: 'pending', socialTexts: JSON.stringify({}), updatedAt: sql<Date>`now()` })
+        .values({ articleId: articles[0].id, channels: ['email'], status: 'pending', socialTexts: JSON.stringify({}), localTime: settings.localTime ?? null, updatedAt: sql<Date>`now()` })
         .returning('id')
         .executeTakeFirstOrThrow();
       // Stored with the dispatch, in this transaction: the render step then finds the edition and leaves it alone.

@@ -4,6 +4,7 @@ import type { Database, DispatchRow } from '../db/schema.js';
 import { rolledUpCounts } from '../delivery/delivery-retention.js';
 import { transitionDispatch } from './dispatch-control.js';
 import { TRANSITIONS } from './lifecycle.js';
+import { cancelUnsentWaves, listWaves, type WaveView } from './waves.js';
 
 export interface ChannelProgress {
   channel: string;
@@ -13,6 +14,8 @@ export interface ChannelProgress {
 
 export interface DispatchView extends DispatchRow {
   progress: ChannelProgress[];
+  /** A local-time dispatch's waves (zones, fire instant, status, counts); empty otherwise. */
+  waves: WaveView[];
 }
 
 export async function findDispatch(db: Kysely<Database>, id: number): Promise<DispatchRow | undefined> {
@@ -45,7 +48,7 @@ export async function dispatchProgress(db: Kysely<Database>, dispatchId: number)
 
 export async function viewDispatch(db: Kysely<Database>, id: number): Promise<DispatchView | undefined> {
   const dispatch = await findDispatch(db, id);
-  return dispatch && { ...dispatch, progress: await dispatchProgress(db, id) };
+  return dispatch && { ...dispatch, progress: await dispatchProgress(db, id), waves: await listWaves(db, id) };
 }
 
 export async function listDispatches(
@@ -68,6 +71,8 @@ export async function cancelDispatch(db: Kysely<Database>, id: number, cause: st
       .where('dispatchId', '=', id)
       .where('status', '=', 'pending')
       .execute();
+    // A local-time dispatch's waves not yet sent never fire (their jobs would find the dispatch cancelled anyway).
+    await cancelUnsentWaves(db, id);
   }
   return row;
 }

@@ -1,10 +1,11 @@
-// A dispatch as the dashboard watches it, once a second: counts per channel, the sending rate and an ETA, and the
-// failures grouped by reason with a few of the recipients they hit.
+// A dispatch as the dashboard watches it, once a second: counts per channel, the sending rate and an ETA, the
+// failures grouped by reason with a few of the recipients they hit, and a local-time dispatch's waves.
 import { sql, type Kysely } from 'kysely';
 import type { Database, DeliveryStatus, DispatchRow } from '../db/schema.js';
 import { listSocialPosts, type SocialPostView } from '../social/social-deliveries.js';
 import { rolledUpCounts } from '../delivery/delivery-retention.js';
 import { dispatchProgress } from './dispatch-repository.js';
+import { listWaves, type WaveView } from './waves.js';
 
 /** The rate is measured over the last this-many milliseconds of sending. */
 const RATE_WINDOW_MS = 15_000;
@@ -51,17 +52,21 @@ export interface LiveProgress {
   etaSeconds: number | null;
   failures: FailureGroup[];
   posts: SocialPostView[];
+  /** "HH:MM" of a local-time dispatch, and its waves in firing order (empty otherwise). */
+  localTime: string | null;
+  waves: WaveView[];
   now: Date;
 }
 
 export async function liveProgress(db: Kysely<Database>, id: number, now = new Date()): Promise<LiveProgress | undefined> {
   const dispatch = await db.selectFrom('dispatches').selectAll().where('id', '=', id).executeTakeFirst();
   if (!dispatch) return undefined;
-  const [progress, failures, posts, rate] = await Promise.all([
+  const [progress, failures, posts, rate, waves] = await Promise.all([
     dispatchProgress(db, id),
     failureGroups(db, id),
     listSocialPosts(db, id),
     dispatch.status === 'running' ? recentRate(db, dispatch, now) : Promise.resolve(null),
+    listWaves(db, id),
   ]);
   const channels = progress.map(({ channel, total, counts }) => ({
     channel,
@@ -92,6 +97,8 @@ export async function liveProgress(db: Kysely<Database>, id: number, now = new D
     etaSeconds: rate && remaining > 0 ? Math.ceil(remaining / rate) : null,
     failures,
     posts,
+    localTime: dispatch.localTime,
+    waves,
     now,
   };
 }

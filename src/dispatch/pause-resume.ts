@@ -3,6 +3,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { jobIds, type Queues } from '../queue/queues.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
 import { changeDispatch, type ControlOutcome } from './dispatch-control.js';
 import { TRANSITIONS } from './lifecycle.js';
 import { viewDispatch, type DispatchView } from './dispatch-repository.js';
@@ -17,7 +18,7 @@ export async function pauseDispatch(db: Kysely<Database>, id: number, cause: str
  * only the worker layer completes a dispatch). Resuming after the reputation guard paused it tells the guard to
  * leave this dispatch alone: an editor looked and decided.
  */
-export async function resumeDispatch(db: Kysely<Database>, queues: Queues, id: number, cause: string): Promise<ControlOutcome> {
+export async function resumeDispatch(db: Kysely<Database>, queues: Queues, id: number, cause: string, clock: Clock = systemClock): Promise<ControlOutcome> {
   const outcome = await changeDispatch(db, id, {
     ...TRANSITIONS.resume,
     cause,
@@ -27,12 +28,12 @@ export async function resumeDispatch(db: Kysely<Database>, queues: Queues, id: n
     },
   });
   if (outcome.kind !== 'done') return outcome;
-  await wakeWaitingJobs(db, queues, id).catch(() => undefined); // only a speed-up: the jobs re-check on their own
+  await wakeWaitingJobs(db, queues, id, clock).catch(() => undefined); // only a speed-up: the jobs re-check on their own
   await queues.dispatch.add('complete', { dispatchId: id }, { jobId: jobIds.dispatchComplete(id, outcome.dispatch.updatedAt) });
   return outcome;
 }
 
-async function wakeWaitingJobs(db: Kysely<Database>, queues: Queues, id: number): Promise<void> {
+async function wakeWaitingJobs(db: Kysely<Database>, queues: Queues, id: number, clock: Clock): Promise<void> {
   const batches = await db.selectFrom('emailBatches').select('batchNo').where('dispatchId', '=', id).where('status', '!=', 'done').execute();
   const posts = await db
     .selectFrom('deliveries')
@@ -42,7 +43,16 @@ async function wakeWaitingJobs(db: Kysely<Database>, queues: Queues, id: number)
     .where('channel', '!=', 'email')
     .where('status', '=', 'pending')
     .execute();
+  // Waves whose instant passed while paused go now; the others keep their time.
+  const dueWaves = await db
+    .selectFrom('dispatchWaves')
+    .select('waveNo')
+    .where('dispatchId', '=', id)
+    .where('status', 'in', ['scheduled', 'fanning_out'])
+    .where('fireAt', '<=', new Date(clock.now()))
+    .execute();
   const jobs = [
+    ...dueWaves.map((w) => queues.dispatch.getJob(jobIds.wave(id, w.waveNo))),
     ...batches.map((b) => queues.emailBatch.getJob(jobIds.emailBatch(id, b.batchNo))),
     ...posts.map((p) => queues.social.getJob(jobIds.social(id, p.channel))),
   ];

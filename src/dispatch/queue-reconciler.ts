@@ -1,5 +1,5 @@
 // The database is the truth; the queue can be rebuilt. At start and every HERALD_RECONCILE_INTERVAL_MS this compares
-// what the database says is unfinished (a dispatch's start, its edition's render and fan-out, its open batches, its
+// what the database says is unfinished (a dispatch's start, its edition's render and fan-out, its waves, its open batches, its
 // pending social posts and retractions) with the jobs Redis holds, and queues every step that has no live job, under the same
 // deterministic job id. So a Redis that comes back empty, or a job that failed while PostgreSQL was away, delays a
 // send and does not stop it. Safe in several processes at once: a Redis lock lets one pass run per interval, and
@@ -12,8 +12,10 @@ import type { Database } from '../db/schema.js';
 import { jobIds, type Queues } from '../queue/queues.js';
 import type { Network } from '../social/channel.js';
 import { completeDispatchIfDone } from './complete-dispatch.js';
-import { queueCorrectionMail, queueEmailBatch, queueEmailEdition, queueFanOut, queueSocialCorrection, queueSocialPost, queueSocialRetraction, queueStart } from './step-jobs.js';
+import { queueCorrectionMail, queueEmailBatch, queueEmailEdition, queueFanOut, queueSocialCorrection, queueSocialPost, queueSocialRetraction, queueStart, queueWave } from './step-jobs.js';
 import { openCorrectionDeliveries } from '../articles/corrections.js';
+import { OPEN_WAVES } from './waves.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
 import { pendingRetractions } from '../social/social-retractions.js';
 import { PeriodicPass } from '../runtime/periodic-pass.js';
 
@@ -29,6 +31,8 @@ export interface QueueReconcilerOptions {
   lockKey: string;
   /** Puts back the job schedulers (digests, feeds) Redis lost; resolves with how many it restored. */
   restoreSchedules?: () => Promise<number>;
+  /** The clock waves are timed on (a wave's job is delayed until its instant on it); the system clock by default. */
+  clock?: Clock;
 }
 
 /** What one pass re-queued, by step. */
@@ -36,6 +40,8 @@ export interface ReconcileReport {
   starts: number;
   editions: number;
   batches: number;
+  /** Waves of local-time dispatches not yet fanned out. */
+  waves: number;
   /** Social jobs (posts, deletions of retracted posts, corrections) and correction emails. */
   posts: number;
   /** Groups of job schedulers written back. */
@@ -81,7 +87,7 @@ export class QueueReconciler extends EventEmitter {
 
   /** One full comparison of the database with the queues; returns what it re-queued. */
   async reconcileOnce(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { starts: 0, editions: 0, batches: 0, posts: 0, schedules: 0 };
+    const report: ReconcileReport = { starts: 0, editions: 0, waves: 0, batches: 0, posts: 0, schedules: 0 };
     await this.reconcileStarts(report);
     await this.reconcileEmail(report);
     await this.reconcileSocial(report);
@@ -115,6 +121,8 @@ export class QueueReconciler extends EventEmitter {
       .where('dispatches.status', 'in', IN_PROGRESS)
       .where('dispatches.emailFannedOutAt', 'is', null)
       .where((eb) => eb(eb.val('email'), '=', eb.fn.any('dispatches.channels')))
+      // A local-time dispatch whose waves are planned is fanned out by its wave jobs (below), not its fan-out job.
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('dispatchWaves').select('waveNo').whereRef('dispatchWaves.dispatchId', '=', 'dispatches.id'))))
       .execute();
     for (const { id, priority, rendered } of unfanned) {
       const renderId = jobIds.emailRender(id);
@@ -126,6 +134,19 @@ export class QueueReconciler extends EventEmitter {
         return queueEmailEdition(this.flows, id, priority);
       });
       if (queued) report.editions++;
+    }
+
+    // Every wave still to fire (or interrupted mid-way) has its delayed job: a lost one would be a zone never mailed.
+    const waves = await this.db
+      .selectFrom('dispatchWaves')
+      .innerJoin('dispatches', 'dispatches.id', 'dispatchWaves.dispatchId')
+      .select(['dispatchWaves.dispatchId', 'dispatchWaves.waveNo', 'dispatchWaves.fireAt', 'dispatches.priority'])
+      .where('dispatches.status', 'in', IN_PROGRESS)
+      .where('dispatchWaves.status', 'in', OPEN_WAVES)
+      .execute();
+    for (const wave of waves) {
+      const jobId = jobIds.wave(wave.dispatchId, wave.waveNo);
+      if (await this.requeue(this.queues.dispatch, jobId, () => queueWave(this.queues, wave, wave.priority, this.options.clock ?? systemClock))) report.waves++;
     }
 
     const batches = await this.db

@@ -2,6 +2,8 @@
 // queued and when the queue reconciler puts back one that Redis lost, so both queue exactly the same job.
 import type { FlowProducer } from 'bullmq';
 import { DEFAULT_JOB_OPTIONS, jobIds, QUEUE_NAMES, type Queues } from '../queue/queues.js';
+import type { WaveRow } from '../db/schema.js';
+import type { Clock } from '../runtime/clock.js';
 import type { SocialJobData } from '../social/start-social.js';
 import { jobPriority, type DispatchPriority } from './priority.js';
 
@@ -67,4 +69,25 @@ export async function queueSocialCorrection(queues: Queues, data: SocialCorrecti
 /** A correction's email to all its readers: one job, which claims the rows in chunks (rows decide who is left). */
 export async function queueCorrectionMail(queues: Queues, correctionId: number): Promise<void> {
   await queues.emailBatch.add(CORRECTION_MAIL_JOB, { correctionId }, { jobId: jobIds.correctionMail(correctionId) });
+}
+
+/** What a wave job carries: ids only; the wave's row says when and whom. */
+export interface WaveJobData {
+  dispatchId: number;
+  waveNo: number;
+}
+
+/**
+ * A wave's job, delayed until its fire instant read on Herald's clock (BullMQ waits by Date.now(); the difference
+ * between the two is taken off, as for the digest schedulers).
+ */
+export async function queueWave(
+  queues: Pick<Queues, 'dispatch'>,
+  wave: Pick<WaveRow, 'dispatchId' | 'waveNo' | 'fireAt'>,
+  priority: DispatchPriority,
+  clock: Clock,
+): Promise<void> {
+  const data: WaveJobData = { dispatchId: wave.dispatchId, waveNo: wave.waveNo };
+  const delay = Math.max(0, wave.fireAt.getTime() - clock.now());
+  await queues.dispatch.add('wave', data, { jobId: jobIds.wave(wave.dispatchId, wave.waveNo), delay, priority: jobPriority(priority) });
 }

@@ -24,6 +24,9 @@ export async function cancel(deps: CancelDeps, id: number, cause: string): Promi
   }
   // The row is the source of truth; removing a still-delayed start job just saves a wake-up.
   await deps.queues.dispatch.remove(jobIds.dispatchStart(id)).catch(() => 0);
+  // Its cancelled waves' delayed jobs too (cancelDispatch marked the rows).
+  const waves = await deps.db.selectFrom('dispatchWaves').select('waveNo').where('dispatchId', '=', id).where('status', '=', 'cancelled').execute();
+  for (const { waveNo } of waves) await deps.queues.dispatch.remove(jobIds.wave(id, waveNo)).catch(() => 0);
   // What went out before the cancel took hold (deliveries in flight awaited).
   const report = await cancelReport(deps.db, id);
   return report ? { kind: 'cancelled', report } : { kind: 'not-found' };

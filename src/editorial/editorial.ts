@@ -9,6 +9,7 @@ import type { RescheduleInput } from '../dispatch/reschedule.js';
 import type { EditionSettings } from '../email/edition-service.js';
 import type { Queues } from '../queue/queues.js';
 import type { Metrics } from '../runtime/metrics.js';
+import type { Clock } from '../runtime/clock.js';
 import { cancel, type CancelOutcome } from './cancel.js';
 import { correct, type CorrectionRequest, type CorrectOutcome } from './correct.js';
 import { publish, type PublishOutcome } from './publish.js';
@@ -24,6 +25,8 @@ export interface EditorialDeps {
   metrics: Pick<Metrics, 'published'>;
   /** Read at each use: PUBLIC_URL is only final once the HTTP port is bound. */
   editionSettings: () => EditionSettings;
+  /** The clock local-time waves are timed on. */
+  clock?: Clock;
 }
 
 /** `cause` in each names who acted, for the event log (`api:<token>`, `dashboard:<editor>`, `cms:ghost`, …). */

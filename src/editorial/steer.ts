@@ -6,15 +6,18 @@ import type { ControlOutcome } from '../dispatch/dispatch-control.js';
 import { pauseDispatch, resumeDispatch } from '../dispatch/pause-resume.js';
 import { releaseDispatch, rescheduleDispatch, type RescheduleInput } from '../dispatch/reschedule.js';
 import type { Queues } from '../queue/queues.js';
+import type { Clock } from '../runtime/clock.js';
 
 export interface SteerDeps {
   db: Kysely<Database>;
   queues: Queues;
+  /** The clock waves are timed on; the system clock unless a test sets one. */
+  clock?: Clock;
 }
 
-/** A new time for a dispatch that has not started; its start job moves with it. */
+/** A new time for a dispatch that has not started (its start job moves with it), or for a local-time one's unsent waves. */
 export function reschedule(deps: SteerDeps, id: number, input: RescheduleInput, cause: string): Promise<ControlOutcome> {
-  return rescheduleDispatch(deps.db, deps.queues.dispatch, id, input, cause);
+  return rescheduleDispatch(deps.db, deps.queues.dispatch, id, input, cause, deps.clock);
 }
 
 /** A held dispatch goes out now. */
@@ -29,5 +32,5 @@ export function pause(deps: SteerDeps, id: number, cause: string): Promise<Contr
 
 /** A paused dispatch carries on where it stopped, without duplicates. */
 export function resume(deps: SteerDeps, id: number, cause: string): Promise<ControlOutcome> {
-  return resumeDispatch(deps.db, deps.queues, id, cause);
+  return resumeDispatch(deps.db, deps.queues, id, cause, deps.clock);
 }

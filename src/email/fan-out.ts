@@ -1,8 +1,10 @@
 // Fan-out: pages through the matching confirmed subscribers by keyset, freezes them as delivery rows, and queues one
 // batch job per page. Resumable at any point: the cursor moves in the same transaction as the rows it covers.
+// A local-time dispatch fans out per wave instead: its zones' readers when the wave fires.
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { articleTopics } from '../articles/article.js';
-import type { Database } from '../db/schema.js';
+import type { Database, WaveRow } from '../db/schema.js';
+import { readerZone, zoneArray } from '../dispatch/waves.js';
 import type { DispatchPriority } from '../dispatch/priority.js';
 
 export interface FanOutOptions {
@@ -21,15 +23,20 @@ export interface FanOutResult {
   recipients: number;
 }
 
+/** Which readers a page comes from: the whole audience (cursor on the dispatch) or one wave (cursor on its row). */
+type PageScope = { kind: 'dispatch' } | { kind: 'wave'; waveNo: number; zones: RawBuilder<boolean> };
+
 /**
  * Creates the delivery rows for one more page of the audience; returns the batch number, or null when every
- * matching subscriber has a row. The dispatch row is locked, so two fan-outs of one dispatch take turns.
+ * matching subscriber has a row. The dispatch row is locked, so two fan-outs of one dispatch (or two of its waves)
+ * take turns; batch numbers come from the dispatch either way.
  */
 async function freezeNextPage(
   db: Kysely<Database>,
   dispatchId: number,
   audience: RawBuilder<boolean>,
   batchSize: number,
+  scope: PageScope = { kind: 'dispatch' },
 ): Promise<{ batchNo: number; recipients: number } | null> {
   return db.transaction().execute(async (tx) => {
     const dispatch = await tx
@@ -39,12 +46,19 @@ async function freezeNextPage(
       .forUpdate()
       .executeTakeFirstOrThrow();
     if (dispatch.emailFannedOutAt || dispatch.status === 'cancelled') return null;
+    const wave =
+      scope.kind === 'wave'
+        ? await tx.selectFrom('dispatchWaves').select(['cursor', 'status']).where('dispatchId', '=', dispatchId).where('waveNo', '=', scope.waveNo).executeTakeFirstOrThrow()
+        : undefined;
+    if (wave && wave.status !== 'fanning_out') return null;
+    const cursor = wave ? wave.cursor : dispatch.emailCursor;
+    const inScope = scope.kind === 'wave' ? scope.zones : sql<boolean>`true`;
     const batchNo = dispatch.emailBatches + 1;
     // The audience: confirmed, not paused, and either the article's (instantAudience) or a digest's subscribers.
     const page = await sql<{ n: number; last: number | null }>`
       with page as (
         select id from subscribers
-        where id > ${dispatch.emailCursor} and status = 'confirmed' and not paused and ${audience}
+        where id > ${cursor} and status = 'confirmed' and not paused and ${audience} and ${inScope}
         order by id
         limit ${batchSize}
       ), frozen as (
@@ -56,17 +70,29 @@ async function freezeNextPage(
     `.execute(tx);
     const { n, last } = page.rows[0];
     if (n === 0) {
+      if (scope.kind === 'wave') {
+        await tx.updateTable('dispatchWaves').set({ status: 'sent', updatedAt: sql<Date>`now()` })
+          .where('dispatchId', '=', dispatchId).where('waveNo', '=', scope.waveNo).execute();
+        // The email side is fanned out once no wave is left to fire (cancelled ones never will).
+        const open = await tx.selectFrom('dispatchWaves').select('waveNo').where('dispatchId', '=', dispatchId)
+          .where('status', 'in', ['scheduled', 'fanning_out']).limit(1).executeTakeFirst();
+        if (open) return null;
+      }
       await tx.updateTable('dispatches').set({ emailFannedOutAt: sql<Date>`now()` }).where('id', '=', dispatchId).execute();
       return null;
     }
     await tx
       .insertInto('emailBatches')
-      .values({ dispatchId, batchNo, status: 'pending', recipients: n })
+      .values({ dispatchId, batchNo, status: 'pending', recipients: n, waveNo: scope.kind === 'wave' ? scope.waveNo : null })
       .onConflict((oc) => oc.columns(['dispatchId', 'batchNo']).doNothing())
       .execute();
+    if (scope.kind === 'wave') {
+      await tx.updateTable('dispatchWaves').set({ cursor: last!, recipients: sql<number>`recipients + ${n}` })
+        .where('dispatchId', '=', dispatchId).where('waveNo', '=', scope.waveNo).execute();
+    }
     await tx
       .updateTable('dispatches')
-      .set({ emailCursor: last!, emailBatches: batchNo })
+      .set({ ...(scope.kind === 'dispatch' ? { emailCursor: last! } : {}), emailBatches: batchNo })
       .where('id', '=', dispatchId)
       .execute();
     return { batchNo, recipients: n };
@@ -79,36 +105,72 @@ function instantAudience(topics: string[]): RawBuilder<boolean> {
     and (cardinality(topics) = 0 or topics && array(select jsonb_array_elements_text(${JSON.stringify(topics)}::jsonb)))`;
 }
 
-export async function fanOutEdition(
+/** The dispatch's audience predicate and priority: a digest's own, or the article's instant subscribers. */
+async function editionAudience(
   db: Kysely<Database>,
   dispatchId: number,
-  options: FanOutOptions,
-): Promise<FanOutResult> {
-  const { priority, ...article } = await db
+  ownAudience: FanOutOptions['ownAudience'],
+): Promise<{ audience: RawBuilder<boolean>; priority: DispatchPriority; localTime: string | null; digest: boolean }> {
+  const { priority, localTime, ...article } = await db
     .selectFrom('dispatches')
     .innerJoin('articles', 'articles.id', 'dispatches.articleId')
-    .select(['articles.section', 'articles.tags', 'dispatches.priority'])
+    .select(['articles.section', 'articles.tags', 'dispatches.priority', 'dispatches.localTime'])
     .where('dispatches.id', '=', dispatchId)
     .executeTakeFirstOrThrow();
-  const audience = (await options.ownAudience?.(dispatchId)) ?? instantAudience(articleTopics(article));
+  const own = await ownAudience?.(dispatchId);
+  return { audience: own ?? instantAudience(articleTopics(article)), priority, localTime, digest: !!own };
+}
 
-  // A fan-out resumed after a crash re-queues the batches it had frozen but maybe not queued; job ids dedupe.
-  const unfinished = await db
-    .selectFrom('emailBatches')
-    .select('batchNo')
-    .where('dispatchId', '=', dispatchId)
-    .where('status', '!=', 'done')
-    .orderBy('batchNo')
-    .execute();
-  for (const { batchNo } of unfinished) await options.enqueueBatch(batchNo, priority);
+/** Re-queues the batches frozen but maybe not queued before a crash (of the dispatch, or of one wave); ids dedupe. */
+async function requeueUnfinished(db: Kysely<Database>, dispatchId: number, waveNo: number | null, options: FanOutOptions, priority: DispatchPriority) {
+  let query = db.selectFrom('emailBatches').select('batchNo').where('dispatchId', '=', dispatchId).where('status', '!=', 'done');
+  if (waveNo !== null) query = query.where('waveNo', '=', waveNo);
+  for (const { batchNo } of await query.orderBy('batchNo').execute()) await options.enqueueBatch(batchNo, priority);
+}
 
+async function freezeAll(db: Kysely<Database>, dispatchId: number, audience: RawBuilder<boolean>, options: FanOutOptions, priority: DispatchPriority, scope?: PageScope) {
   const result: FanOutResult = { batches: 0, recipients: 0 };
   for (;;) {
-    const page = await freezeNextPage(db, dispatchId, audience, options.batchSize);
+    const page = await freezeNextPage(db, dispatchId, audience, options.batchSize, scope);
     if (!page) break;
     await options.enqueueBatch(page.batchNo, priority);
     result.batches++;
     result.recipients += page.recipients;
   }
   return result;
+}
+
+/** How a local-time dispatch's fan-out plans its waves and queues their jobs (src/dispatch/waves.ts). */
+export interface WavePlanning {
+  plan: (audience: RawBuilder<boolean>, localTime: string, digest: boolean) => Promise<WaveRow[]>;
+  enqueueWave: (wave: WaveRow, priority: DispatchPriority) => Promise<void>;
+}
+
+export async function fanOutEdition(
+  db: Kysely<Database>,
+  dispatchId: number,
+  options: FanOutOptions & { waves?: WavePlanning },
+): Promise<FanOutResult & { waves?: number }> {
+  const { audience, priority, localTime, digest } = await editionAudience(db, dispatchId, options.ownAudience);
+  if (localTime && options.waves) {
+    // At each reader's local time: the readers are frozen wave by wave when each fires (fanOutWave).
+    const waves = await options.waves.plan(audience, localTime, digest);
+    for (const wave of waves) if (wave.status === 'scheduled' || wave.status === 'fanning_out') await options.waves.enqueueWave(wave, priority);
+    return { batches: 0, recipients: 0, waves: waves.length };
+  }
+  await requeueUnfinished(db, dispatchId, null, options, priority);
+  return freezeAll(db, dispatchId, audience, options, priority);
+}
+
+/** One wave, claimed by its job (claimWave): its zones' readers frozen as delivery rows, page by page, and queued. */
+export async function fanOutWave(
+  db: Kysely<Database>,
+  dispatchId: number,
+  wave: Pick<WaveRow, 'waveNo' | 'zones'>,
+  options: FanOutOptions & { installationZone: string },
+): Promise<FanOutResult> {
+  const { audience, priority } = await editionAudience(db, dispatchId, options.ownAudience);
+  const zones = sql<boolean>`${readerZone(options.installationZone)} = any(${zoneArray(wave.zones)})`;
+  await requeueUnfinished(db, dispatchId, wave.waveNo, options, priority);
+  return freezeAll(db, dispatchId, audience, options, priority, { kind: 'wave', waveNo: wave.waveNo, zones });
 }

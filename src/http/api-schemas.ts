@@ -46,6 +46,7 @@ export const dispatch = z
     socialTexts: z.record(z.string(), z.string()),
     error: z.string().nullable(),
     priority: z.enum(DISPATCH_PRIORITIES).describe('breaking: every step runs ahead of everything queued'),
+    localTime: z.string().nullable().describe('HH:MM: email goes out at that time in each reader\'s zone, in waves'),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -77,7 +78,18 @@ export const socialPost = z
   })
   .meta({ id: 'SocialPost' });
 
-export const dispatchView = dispatch.extend({ progress: z.array(channelProgress) }).meta({ id: 'DispatchView' });
+export const wave = z
+  .object({
+    waveNo: z.number().int(),
+    zones: z.array(z.string()).describe('IANA zones whose readers this wave mails'),
+    fireAt: timestamp,
+    status: z.enum(['scheduled', 'fanning_out', 'sent', 'cancelled']),
+    recipients: z.number().int().describe('readers fanned out so far'),
+    counts: z.record(z.string(), z.number().int()).describe('this wave\'s deliveries per status'),
+  })
+  .meta({ id: 'Wave' });
+
+export const dispatchView = dispatch.extend({ progress: z.array(channelProgress), waves: z.array(wave) }).meta({ id: 'DispatchView' });
 export const dispatchWithPosts = dispatchView.extend({ posts: z.array(socialPost) }).meta({ id: 'DispatchWithPosts' });
 export const cancelReport = dispatchView
   .extend({
@@ -148,6 +160,8 @@ export const liveProgress = z
     etaSeconds: z.number().nullable(),
     failures: z.array(z.looseObject({})),
     posts: z.array(socialPost),
+    localTime: z.string().nullable(),
+    waves: z.array(wave),
     now: timestamp,
   })
   .meta({ id: 'LiveProgress' });
@@ -161,6 +175,7 @@ export const subscriber = z
     topics: z.array(z.string()),
     cadence: z.enum(['instant', 'daily', 'weekly']),
     paused: z.boolean(),
+    timezone: z.string().nullable().describe('IANA zone; null: the installation\'s (HERALD_TIMEZONE)'),
     createdAt: timestamp,
     updatedAt: timestamp,
     confirmedAt: nullableTimestamp,

@@ -2,7 +2,10 @@
 import { Queue, type ConnectionOptions, type DefaultJobOptions, type RepeatStrategy } from 'bullmq';
 
 export const QUEUE_NAMES = {
-  /** One `start` job per dispatch (delayed until its scheduled time); render and fan-out of its email edition. */
+  /**
+   * One `start` job per dispatch (delayed until its scheduled time); render and fan-out of its email edition; one
+   * `wave` job per wave of a local-time dispatch (delayed until the wave's instant).
+   */
   dispatch: 'dispatch',
   /** Batches of a few hundred email deliveries; rate-limited as a whole when the SMTP server pushes back. */
   emailBatch: 'email-batch',
@@ -67,6 +70,8 @@ export const jobIds = {
   emailRender: (dispatchId: number) => `render-${dispatchId}`,
   emailFanOut: (dispatchId: number) => `fanout-${dispatchId}`,
   emailBatch: (dispatchId: number, batchNo: number) => `batch-${dispatchId}-${batchNo}`,
+  /** One per wave of a local-time dispatch, delayed until the wave's fire instant. */
+  wave: (dispatchId: number, waveNo: number) => `wave-${dispatchId}-${waveNo}`,
   /** One per resume (the row's update time): a worker completes the dispatch if nothing is left to send. */
   dispatchComplete: (dispatchId: number, resumedAt: Date) => `complete-${dispatchId}-${resumedAt.getTime()}`,
   social: (dispatchId: number, channel: string) => `social-${dispatchId}-${channel}`,

@@ -1,8 +1,9 @@
-// Streams a subscriber CSV (email,name,topics,status) into the database in chunks: memory stays flat at any size.
+// Streams a subscriber CSV (email,name,topics,status,timezone) into the database in chunks: memory stays flat at any size.
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { timeZoneInput } from '../dispatch/local-time.js';
 import { emailAddress, topicList } from './subscriber-input.js';
 import { suppressionHash } from './suppression.js';
 
@@ -22,6 +23,8 @@ interface ImportRow {
   name: string | null;
   status: 'pending' | 'confirmed';
   topics: string[];
+  /** The reader's IANA zone; null: the column was empty or absent (a known reader keeps theirs). */
+  timezone: string | null;
 }
 
 const CHUNK = 1000;
@@ -37,8 +40,14 @@ function parseRow(record: Record<string, string>, defaultStatus: ImportRow['stat
   if (status !== 'pending' && status !== 'confirmed') return `status: must be pending or confirmed, got "${status}"`;
   const topics = topicList.safeParse((record.topics ?? '').split('|'));
   if (!topics.success) return `topics: ${topics.error.issues[0].message}`;
+  const rawZone = (record.timezone ?? '').trim();
+  const timezone = rawZone ? timeZoneInput.safeParse(rawZone) : undefined;
+  if (timezone && !timezone.success) return `timezone: ${timezone.error.issues[0].message}, got "${rawZone.slice(0, 64)}"`;
   const name = (record.name ?? '').replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 200);
-  return { email: email.data, emailHash: suppressionHash(secret, email.data), name: name || null, status, topics: topics.data };
+  return {
+    email: email.data, emailHash: suppressionHash(secret, email.data), name: name || null, status, topics: topics.data,
+    timezone: timezone?.data ?? null,
+  };
 }
 
 /**
@@ -49,22 +58,24 @@ function parseRow(record: Record<string, string>, defaultStatus: ImportRow['stat
 async function upsertChunk(db: Kysely<Database>, rows: ImportRow[]): Promise<{ inserted: number; updated: number }> {
   const result = await sql<{ inserted: boolean }>`
     with input as (
-      select r.email, r.name, r.status, array(select jsonb_array_elements_text(r.topics)) as topics
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(email text, "emailHash" text, name text, status text, topics jsonb)
+      select r.email, r.name, r.status, array(select jsonb_array_elements_text(r.topics)) as topics, r.timezone
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(email text, "emailHash" text, name text, status text, topics jsonb, timezone text)
       where not exists (select 1 from suppressions x where x.email_hash = r."emailHash")
     ), upserted as (
-      insert into subscribers (email, name, status, topics, source, confirmed_at)
-      select email, name, status, topics, 'import', case when status = 'confirmed' then now() end from input
+      insert into subscribers (email, name, status, topics, timezone, source, confirmed_at)
+      select email, name, status, topics, timezone, 'import', case when status = 'confirmed' then now() end from input
       on conflict (lower(email)) do update set
         name = coalesce(excluded.name, subscribers.name),
         topics = case when cardinality(excluded.topics) > 0 then excluded.topics else subscribers.topics end,
+        timezone = coalesce(excluded.timezone, subscribers.timezone),
         status = case when excluded.status = 'confirmed' then 'confirmed' else subscribers.status end,
         confirmed_at = coalesce(subscribers.confirmed_at, excluded.confirmed_at),
         updated_at = now()
       where subscribers.status in ('pending', 'confirmed')
         and (excluded.name is distinct from subscribers.name and excluded.name is not null
           or cardinality(excluded.topics) > 0 and excluded.topics is distinct from subscribers.topics
-          or excluded.status = 'confirmed' and subscribers.status = 'pending')
+          or excluded.status = 'confirmed' and subscribers.status = 'pending'
+          or excluded.timezone is not null and excluded.timezone is distinct from subscribers.timezone)
       returning id, status, (xmax = 0) as inserted
     ), logged as (
       insert into events (subject_type, subject_id, event, to_status, cause)

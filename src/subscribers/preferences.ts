@@ -1,11 +1,12 @@
-// What a subscriber may change about themselves from the preferences page: name, topics, cadence, pause, address.
+// What a subscriber may change about themselves from the preferences page: name, topics, cadence, pause, time zone,
+// address.
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { cleanLine } from '../text/plain-text.js';
 import type { Database, SubscriberRow } from '../db/schema.js';
 import { recordEvent } from '../events/event-log.js';
 import { openConfirmation } from './confirmation.js';
-import { cadence, emailAddress, topicList } from './subscriber-input.js';
+import { cadence, emailAddress, readerTimeZone, topicList } from './subscriber-input.js';
 
 const oneOrMany = (value: unknown) => (value === undefined || value === '' ? [] : Array.isArray(value) ? value : [value]);
 /** An unticked checkbox sends nothing; JSON may send a boolean. */
@@ -16,6 +17,8 @@ export const preferencesInput = z.object({
   topics: z.preprocess(oneOrMany, topicList),
   cadence,
   paused: checkbox,
+  /** The reader's zone (empty: the installation's); left out, it stays as it is. */
+  timezone: readerTimeZone,
   /** A different address here starts a change-email confirmation; the same (or none) changes nothing. */
   email: z.union([z.literal(''), emailAddress]).optional(),
 });
@@ -37,7 +40,10 @@ export async function updatePreferences(
   return db.transaction().execute(async (tx) => {
     const before = await tx.selectFrom('subscribers').selectAll().where('id', '=', subscriberId).forUpdate().executeTakeFirst();
     if (!before) return undefined;
-    const next = { name: input.name, topics: input.topics, cadence: input.cadence, paused: input.paused };
+    const next = {
+      name: input.name, topics: input.topics, cadence: input.cadence, paused: input.paused,
+      timezone: input.timezone === undefined ? before.timezone : input.timezone,
+    };
     const changed = (Object.keys(next) as (keyof typeof next)[]).filter(
       (key) => JSON.stringify(next[key]) !== JSON.stringify(before[key]),
     );
@@ -52,7 +58,7 @@ export async function updatePreferences(
       // Field names only: the log outlives an erasure, so the values (a name) stay out of it.
       await recordEvent(tx, {
         subjectType: 'subscriber', subjectId: subscriberId, event: 'subscriber.preferences', cause: 'link',
-        detail: { changed, cadence: next.cadence, paused: next.paused },
+        detail: { changed, cadence: next.cadence, paused: next.paused, timezone: next.timezone },
       });
     }
     const emailChangeRequested = !!input.email && input.email !== before.email.toLowerCase();

@@ -6,7 +6,7 @@ import { cleanLine } from '../text/plain-text.js';
 import type { Database, SubscriberRow } from '../db/schema.js';
 import { recordEvent } from '../events/event-log.js';
 import { openConfirmation } from './confirmation.js';
-import { emailAddress, SUPPRESSED_STATUSES, topicList } from './subscriber-input.js';
+import { emailAddress, readerTimeZone, SUPPRESSED_STATUSES, topicList } from './subscriber-input.js';
 import type { SubscriberMailJob } from './subscriber-mail.js';
 import { isSuppressed } from './suppression.js';
 
@@ -21,6 +21,8 @@ export const publicSubscribeInput = z.object({
     .optional()
     .transform((name) => (name ? cleanLine(name) || null : null)),
   topics: z.preprocess(oneOrMany, topicList),
+  /** The browser's zone, filled in by the form's script (Intl); without it, the installation's. */
+  timezone: readerTimeZone,
   /** A field people never see: a bot that fills it gets the usual answer and nothing happens. */
   website: z.string().max(500).optional(),
 });
@@ -49,7 +51,7 @@ export async function requestSubscription(
   return db.transaction().execute(async (tx) => {
     const inserted = await tx
       .insertInto('subscribers')
-      .values({ email: input.email, name: input.name, status: 'pending', topics: input.topics, source: 'form' })
+      .values({ email: input.email, name: input.name, status: 'pending', topics: input.topics, timezone: input.timezone ?? null, source: 'form' })
       .onConflict((oc) => oc.expression(sql`lower(email)`).doNothing())
       .returningAll()
       .executeTakeFirst();
@@ -87,6 +89,7 @@ async function existingSubscriber(
       .set({
         ...(input.name ? { name: input.name } : {}),
         ...(input.topics.length ? { topics: input.topics } : {}),
+        ...(input.timezone ? { timezone: input.timezone } : {}),
         updatedAt: sql<Date>`now()`,
       })
       .where('id', '=', existing.id)

@@ -1,6 +1,7 @@
 // What may be said about a subscriber: the address, normalised, and the choices that go with it.
 import { z } from 'zod';
 import { cleanLine } from '../text/plain-text.js';
+import { timeZoneInput } from '../dispatch/local-time.js';
 
 // Deliberately practical rather than RFC 5322-complete: one @, a dotted domain, no spaces or brackets.
 const EMAIL_SHAPE = /^[^\s@<>()",;:\\[\]]+@[^\s@<>()",;:\\[\]]+\.[^\s@<>()",;:\\[\].]{2,}$/;
@@ -24,12 +25,19 @@ export const topicList = z
 export const subscriberStatus = z.enum(['pending', 'confirmed', 'unsubscribed', 'bounced', 'complained']);
 export const cadence = z.enum(['instant', 'daily', 'weekly']);
 
+/**
+ * A reader's IANA zone: a known zone, canonically spelled; empty or null means the installation's (HERALD_TIMEZONE).
+ * Left out, nothing changes.
+ */
+export const readerTimeZone = z.preprocess((v) => (v === '' ? null : v), timeZoneInput.nullable()).optional();
+
 export const editorSubscriberInput = z.object({
   email: emailAddress,
   name: z.string().max(200).transform(cleanLine).nullish(),
   topics: topicList.default([]),
   cadence: cadence.default('instant'),
   status: z.enum(['pending', 'confirmed']).default('confirmed'),
+  timezone: readerTimeZone,
 });
 
 export type EditorSubscriberInput = z.infer<typeof editorSubscriberInput>;

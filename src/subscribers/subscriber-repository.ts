@@ -36,6 +36,7 @@ export async function addSubscriber(
         status: input.status,
         topics: input.topics,
         cadence: input.cadence,
+        timezone: input.timezone ?? null,
         source: cause,
         confirmedAt: input.status === 'confirmed' ? new Date() : null,
       })

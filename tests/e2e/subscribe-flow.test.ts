@@ -1,5 +1,6 @@
 // A reader's whole journey over HTTP and real SMTP: subscribe on the hosted page, confirm from the mail, receive an
 // edition, leave with RFC 8058 one-click from that edition's header, and come back only through a fresh confirmation.
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { articlePayload } from '../support/articles.js';
 import { eventually, startTestHerald, type TestHerald } from '../support/herald.js';
@@ -50,8 +51,15 @@ describe('the hosted subscribe page', () => {
     expect(html).toContain('<legend>Topics</legend>');
     expect(html).toContain('value="sports"');
     expect(html).toMatch(/<form method="post" action="subscribe">/);
-    // Nothing loaded from elsewhere: no scripts, no external stylesheets or fonts.
-    expect(html).not.toMatch(/<script|<link[^>]+stylesheet|src="https?:/i);
+    // Nothing loaded from elsewhere: no script files, no external stylesheets or fonts.
+    expect(html).not.toMatch(/<script[^>]+src|<link[^>]+stylesheet|src="https?:/i);
+    // One inline script, filling the hidden time-zone field, and the policy allows exactly it (by its hash).
+    const scripts = [...html.matchAll(/<script>([^<]*)<\/script>/g)].map((m) => m[1]);
+    expect(scripts).toHaveLength(1);
+    expect(scripts[0]).toContain("getElementById('timezone')");
+    const hash = `'sha256-${createHash('sha256').update(scripts[0]).digest('base64')}'`;
+    expect(response.headers.get('content-security-policy')).toContain(`script-src ${hash};`);
+    expect(html).toContain('<input id="timezone" name="timezone" type="hidden" value="">');
   });
 });
 

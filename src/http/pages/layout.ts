@@ -1,4 +1,5 @@
-// The frame of every public page (subscribe, confirm, unsubscribe, preferences): no external assets, no script.
+// The frame of every public page (subscribe, confirm, unsubscribe, preferences): no external assets, and no script but
+// the subscribe form's time-zone one (zone-script.ts).
 import { htmlDocument } from '../../render/document.js';
 import { html, joinHtml, trusted, type SafeHtml } from '../../render/html.js';
 import { loadTemplate } from '../../runtime/templates.js';

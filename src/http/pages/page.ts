@@ -6,6 +6,7 @@ import { editionSettingsFrom } from '../../email/edition-service.js';
 import { html, type SafeHtml } from '../../render/html.js';
 import type { LinkProblem } from '../../subscribers/subscriber-links.js';
 import { publicLayout, type PageSettings } from './layout.js';
+import { ZONE_SCRIPT_CSP } from './zone-script.js';
 
 export type { PageSettings } from './layout.js';
 
@@ -20,7 +21,7 @@ export function wantsJson(request: FastifyRequest): boolean {
 
 /**
  * No referrer (the path holds a token), no caching of personal pages, no framing (clickjacking a one-click
- * button), and nothing but our own inline styles and forms posting back to us.
+ * button), and nothing but our own inline styles, the time-zone script (by its hash) and forms posting back to us.
  */
 export function sendPage(reply: FastifyReply, status: number, page: string): FastifyReply {
   return reply
@@ -30,7 +31,7 @@ export function sendPage(reply: FastifyReply, status: number, page: string): Fas
     .header('referrer-policy', 'no-referrer')
     .header('x-frame-options', 'DENY')
     .header('x-content-type-options', 'nosniff')
-    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+    .header('content-security-policy', `default-src 'none'; style-src 'unsafe-inline'; script-src ${ZONE_SCRIPT_CSP}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`)
     .send(page);
 }
 

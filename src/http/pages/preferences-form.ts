@@ -1,4 +1,4 @@
-// The preferences page (GET/POST /preferences/:token): name, address, topics, frequency, pause.
+// The preferences page (GET/POST /preferences/:token): name, address, topics, frequency, time zone, pause.
 import { attrs, html, joinHtml } from '../../render/html.js';
 import { choice, errorSummary, topicsFieldset } from './form-parts.js';
 import { publicLayout, type PageSettings } from './layout.js';
@@ -19,6 +19,9 @@ export interface PreferencesForm {
   chosenTopics: string[];
   cadence: string;
   paused: boolean;
+  /** The reader's zone; '' for the installation's (`defaultZone`). */
+  timezone: string;
+  defaultZone: string;
   unsubscribeUrl: string;
   /** Each problem as a sentence; an invalid address also marks its field. */
   errors: string[];
@@ -48,6 +51,14 @@ ${errorSummary(form.errors)}${form.notices.map((n) => html`<div class="status" r
     <legend>How often</legend>
     <div class="stack">${joinHtml(cadences, html`\n    `)}</div>
   </fieldset>
+  <div class="field">
+    <label for="timezone">Time zone</label>
+    <span class="hint" id="timezone-hint">Emails sent "at 7:00 local time" and digests arrive at that time here.</span>
+    <select id="timezone" name="timezone" aria-describedby="timezone-hint">
+      <option value=""${attrs({ selected: form.timezone === '' })}>The newsletter's (${form.defaultZone})</option>
+      ${joinHtml(['UTC', ...Intl.supportedValuesOf('timeZone')].map((zone) => html`<option${attrs({ selected: form.timezone === zone })}>${zone}</option>`), html``)}
+    </select>
+  </div>
   <fieldset>
     <legend>Pause</legend>
     <label class="choice"><input type="checkbox" name="paused" value="on"${attrs({ checked: form.paused })}> Pause all emails for now</label>

@@ -1,4 +1,5 @@
-// GET/POST /preferences/:token: a subscriber manages name, address, topics, cadence and pause from a mailed link.
+// GET/POST /preferences/:token: a subscriber manages name, address, topics, cadence, time zone and pause from a mailed
+// link.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { HeraldContext } from '../../context.js';
 import type { SubscriberRow } from '../../db/schema.js';
@@ -20,6 +21,7 @@ interface FormView {
   topics: string[];
   cadence: string;
   paused: boolean;
+  timezone: string;
   errors: { path: string; message: string }[];
   notices: string[];
 }
@@ -44,6 +46,8 @@ export function preferencesRoutes(app: FastifyInstance, ctx: HeraldContext) {
       chosenTopics: view.topics,
       cadence: view.cadence,
       paused: view.paused,
+      timezone: view.timezone,
+      defaultZone: ctx.config.HERALD_TIMEZONE,
       unsubscribeUrl: unsubscribeUrl(links, subscriber.id),
       errors: view.errors.map((e) => `${e.path}: ${e.message}`),
       emailInvalid: view.errors.some((e) => e.path === 'email'),
@@ -74,7 +78,7 @@ export function preferencesRoutes(app: FastifyInstance, ctx: HeraldContext) {
   };
 
   const viewOf = (s: SubscriberRow, notices: string[] = []): FormView => ({
-    name: s.name ?? '', email: s.email, topics: s.topics, cadence: s.cadence, paused: s.paused, errors: [], notices,
+    name: s.name ?? '', email: s.email, topics: s.topics, cadence: s.cadence, paused: s.paused, timezone: s.timezone ?? '', errors: [], notices,
   });
 
   app.get('/preferences/:token', async (request, reply) => {
@@ -96,6 +100,7 @@ export function preferencesRoutes(app: FastifyInstance, ctx: HeraldContext) {
       return showForm(reply, 400, token, subscriber, {
         name: text(body.name, ''), email: text(body.email, subscriber.email), topics,
         cadence: text(body.cadence, subscriber.cadence), paused: body.paused === 'on',
+        timezone: text(body.timezone, subscriber.timezone ?? '').slice(0, 64),
         errors: zodIssues(parsed.error), notices: [],
       });
     }

@@ -50,7 +50,12 @@ export function subscribeRoutes(app: FastifyInstance, ctx: HeraldContext) {
     const json = wantsJson(request);
     // Counted before validation, so a flood of garbage is limited too.
     await byIp.enforce(`ip:${request.ip}`);
-    const parsed = publicSubscribeInput.safeParse(request.body ?? {});
+    let parsed = publicSubscribeInput.safeParse(request.body ?? {});
+    // The form's zone comes from the browser, not the reader: one it cannot name is dropped (the installation's
+    // applies) rather than shown as an error they cannot fix. A JSON client is told, like for any field.
+    if (!json && !parsed.success && parsed.error.issues.every((issue) => issue.path[0] === 'timezone')) {
+      parsed = publicSubscribeInput.safeParse({ ...(request.body as object), timezone: undefined });
+    }
     if (!parsed.success) {
       const issues = zodIssues(parsed.error);
       if (json) throw new HttpError(400, 'invalid body', issues);

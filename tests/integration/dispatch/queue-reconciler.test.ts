@@ -60,7 +60,7 @@ describe('QueueReconciler', () => {
     const done = await publish(['email'], 'completed');
 
     const first = await reconciler.reconcileOnce();
-    expect(first).toEqual({ starts: 1, editions: 2, batches: 1, posts: 1, schedules: 0 });
+    expect(first).toEqual({ starts: 1, editions: 2, waves: 0, batches: 1, posts: 1, schedules: 0 });
     expect(await queues.dispatch.getJobState(jobIds.dispatchStart(later))).toBe('delayed');
     expect(await queues.dispatch.getJobState(jobIds.emailFanOut(sending))).toBe('prioritized');
     expect(await queues.dispatch.getJobState(jobIds.emailRender(sending))).toBe('unknown');
@@ -73,7 +73,7 @@ describe('QueueReconciler', () => {
     expect(await queues.dispatch.getJobState(jobIds.dispatchStart(done))).toBe('unknown');
 
     // Everything has a live job now: a second pass (or another process' pass) adds nothing.
-    expect(await reconciler.reconcileOnce()).toEqual({ starts: 0, editions: 0, batches: 0, posts: 0, schedules: 0 });
+    expect(await reconciler.reconcileOnce()).toEqual({ starts: 0, editions: 0, waves: 0, batches: 0, posts: 0, schedules: 0 });
   });
 
   it('replaces a job that failed while its step is unfinished (attempts spent during an outage)', async () => {

@@ -1,4 +1,4 @@
-// The live parts of the dispatch page (status, error, progress, posts), rendered only here: into the page, and as the
+// The live parts of the dispatch page (status, error, progress with waves, posts), rendered only here: into the page, and as the
 // fragment GET /dispatches/:id/live that dispatch.js fetches every second and swaps in, part by part.
 import { isFinal, isNotStarted } from '../../../dispatch/lifecycle.js';
 import type { LiveProgress } from '../../../dispatch/live-progress.js';
@@ -94,11 +94,25 @@ export function errorPart(live: LiveProgress): SafeHtml {
   return html`<div class="flash warn" role="status" data-live="error"${live.error ? '' : html` hidden`}>${live.error ?? ''}</div>`;
 }
 
-/** Facts, one block per channel, and the failures by reason. */
+const WAVE_LABELS: Record<string, string> = { scheduled: 'waiting', fanning_out: 'sending', sent: 'sent', cancelled: 'cancelled' };
+
+/** A local-time dispatch's waves: which zones, when, how far each got. */
+export function wavesTable(live: LiveProgress): SafeHtml {
+  if (!live.localTime) return html``;
+  if (live.waves.length === 0) return html`<p class="muted" data-waves>Email at ${live.localTime} in each reader's zone: waves are planned when the dispatch starts.</p>`;
+  return html`<div class="table-wrap" data-waves><table class="compact">
+  <caption>Waves: email at ${live.localTime} in each reader's zone</caption>
+  <thead><tr><th scope="col">Zones</th><th scope="col">Fires</th><th scope="col">State</th><th scope="col" class="num">Readers</th><th scope="col" class="num">Sent</th></tr></thead>
+  <tbody>${live.waves.map((w) => html`<tr data-wave="${w.waveNo}" data-wave-status="${w.status}"><td class="small">${w.zones.join(', ')}</td><td>${time(w.fireAt)}</td><td>${WAVE_LABELS[w.status] ?? w.status}</td><td class="num">${count(w.recipients)}</td><td class="num">${count(w.counts.sent ?? 0)}</td></tr>`)}</tbody>
+</table></div>`;
+}
+
+/** Facts, one block per channel, the waves of a local-time dispatch, and the failures by reason. */
 export function progressPart(live: LiveProgress): SafeHtml {
   return html`<div data-live="progress">
     ${factsList(live)}
     <div class="channels">${live.channels.map((c) => channelBlock(c, live.status, live.emailFannedOut))}</div>
+    ${wavesTable(live)}
     <h3>Failures</h3>
     ${failuresTable(live.failures)}
   </div>`;

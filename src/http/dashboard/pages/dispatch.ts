@@ -60,6 +60,8 @@ ${errorPart(live)}
       ${form('reschedule', 'Reschedule', 'scheduled pending held', html`<fieldset><legend>Reschedule</legend>
         <div class="field"><label for="r-at">New date and time</label><input id="r-at" name="at" type="datetime-local" step="1" required></div>
         <div class="field"><label for="r-tz">Time zone</label><select id="r-tz" name="timezone" data-timezone>${timeZoneOptions(dispatch.timezone ?? 'UTC')}</select></div></fieldset>`)}
+      ${live.localTime ? form('reschedule', 'Move unsent waves', 'running paused', html`<fieldset><legend>Local time of the waves not yet sent</legend>
+        <div class="field"><label for="r-local">New local time</label><input id="r-local" name="localTime" type="time" required value="${live.localTime}"></div></fieldset>`) : ''}
       <p class="muted small" data-when="${FINAL.join(' ')}"${isFinal(live.status) ? '' : html` hidden`}>This dispatch is finished; nothing more can change.</p>
     </section>
     <section class="card" aria-labelledby="retract-heading">
@@ -111,7 +113,7 @@ ${errorPart(live)}
       case 'release':
         return answer(await ctx.editorial.release(id, cause), 'Released: sending now.');
       case 'reschedule': {
-        const input = rescheduleInput.safeParse({ at: body.at, timezone: body.timezone || undefined });
+        const input = rescheduleInput.safeParse({ at: body.at || undefined, timezone: body.timezone || undefined, localTime: body.localTime || undefined });
         if (!input.success) return redirectWithFlash(reply, back, { kind: 'error', message: `Not rescheduled: ${zodIssues(input.error).map((i) => `${i.path} ${i.message}`).join('; ')}` });
         return answer(await ctx.editorial.reschedule(id, input.data, cause), 'Rescheduled.');
       }

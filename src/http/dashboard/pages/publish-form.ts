@@ -55,6 +55,8 @@ export function scheduleFieldset(values: PublishValues, problems: FormProblem[],
     <div class="field"><label for="${prefix}-timezone">Time zone</label>
       <select id="${prefix}-timezone" name="timezone" data-timezone>${timeZoneOptions(value(values, 'timezone') || 'UTC')}</select></div>
   </div>
+  <div class="field"><label for="${prefix}-local-time">Email at each reader's local time <span class="muted small">(optional, e.g. 07:00)</span></label>
+    <input id="${prefix}-local-time" name="localTime" type="time" value="${value(values, 'localTime')}"></div>
   <label class="choice"><input type="checkbox" name="priority" value="breaking"${value(values, 'priority') === 'breaking' ? html` checked` : ''}> Breaking news: send ahead of everything queued</label>
 </fieldset>`;
 }

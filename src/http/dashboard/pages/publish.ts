@@ -34,9 +34,11 @@ function payloadFromFields(form: PublishValues): Record<string, unknown> {
   };
 }
 
-/** The choices both forms share: when, and whether it is breaking news (both replace what the JSON says). */
+/** The choices both forms share: when, at each reader's local time or not, and whether it is breaking news (these
+ * replace what the JSON says). */
 function withFormChoices(payload: Record<string, unknown>, form: PublishValues): Record<string, unknown> {
-  const chosen = text(form.priority) === 'breaking' ? { ...payload, priority: 'breaking' } : payload;
+  const urgent = text(form.priority) === 'breaking' ? { ...payload, priority: 'breaking' } : payload;
+  const chosen = optional(form.localTime) ? { ...urgent, localTime: optional(form.localTime) } : urgent;
   if (text(form.when) !== 'later') return chosen;
   return { ...chosen, schedule: { at: text(form.at), timezone: optional(form.timezone) ?? 'UTC' } };
 }
