@@ -1,7 +1,7 @@
 // What one social delivery posts: its text (composed to the network's limit, or the editor's own) and the link card.
 import type { Network, SocialPost } from './channel.js';
 import { composePost, type ComposableArticle, PostCompositionError } from './compose.js';
-import { validatePostText } from './length.js';
+import { validateOwnText } from './thread-split.js';
 
 export type DeliveryText = { ok: true; text: string; override: boolean } | { ok: false; reason: string };
 
@@ -16,7 +16,8 @@ export function deliveryText(
 ): DeliveryText {
   try {
     if (options.override !== undefined) {
-      const check = validatePostText(network, options.override, options.limit);
+      // Over the limit on a network that threads: stored whole, posted as a thread (src/social/thread-poster.ts).
+      const check = validateOwnText(network, options.override, options.limit);
       if (!check.ok) return { ok: false, reason: `editor text: ${check.message}` };
       socialPostFor(article, network, options.override); // the link card needs a postable URL all the same
       return { ok: true, text: options.override, override: true };

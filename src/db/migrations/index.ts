@@ -12,6 +12,7 @@ import * as clicks from './0009_clicks.js';
 import * as priority from './0010_priority.js';
 import * as webhooks from './0011_webhooks.js';
 import * as deliveryRetention from './0012_delivery_retention.js';
+import * as threadParts from './0015_thread_parts.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0010_priority': priority,
   '0011_webhooks': webhooks,
   '0012_delivery_retention': deliveryRetention,
+  '0015_thread_parts': threadParts,
 };
