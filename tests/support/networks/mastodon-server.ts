@@ -9,6 +9,8 @@ export interface MastodonStatus {
   visibility: string;
   language: string | null;
   idempotencyKey?: string;
+  /** in_reply_to_id: the status this one answers (a thread's previous part). */
+  inReplyToId?: string;
 }
 
 export interface MastodonStandInOptions {
@@ -100,7 +102,10 @@ export class MastodonStandIn extends StandIn {
     const remembered = typeof key === 'string' ? this.byKey.get(`${req.headers.authorization} ${key}`) : undefined;
     if (remembered) return this.send(res, 200, this.render(remembered));
 
-    const body = jsonBody<{ status?: string; visibility?: string; language?: string }>(req) ?? {};
+    const body = jsonBody<{ status?: string; visibility?: string; language?: string; in_reply_to_id?: string }>(req) ?? {};
+    const inReplyToId = body.in_reply_to_id ?? undefined;
+    // As PostStatusService: a reply to a status that does not exist (or was deleted) is refused.
+    if (inReplyToId !== undefined && !this.statuses.some((s) => s.id === inReplyToId)) return this.send(res, 404, { error: 'Record not found' });
     const text = body.status ?? '';
     if (!text.trim()) return this.send(res, 422, { error: "Validation failed: Text can't be blank" });
     const max = this.options.maxCharacters ?? 500;
@@ -113,6 +118,7 @@ export class MastodonStandIn extends StandIn {
       visibility: body.visibility ?? 'public',
       language: body.language ?? null,
       idempotencyKey: typeof key === 'string' ? key : undefined,
+      ...(inReplyToId ? { inReplyToId } : {}),
     };
     this.statuses.push(status);
     if (typeof key === 'string') this.byKey.set(`${req.headers.authorization} ${key}`, status);
@@ -128,6 +134,7 @@ export class MastodonStandIn extends StandIn {
       content: `<p>${status.text.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</p>`,
       visibility: status.visibility,
       language: status.language,
+      in_reply_to_id: status.inReplyToId ?? null,
       sensitive: false,
       spoiler_text: '',
       media_attachments: [],

@@ -2,6 +2,7 @@
 // media, deletes tweets.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import twitterText from 'twitter-text';
 import { jsonBody, type RecordedRequest, StandIn } from './stand-in.js';
 
 export interface XStandInCredentials {
@@ -17,6 +18,8 @@ export interface XTweet {
   id: string;
   text: string;
   mediaIds: string[];
+  /** reply.in_reply_to_tweet_id: the tweet this one answers (a thread's previous part). */
+  inReplyTo?: string;
 }
 
 export interface XMedia {
@@ -44,6 +47,12 @@ export class XStandIn extends StandIn {
   /** Why each refused request was refused, e.g. `signature mismatch`. */
   readonly authFailures: string[] = [];
   private readonly seenNonces = new Set<string>();
+  private readonly replyAnswers: { status: number; body: unknown }[] = [];
+
+  /** The next tweet that is a reply (a thread's part 2 or later) gets this answer instead of being posted. */
+  answerNextReply(status: number, body: unknown): void {
+    this.replyAnswers.push({ status, body });
+  }
   private nextId = 1_880_000_000_000_000_000n;
 
   constructor(tls: { key: string; cert: string }, private readonly credentials: XStandInCredentials) {
@@ -71,8 +80,16 @@ export class XStandIn extends StandIn {
   }
 
   private createTweet(req: RecordedRequest, res: ServerResponse): void {
-    const body = jsonBody<{ text?: string; media?: { media_ids?: string[] } }>(req);
+    const body = jsonBody<{ text?: string; media?: { media_ids?: string[] }; reply?: { in_reply_to_tweet_id?: string } }>(req);
     if (!body?.text) return this.invalid(res, 'text is required');
+    // X counts as twitter-text does (URLs 23, CJK and emoji 2) and refuses anything over 280.
+    if (!twitterText.parseTweet(body.text).valid) return this.invalid(res, 'Your Tweet text is too long.');
+    const inReplyTo = body.reply?.in_reply_to_tweet_id;
+    const scripted = inReplyTo !== undefined ? this.replyAnswers.shift() : undefined;
+    if (scripted) return this.send(res, scripted.status, scripted.body);
+    if (inReplyTo !== undefined && !this.tweets.some((t) => t.id === inReplyTo)) {
+      return this.invalid(res, 'The Tweet you are replying to has been deleted or is not visible to you.');
+    }
     const mediaIds = body.media?.media_ids ?? [];
     if (mediaIds.some((id) => !this.media.get(id)?.finalized)) return this.invalid(res, 'Your media IDs are invalid.');
     if (this.tweets.some((t) => t.text === body.text)) {
@@ -83,7 +100,7 @@ export class XStandIn extends StandIn {
         status: 403,
       });
     }
-    const tweet = { id: this.newId(), text: body.text, mediaIds };
+    const tweet: XTweet = { id: this.newId(), text: body.text, mediaIds, ...(inReplyTo ? { inReplyTo } : {}) };
     this.tweets.push(tweet);
     this.send(res, 201, { data: { id: tweet.id, text: tweet.text, edit_history_tweet_ids: [tweet.id] } });
   }
