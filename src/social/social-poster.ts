@@ -107,7 +107,7 @@ export class SocialPoster {
   ): Promise<PostOutcome> {
     const result = await postThread(this.db, channel, delivery.id, post, parts, idempotencyKeyFor(delivery.id), this.log);
     if (!result.ok) {
-      const posted = result.position > 1 ? `; parts 1–${result.position - 1} are posted` : '';
+      const posted = result.position === 2 ? '; part 1 is posted' : result.position > 2 ? `; parts 1–${result.position - 1} are posted` : '';
       return this.onFailure(delivery, result.failure, finalAttempt, `part ${result.position} of ${parts.length}${posted}`);
     }
     return this.recordSent(delivery, { remoteId: result.first.remoteId, remoteUrl: result.first.remoteUrl, imageSkipped: result.imageSkipped });

@@ -128,6 +128,7 @@ describe('a text over the limit', () => {
 describe('a thread that fails part-way', () => {
   it('resumes at the part that failed: a 503 on part 2 is retried, part 1 is not posted again', async () => {
     const before = net.x.tweets.length;
+    const requestsBefore = net.x.requests.length;
     const url = URL_OF(2);
     const text = LONG(url).replace('Our investigation', 'Our second investigation');
     // Part 1 goes through; part 2, the first reply, gets a 503.
@@ -143,10 +144,40 @@ describe('a thread that fails part-way', () => {
     expect(x.attempts).toBe(2);
     const tweets = net.x.tweets.slice(before);
     // Part 1 once, part 2 twice (the 503, then the retry), every later part once.
-    const sent = net.x.requestsTo('/2/tweets').map((r) => JSON.parse(r.body.toString()).text).filter((t: string) => tweets.some((w) => w.text === t));
+    const sent = net.x.requests.slice(requestsBefore).filter((r) => r.method === 'POST' && r.path === '/2/tweets').map((r) => JSON.parse(r.body.toString()).text);
     expect(sent).toEqual([tweets[0]!.text, tweets[1]!.text, ...tweets.slice(1).map((t) => t.text)]);
     expect(tweets.map((t) => t.text)).toEqual(x.parts!.map((p) => p.text));
     expect(new Set(tweets.map((t) => t.text)).size).toBe(tweets.length);
     tweets.slice(1).forEach((t, i) => expect(t.inReplyTo).toBe(tweets[i]!.id));
+  }, 90_000);
+
+  it('fails for good on a refusal of part 2, says part 1 is out, and a retraction deletes part 1', async () => {
+    const before = net.x.tweets.length;
+    const url = URL_OF(3);
+    const text = LONG(url).replace('Our investigation', 'Our third investigation');
+    net.x.answerNextReply(403, { title: 'Forbidden', detail: 'You are not permitted to reply to this conversation.', type: 'about:blank', status: 403 });
+    const response = await herald.api('/api/articles', { body: articlePayload({ url, channels: ['x'], socialTexts: { x: text } }) });
+    expect(response.status).toBe(201);
+    const article = await response.json();
+    const view = await eventually(async () => {
+      const v = await (await herald.api(`/api/dispatches/${article.dispatch.id}`)).json();
+      return v.status === 'completed_with_failures' && v;
+    }, 30_000, 'the dispatch to settle');
+    const x = view.posts[0] as Post & { lastResponse: string };
+    expect(x.status).toBe('failed');
+    expect(x.lastResponse).toMatch(/^part 2 of \d+; part 1 is posted: x_403: /);
+    const first = net.x.tweets[before]!;
+    expect(net.x.tweets.slice(before)).toEqual([first]);
+    expect(x.parts![0]).toMatchObject({ state: 'posted', remoteId: first.id });
+    expect(x.parts!.slice(1).every((p) => p.state === 'pending' && p.remoteId === null)).toBe(true);
+
+    expect((await herald.api(`/api/articles/${article.id}/retract`, { body: { reason: 'Pulled.' } })).status).toBeLessThan(300);
+    const report = await eventually(async () => {
+      const body = await (await herald.api(`/api/articles/${article.id}/retraction`)).json();
+      return body.posts?.length && body.posts.every((p: Post) => p.retraction !== 'pending') && body;
+    }, 30_000, 'the retraction to settle');
+    expect(report.posts.map((p: Post) => [p.channel, p.status, p.retraction])).toEqual([['x', 'failed', 'retracted']]);
+    expect(net.x.deletedIds).toContain(first.id);
+    expect(net.x.tweets.some((t) => t.id === first.id)).toBe(false);
   }, 90_000);
 });
