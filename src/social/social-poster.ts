@@ -169,7 +169,9 @@ export class SocialPoster {
       const of = `of ${parts.length}`;
       repost = !inFlight || remembers(inFlight.updatedAt);
       reason = !inFlight
-        ? `interrupted mid-thread: resuming at part ${next?.position ?? parts.length} ${of}`
+        ? next
+          ? `interrupted mid-thread: resuming at part ${next.position} ${of}`
+          : `interrupted mid-thread: all ${parts.length} parts are posted, recording the thread`
         : repost
           ? `interrupted mid-thread: posting part ${inFlight.position} ${of} again with the same Idempotency-Key`
           : `interrupted mid-thread: part ${inFlight.position} ${of} may have been published (the parts before it are recorded); check the account`;
