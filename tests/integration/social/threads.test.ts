@@ -180,4 +180,31 @@ describe('a thread that fails part-way', () => {
     expect(net.x.deletedIds).toContain(first.id);
     expect(net.x.tweets.some((t) => t.id === first.id)).toBe(false);
   }, 90_000);
+
+  it('holds the post uncertain when part 2 gets no answer, and a retraction deletes part 1 and says part 2 may be out', async () => {
+    const before = net.x.tweets.length;
+    const url = URL_OF(4);
+    const text = LONG(url).replace('Our investigation', 'Our fourth investigation');
+    net.x.answerNextReply('hang'); // SOCIAL_TIMEOUT_MS is 5 s in the stand-ins' env
+    const response = await herald.api('/api/articles', { body: articlePayload({ url, channels: ['x'], socialTexts: { x: text } }) });
+    const article = await response.json();
+    const view = await eventually(async () => {
+      const v = await (await herald.api(`/api/dispatches/${article.dispatch.id}`)).json();
+      return v.status === 'completed_with_failures' && v;
+    }, 40_000, 'the dispatch to settle');
+    const x = view.posts[0] as Post & { lastResponse: string };
+    expect(x.status).toBe('uncertain');
+    expect(x.lastResponse).toMatch(/^part 2 of \d+; part 1 is posted: /);
+    const first = net.x.tweets[before]!;
+    expect(net.x.tweets.slice(before)).toEqual([first]);
+    expect(x.parts!.slice(0, 2).map((p) => [p.state, p.remoteId])).toEqual([['posted', first.id], ['sending', null]]);
+
+    await herald.api(`/api/articles/${article.id}/retract`, { body: { reason: 'Pulled.' } });
+    const report = await eventually(async () => {
+      const body = await (await herald.api(`/api/articles/${article.id}/retraction`)).json();
+      return body.posts?.length && body.posts.every((p: Post) => p.retraction !== 'pending') && body;
+    }, 30_000, 'the retraction to settle');
+    expect(report.posts[0]).toMatchObject({ retraction: 'live', retractionNote: expect.stringMatching(/^the other parts are deleted; part 2 of \d+ may have gone out/) });
+    expect(net.x.deletedIds).toContain(first.id);
+  }, 90_000);
 });

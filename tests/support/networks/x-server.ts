@@ -47,11 +47,14 @@ export class XStandIn extends StandIn {
   /** Why each refused request was refused, e.g. `signature mismatch`. */
   readonly authFailures: string[] = [];
   private readonly seenNonces = new Set<string>();
-  private readonly replyAnswers: { status: number; body: unknown }[] = [];
+  private readonly replyAnswers: ({ status: number; body: unknown } | 'hang')[] = [];
 
-  /** The next tweet that is a reply (a thread's part 2 or later) gets this answer instead of being posted. */
-  answerNextReply(status: number, body: unknown): void {
-    this.replyAnswers.push({ status, body });
+  /**
+   * The next tweet that is a reply (a thread's part 2 or later) gets this answer instead of being posted; `hang`:
+   * it is read and never answered, so the client's timeout fires with the request sent.
+   */
+  answerNextReply(status: number | 'hang', body?: unknown): void {
+    this.replyAnswers.push(status === 'hang' ? 'hang' : { status, body });
   }
   private nextId = 1_880_000_000_000_000_000n;
 
@@ -86,6 +89,7 @@ export class XStandIn extends StandIn {
     if (!twitterText.parseTweet(body.text).valid) return this.invalid(res, 'Your Tweet text is too long.');
     const inReplyTo = body.reply?.in_reply_to_tweet_id;
     const scripted = inReplyTo !== undefined ? this.replyAnswers.shift() : undefined;
+    if (scripted === 'hang') return;
     if (scripted) return this.send(res, scripted.status, scripted.body);
     if (inReplyTo !== undefined && !this.tweets.some((t) => t.id === inReplyTo)) {
       return this.invalid(res, 'The Tweet you are replying to has been deleted or is not visible to you.');
