@@ -5,7 +5,7 @@ import { deliveryText } from './delivery-post.js';
 import { measure } from './length.js';
 import type { SocialAccounts } from './social-accounts.js';
 import type { SocialTexts } from './social-texts.js';
-import { validateOwnText } from './thread-split.js';
+import { splitThread, validateOwnText } from './thread-split.js';
 
 export interface PostPreview {
   network: Network;
@@ -49,8 +49,10 @@ export async function previewPosts(
         ...(check.parts ? { parts: check.parts } : {}),
       };
     }
-    const composed = deliveryText(article, network, { limit });
+    const composed = deliveryText(article, network, { limit, threadArticles: accounts.threadArticles });
     if (!composed.ok) return { ...base, override: false, text: null, length: null, fits: false, message: composed.reason };
-    return { ...base, override: false, text: composed.text, length: measure(network, composed.text, { limit }).length, fits: true };
+    const split = splitThread(network, composed.text, limit);
+    const parts = split.ok && split.parts.length > 1 ? { parts: split.parts } : {};
+    return { ...base, override: false, text: composed.text, length: measure(network, composed.text, { limit }).length, fits: true, ...parts };
   });
 }

@@ -2,6 +2,8 @@
 // repeated, cuts at sentences, then words, then graphemes; never inside a URL, an emoji sequence or a word that has room.
 import twitterText from 'twitter-text';
 import { describe, expect, it } from 'vitest';
+import { composePost } from '../../../src/social/compose.js';
+import { deliveryText } from '../../../src/social/delivery-post.js';
 import { stripTags } from '../../../src/text/plain-text.js';
 import { graphemes, mastodonLength } from '../../../src/social/length.js';
 import { MAX_THREAD_PARTS, splitThread, validateOwnText } from '../../../src/social/thread-split.js';
@@ -137,5 +139,27 @@ describe("an editor's own text", () => {
   it('is refused when empty, or when a part holds what X refuses', () => {
     expect(validateOwnText('x', '   ')).toMatchObject({ ok: false, message: 'The X post is empty.' });
     expect(validateOwnText('x', `${long}\uFFFE`)).toMatchObject({ ok: false, message: expect.stringMatching(/^Part \d+ of the X thread: /) });
+  });
+});
+
+describe('an article’s composed post with SOCIAL_THREAD_ARTICLES on', () => {
+  const article = loadFixtureArticle('unicode-article');
+
+  it.each(THREADING)('is the whole composition on %s, nothing shortened, when it needs a thread', (network) => {
+    const whole = composePost(article, network, { limit: Number.MAX_SAFE_INTEGER }).text;
+    const shortened = deliveryText(article, network, { limit: 120 });
+    const threaded = deliveryText(article, network, { limit: 120, threadArticles: true });
+    expect(shortened).toMatchObject({ ok: true, override: false });
+    expect(threaded).toEqual({ ok: true, text: whole, override: false });
+    expect(shortened.ok && shortened.text).not.toBe(whole);
+    const split = splitThread(network, whole, 120);
+    if (!split.ok) throw new Error(split.message);
+    expect(split.parts.length).toBeGreaterThan(1);
+    expect(squeezed(split.parts.map(withoutNumber).join(''))).toBe(squeezed(whole));
+  });
+
+  it('stays one shortened post on Facebook, and when the whole fits', () => {
+    expect(deliveryText(article, 'facebook', { limit: 63_206, threadArticles: true })).toEqual(deliveryText(article, 'facebook', { limit: 63_206 }));
+    expect(deliveryText(article, 'mastodon', { limit: 5000, threadArticles: true })).toEqual(deliveryText(article, 'mastodon', { limit: 5000 }));
   });
 });
