@@ -3,7 +3,7 @@
 import twitterText from 'twitter-text';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphemes, mastodonLength } from '../../../src/social/length.js';
-import { articlePayload } from '../../support/articles.js';
+import { articlePayload, fixturePayload } from '../../support/articles.js';
 import { eventually, startTestHerald, type TestHerald } from '../../support/herald.js';
 import { SOCIAL_CHANNELS, startSocialStandIns, type SocialStandIns } from '../../support/social.js';
 
@@ -206,5 +206,36 @@ describe('a thread that fails part-way', () => {
     }, 30_000, 'the retraction to settle');
     expect(report.posts[0]).toMatchObject({ retraction: 'live', retractionNote: expect.stringMatching(/^the other parts are deleted; part 2 of \d+ may have gone out/) });
     expect(net.x.deletedIds).toContain(first.id);
+  }, 90_000);
+});
+
+describe('an article too long for one post, with SOCIAL_THREAD_ARTICLES=on', () => {
+  let threading: TestHerald;
+  beforeAll(async () => {
+    threading = await startTestHerald({ env: { ...net.env, SOCIAL_THREAD_ARTICLES: 'on' } });
+  }, 60_000);
+  afterAll(async () => {
+    await threading?.stop();
+  });
+
+  it('posts the whole composition to X as a thread: full headline, summary and link, nothing shortened', async () => {
+    const before = net.x.tweets.length;
+    const payload: Record<string, any> = { ...fixturePayload('long-article'), externalId: `thread-articles-${Date.now()}` };
+    const response = await threading.api('/api/articles', { body: { ...payload, channels: ['x'] } });
+    expect(response.status).toBe(201);
+    const { dispatch } = await response.json();
+    const view = await eventually(async () => {
+      const v = await (await threading.api(`/api/dispatches/${dispatch.id}`)).json();
+      return v.status === 'completed' && v;
+    }, 50_000, 'the dispatch to complete');
+    const x = view.posts[0] as Post;
+    expect(x.content).toContain(payload.title.trim());
+    const tweets = net.x.tweets.slice(before);
+    expect(tweets.map((t) => t.text)).toEqual(x.parts!.map((p) => p.text));
+    expectNumbered(tweets.map((t) => t.text));
+    for (const t of tweets) expect(twitterText.parseTweet(t.text).valid).toBe(true);
+    tweets.slice(1).forEach((t, i) => expect(t.inReplyTo).toBe(tweets[i]!.id));
+    // The link is whole in one part (X counts it as 23 wherever it is).
+    expect(tweets.filter((t) => twitterText.extractUrlsWithIndices(t.text).length > 0)).toHaveLength(1);
   }, 90_000);
 });
