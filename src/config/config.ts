@@ -215,6 +215,12 @@ const schema = z.object({
   ...socialEnvShape,
   /** Per request to a network; a post whose request times out is held as `uncertain`, never re-posted blindly. */
   SOCIAL_TIMEOUT_MS: positiveInt(30_000),
+  /**
+   * `on`: an article whose composed post (headline, summary, link, hashtags) does not fit one post on X, Bluesky or
+   * Mastodon goes out whole as a thread instead of with its summary shortened. Default `off`. Editors' own texts are
+   * threads either way.
+   */
+  SOCIAL_THREAD_ARTICLES: z.enum(['on', 'off']).default('off'),
 });
 
 export type Env = z.infer<typeof schema>;

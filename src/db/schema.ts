@@ -204,6 +204,23 @@ export interface CorrectionDeliveriesTable {
   updatedAt: UpdatedAt;
 }
 
+export type PostPartState = 'pending' | 'sending' | 'posted' | 'deleted';
+
+/** One part of a social delivery posted as a thread (src/social/thread-parts.ts); position 1 starts the thread. */
+export interface SocialPostPartsTable {
+  deliveryId: number;
+  position: number;
+  text: string;
+  state: ColumnType<PostPartState, PostPartState | undefined, PostPartState>;
+  remoteId: string | null;
+  /** Bluesky: the record's cid, for the strong refs of the replies under it. */
+  remoteCid: string | null;
+  remoteUrl: string | null;
+  updatedAt: UpdatedAt;
+}
+
+export type PostPartRow = Selectable<SocialPostPartsTable>;
+
 /** Email deliveries of a long-finished dispatch, rolled up and deleted (src/delivery/delivery-retention.ts). */
 export interface DeliveryTotalsTable {
   dispatchId: number;
@@ -317,6 +334,7 @@ export interface Database {
   corrections: CorrectionsTable;
   correctionDeliveries: CorrectionDeliveriesTable;
   dispatchWaves: DispatchWavesTable;
+  socialPostParts: SocialPostPartsTable;
 }
 
 /** An edition's tracked link (src/analytics/link-tracker.ts), by the position signed into its token. */

@@ -75,6 +75,18 @@ export const socialPost = z
       .nullable()
       .describe('after a retraction: pending (being deleted), retracted, not_posted (nothing to do), live (see retractionNote)'),
     retractionNote: z.string().nullable().describe('why the post is still live (the network refused, a rate limit)'),
+    parts: z
+      .array(
+        z.object({
+          position: z.number().int(),
+          text: z.string(),
+          state: z.enum(['pending', 'sending', 'posted', 'deleted']),
+          remoteId: z.string().nullable(),
+          remoteUrl: z.string().nullable(),
+        }),
+      )
+      .optional()
+      .describe('present when the post went out as a thread: every part, first to last (remoteId is the first part)'),
   })
   .meta({ id: 'SocialPost' });
 
@@ -212,6 +224,7 @@ export const postPreview = z
     text: z.string().nullable(),
     length: z.number().nullable(),
     limit: z.number(),
+    parts: z.array(z.string()).optional().describe('the numbered parts of the thread a text over the limit is posted as'),
   })
   .meta({ id: 'PostPreview' });
 

@@ -1,8 +1,8 @@
 // Posts to Bluesky through @atproto/api: one login per channel, an app.bsky.feed.post with link facets and a card; replies with strong refs; deleteRecord to retract.
 import { AtpAgent, AtUri, type BlobRef, XRPCError } from '@atproto/api';
 import type { DeliveryFailure } from '../delivery/failure.js';
-import { UncertainOutcome } from '../delivery/failure.js';
-import type { PostOptions, PostResult, SocialChannel, SocialPost } from './channel.js';
+import { PermanentFailure, UncertainOutcome } from '../delivery/failure.js';
+import type { PostOptions, PostRef, PostResult, SocialChannel, SocialPost } from './channel.js';
 import { count, type Engagement } from './engagement.js';
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -78,7 +78,7 @@ export class BlueskyChannel implements SocialChannel {
   }
 
   // Bluesky honours no idempotency key, hence UncertainOutcome on a timeout: repeating is the worker's decision.
-  async post(post: SocialPost, _options?: PostOptions): Promise<PostResult> {
+  async post(post: SocialPost, options?: PostOptions): Promise<PostResult> {
     await this.ensureSession();
     const uploaded = post.image ? await this.uploadThumb(post.image) : undefined;
     const thumb = uploaded?.thumb;
@@ -89,10 +89,16 @@ export class BlueskyChannel implements SocialChannel {
       createdAt: new Date().toISOString(),
       ...(this.settings.langs?.length ? { langs: this.settings.langs } : {}),
       ...(facets.length ? { facets } : {}),
-      embed: {
-        $type: 'app.bsky.embed.external',
-        external: { uri: post.link, title: post.title, description: post.description, ...(thumb ? { thumb } : {}) },
-      },
+      ...(options?.replyTo ? { reply: { root: strongRef(options.replyTo.root), parent: strongRef(options.replyTo.parent) } } : {}),
+      // The link card goes on the post that starts a thread, not on every reply under it.
+      ...(options?.replyTo
+        ? {}
+        : {
+            embed: {
+              $type: 'app.bsky.embed.external',
+              external: { uri: post.link, title: post.title, description: post.description, ...(thumb ? { thumb } : {}) },
+            },
+          }),
     };
     const create = () =>
       this.agent.com.atproto.repo.createRecord({ repo: this.agent.session!.did, collection: 'app.bsky.feed.post', record });
@@ -112,6 +118,7 @@ export class BlueskyChannel implements SocialChannel {
     return {
       remoteId: created.data.uri,
       remoteUrl: `https://bsky.app/profile/${handle}/post/${rkey}`,
+      cid: created.data.cid,
       ...(uploaded?.skipped ? { imageSkipped: uploaded.skipped } : {}),
     };
   }
@@ -229,6 +236,12 @@ export class BlueskyChannel implements SocialChannel {
     if (own) signals.push(own);
     return fetch(input, { ...init, signal: AbortSignal.any(signals) });
   }
+}
+
+/** A com.atproto.repo.strongRef: a reply must name the exact version (cid) of the post it answers. */
+function strongRef(ref: PostRef): { uri: string; cid: string } {
+  if (!ref.cid) throw new PermanentFailure(`bluesky needs the cid of ${ref.remoteId} to reply to it`, 'bluesky_reply_without_cid');
+  return { uri: ref.remoteId, cid: ref.cid };
 }
 
 function classify(error: unknown, mayHaveLanded: boolean): DeliveryFailure {

@@ -21,11 +21,27 @@ export interface PostResult {
   remoteUrl?: string;
   /** Posted without its image, and why (kept on the delivery). */
   imageSkipped?: string;
+  /** Bluesky: the record's cid, which a reply's strong ref needs besides the uri (`remoteId`). */
+  cid?: string;
+}
+
+/** A post Herald made, as a reply names it: its remote id and, on Bluesky, its record's cid. */
+export interface PostRef {
+  remoteId: string;
+  cid?: string;
+}
+
+/** Where a reply goes: under `parent`, in the thread that starts at `root` (Bluesky names both; X and Mastodon the parent). */
+export interface ReplyTarget {
+  root: PostRef;
+  parent: PostRef;
 }
 
 export interface PostOptions {
   /** Deterministic per delivery, so a network that honours it (Mastodon) never posts twice. */
   idempotencyKey: string;
+  /** Post as a reply (the next part of a thread); absent: a post of its own. Only on networks with `threads`. */
+  replyTo?: ReplyTarget;
 }
 
 export interface SocialChannel {

@@ -1,7 +1,9 @@
 // What one social delivery posts: its text (composed to the network's limit, or the editor's own) and the link card.
 import type { Network, SocialPost } from './channel.js';
 import { composePost, type ComposableArticle, PostCompositionError } from './compose.js';
-import { validatePostText } from './length.js';
+import { measure } from './length.js';
+import { networkDefinition } from './networks.js';
+import { splitThread, validateOwnText } from './thread-split.js';
 
 export type DeliveryText = { ok: true; text: string; override: boolean } | { ok: false; reason: string };
 
@@ -12,14 +14,22 @@ export type DeliveryText = { ok: true; text: string; override: boolean } | { ok:
 export function deliveryText(
   article: ComposableArticle,
   network: Network,
-  options: { limit: number; override?: string },
+  options: { limit: number; override?: string; threadArticles?: boolean },
 ): DeliveryText {
   try {
     if (options.override !== undefined) {
-      const check = validatePostText(network, options.override, options.limit);
+      // Over the limit on a network that threads: stored whole, posted as a thread (src/social/thread-poster.ts).
+      const check = validateOwnText(network, options.override, options.limit);
       if (!check.ok) return { ok: false, reason: `editor text: ${check.message}` };
       socialPostFor(article, network, options.override); // the link card needs a postable URL all the same
       return { ok: true, text: options.override, override: true };
+    }
+    if (options.threadArticles && networkDefinition(network).capabilities.threads) {
+      // The whole composition (nothing shortened), posted as a thread when it needs more than one post.
+      const whole = composePost(article, network, { limit: Number.MAX_SAFE_INTEGER }).text;
+      if (!measure(network, whole, { limit: options.limit }).fits && splitThread(network, whole, options.limit).ok) {
+        return { ok: true, text: whole, override: false };
+      }
     }
     return { ok: true, text: composePost(article, network, { limit: options.limit }).text, override: false };
   } catch (error) {

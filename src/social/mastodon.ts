@@ -54,7 +54,7 @@ export class MastodonChannel implements SocialChannel {
   async post(post: SocialPost, options: PostOptions): Promise<PostResult> {
     try {
       const status = await this.client.v1.statuses.create(
-        { status: post.text, visibility: 'public', language: this.settings.language },
+        { status: post.text, visibility: 'public', language: this.settings.language, inReplyToId: options.replyTo?.parent.remoteId },
         // masto passes per-call headers through `requestInit`; Mastodon returns the first status for a repeated key
         // (kept for an hour), so a retried delivery never posts twice.
         { requestInit: { headers: { 'Idempotency-Key': options.idempotencyKey } } },

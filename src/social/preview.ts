@@ -2,9 +2,10 @@
 import type { Network } from './channel.js';
 import type { ComposableArticle } from './compose.js';
 import { deliveryText } from './delivery-post.js';
-import { measure, validatePostText } from './length.js';
+import { measure } from './length.js';
 import type { SocialAccounts } from './social-accounts.js';
 import type { SocialTexts } from './social-texts.js';
+import { splitThread, validateOwnText } from './thread-split.js';
 
 export interface PostPreview {
   network: Network;
@@ -21,6 +22,8 @@ export interface PostPreview {
   fits: boolean;
   /** Why the text does not fit, or why no post can be made. */
   message?: string;
+  /** A text over the limit on a network that threads: the numbered parts it is posted as, first to last. */
+  parts?: string[];
 }
 
 export async function previewPosts(
@@ -35,11 +38,21 @@ export async function previewPosts(
     const override = overrides[network];
     if (override !== undefined) {
       // An over-long text is still shown with its count, so the editor can see by how much to shorten it.
-      const check = validatePostText(network, override, limit);
-      return { ...base, override: true, text: override, length: check.length, fits: check.ok, ...(check.ok ? {} : { message: check.message }) };
+      const check = validateOwnText(network, override, limit);
+      return {
+        ...base,
+        override: true,
+        text: override,
+        length: check.length,
+        fits: check.ok,
+        ...(check.ok ? {} : { message: check.message }),
+        ...(check.parts ? { parts: check.parts } : {}),
+      };
     }
-    const composed = deliveryText(article, network, { limit });
+    const composed = deliveryText(article, network, { limit, threadArticles: accounts.threadArticles });
     if (!composed.ok) return { ...base, override: false, text: null, length: null, fits: false, message: composed.reason };
-    return { ...base, override: false, text: composed.text, length: measure(network, composed.text, { limit }).length, fits: true };
+    const split = splitThread(network, composed.text, limit);
+    const parts = split.ok && split.parts.length > 1 ? { parts: split.parts } : {};
+    return { ...base, override: false, text: composed.text, length: measure(network, composed.text, { limit }).length, fits: true, ...parts };
   });
 }

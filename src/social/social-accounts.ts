@@ -22,7 +22,12 @@ const LIMITS_WAIT_MS = 5_000;
 export class SocialAccounts {
   private readonly byNetwork: Map<Network, SocialAccount>;
 
-  constructor(accounts: SocialAccount[], private readonly log?: SocialLog) {
+  constructor(
+    accounts: SocialAccount[],
+    private readonly log?: SocialLog,
+    /** SOCIAL_THREAD_ARTICLES: a composed post that does not fit one post becomes a thread rather than shortened. */
+    readonly threadArticles = false,
+  ) {
     this.byNetwork = new Map(accounts.map((a) => [a.network, a]));
   }
 
@@ -39,6 +44,7 @@ export class SocialAccounts {
         return { network, account, channel: new LazyChannel(network, account, () => create(own)), missing: [] };
       }),
       log,
+      config.SOCIAL_THREAD_ARTICLES === 'on',
     );
   }
 

@@ -1,7 +1,8 @@
 // Social deliveries in the database: one row per (dispatch, network, account); every status change logged as an event.
 import { sql, type Kysely } from 'kysely';
-import type { Database, DeliveryRow, DeliveryStatus, Retraction } from '../db/schema.js';
+import type { Database, DeliveryRow, DeliveryStatus, PostPartState, Retraction } from '../db/schema.js';
 import { recordEvents } from '../events/event-log.js';
+import { threadPartsOf } from './thread-parts.js';
 
 export interface NewSocialDelivery {
   dispatchId: number;
@@ -27,6 +28,16 @@ export interface SocialPostView {
   /** Null unless the article was retracted: then what deleting the post came to, and why it is still live. */
   retraction: Retraction | null;
   retractionNote: string | null;
+  /** Present when the post went out as a thread: each part, first to last (`remoteId`/`remoteUrl` are part 1's). */
+  parts?: ThreadPartView[];
+}
+
+export interface ThreadPartView {
+  position: number;
+  text: string;
+  state: PostPartState;
+  remoteId: string | null;
+  remoteUrl: string | null;
 }
 
 const POST_VIEW_COLUMNS = [
@@ -92,7 +103,18 @@ export async function listSocialPosts(db: Kysely<Database>, dispatchId: number):
     .where('channel', '!=', 'email')
     .orderBy('id')
     .execute();
-  return rows.map(({ recipient, dispatchId: _dispatchId, ...row }) => ({ ...row, account: recipient }));
+  const parts = await partViews(db, rows.map((r) => r.id));
+  return rows.map(({ recipient, dispatchId: _dispatchId, ...row }) => ({ ...row, account: recipient, ...parts(row.id) }));
+}
+
+/** `{ parts }` for a delivery posted as a thread, `{}` for a single post. */
+async function partViews(db: Kysely<Database>, deliveryIds: number[]): Promise<(id: number) => { parts?: ThreadPartView[] }> {
+  const byDelivery = await threadPartsOf(db, deliveryIds);
+  return (id) => {
+    const parts = byDelivery.get(id);
+    if (!parts) return {};
+    return { parts: parts.map(({ position, text, state, remoteId, remoteUrl }) => ({ position, text, state, remoteId, remoteUrl })) };
+  };
 }
 
 /** Every social post of an article, across its dispatches (a retraction's report), with the dispatch of each. */
@@ -105,5 +127,6 @@ export async function listArticlePosts(db: Kysely<Database>, articleId: number):
     .where('channel', '!=', 'email')
     .orderBy('deliveries.id')
     .execute();
-  return rows.map(({ recipient, ...row }) => ({ ...row, account: recipient }));
+  const parts = await partViews(db, rows.map((r) => r.id));
+  return rows.map(({ recipient, ...row }) => ({ ...row, account: recipient, ...parts(row.id) }));
 }

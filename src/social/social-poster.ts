@@ -7,11 +7,14 @@ import { findDelivery, moveDelivery } from '../delivery/delivery-repository.js';
 import { DeliveryFailure, RateLimited, UncertainOutcome } from '../delivery/failure.js';
 import { findDispatch } from '../dispatch/dispatch-repository.js';
 import type { Metrics } from '../runtime/metrics.js';
-import type { Network } from './channel.js';
+import type { PostPartRow } from '../db/schema.js';
+import type { Network, PostResult, SocialChannel, SocialPost } from './channel.js';
 import { PostCompositionError } from './compose.js';
 import { socialPostFor } from './delivery-post.js';
 import { isNetwork, networkDefinition } from './networks.js';
 import type { SocialAccounts } from './social-accounts.js';
+import { listThreadParts } from './thread-parts.js';
+import { planThread, postThread } from './thread-poster.js';
 
 /** What the worker does next; mapped onto BullMQ in workers/social-worker.ts. */
 export type PostOutcome =
@@ -71,6 +74,10 @@ export class SocialPoster {
       return this.finish(delivery, 'pending', 'failed', `${error.code}: ${error.message}`);
     }
 
+    // A text over the network's limit goes out as a thread; its parts are fixed by the first attempt (thread-poster.ts).
+    const plan = await planThread(this.db, deliveryId, network, post.text, () => this.accounts.limit(network));
+    if (plan.kind === 'impossible') return this.finish(delivery, 'pending', 'failed', plan.reason);
+
     // The claim: of two workers holding the same job (a stalled one came back), only one moves the row.
     const claimed = await moveDelivery(this.db, deliveryId, {
       from: ['pending'],
@@ -80,12 +87,35 @@ export class SocialPoster {
     });
     if (!claimed) return { kind: 'done', status: (await findDelivery(this.db, deliveryId))?.status ?? 'missing' };
 
+    if (plan.kind === 'thread') return this.postParts(claimed, channel, post, plan.parts, finalAttempt);
     let result;
     try {
       result = await channel.post(post, { idempotencyKey: idempotencyKeyFor(deliveryId) });
     } catch (error) {
       return this.onFailure(claimed, asDeliveryFailure(network, error), finalAttempt);
     }
+    return this.recordSent(claimed, result);
+  }
+
+  /** A thread: every part not posted yet, then the delivery `sent` under the first part's id (the thread's start). */
+  private async postParts(
+    delivery: DeliveryRow,
+    channel: SocialChannel,
+    post: SocialPost,
+    parts: PostPartRow[],
+    finalAttempt: boolean,
+  ): Promise<PostOutcome> {
+    const result = await postThread(this.db, channel, delivery.id, post, parts, idempotencyKeyFor(delivery.id), this.log);
+    if (!result.ok) {
+      const posted = result.position === 2 ? '; part 1 is posted' : result.position > 2 ? `; parts 1–${result.position - 1} are posted` : '';
+      return this.onFailure(delivery, result.failure, finalAttempt, `part ${result.position} of ${parts.length}${posted}`);
+    }
+    return this.recordSent(delivery, { remoteId: result.first.remoteId, remoteUrl: result.first.remoteUrl, imageSkipped: result.imageSkipped });
+  }
+
+  private async recordSent(delivery: DeliveryRow, result: PostResult): Promise<PostOutcome> {
+    const deliveryId = delivery.id;
+    const network = delivery.channel;
     this.log.info({ event: 'social.posted', deliveryId, network, remoteId: result.remoteId }, 'posted');
     try {
       // From `uncertain` too: a worker the crash rule gave up on may still finish, and then the post is known.
@@ -125,11 +155,28 @@ export class SocialPoster {
    */
   private async settleInterrupted(delivery: DeliveryRow): Promise<DeliveryRow> {
     const keyMemoryMs = isNetwork(delivery.channel) ? networkDefinition(delivery.channel).capabilities.idempotencyKeyMemoryMs : undefined;
-    const repost = keyMemoryMs !== undefined && Date.now() - delivery.updatedAt.getTime() < keyMemoryMs;
-    const to = repost ? 'pending' : 'uncertain';
-    const reason = repost
+    const remembers = (since: Date) => keyMemoryMs !== undefined && Date.now() - since.getTime() < keyMemoryMs;
+    const parts = await listThreadParts(this.db, delivery.id);
+    let repost = remembers(delivery.updatedAt);
+    let reason = repost
       ? 'interrupted mid-post: posting again with the same Idempotency-Key'
       : 'interrupted mid-post: the worker stopped while posting, so it may have been published; check the account';
+    if (parts.length > 0) {
+      // A thread: every part before the one in flight is recorded. No part in flight (the crash fell between parts):
+      // nothing is in doubt, resume. One in flight: as a single post, by whether the network remembers its key.
+      const inFlight = parts.find((p) => p.state === 'sending');
+      const next = parts.find((p) => p.state === 'pending');
+      const of = `of ${parts.length}`;
+      repost = !inFlight || remembers(inFlight.updatedAt);
+      reason = !inFlight
+        ? next
+          ? `interrupted mid-thread: resuming at part ${next.position} ${of}`
+          : `interrupted mid-thread: all ${parts.length} parts are posted, recording the thread`
+        : repost
+          ? `interrupted mid-thread: posting part ${inFlight.position} ${of} again with the same Idempotency-Key`
+          : `interrupted mid-thread: part ${inFlight.position} ${of} may have been published (the parts before it are recorded); check the account`;
+    }
+    const to = repost ? 'pending' : 'uncertain';
     this.log.warn({ event: 'social.interrupted', deliveryId: delivery.id, network: delivery.channel, to }, reason);
     const moved = await moveDelivery(this.db, delivery.id, {
       from: ['sending'],
@@ -143,8 +190,9 @@ export class SocialPoster {
     return moved ?? (await findDelivery(this.db, delivery.id)) ?? delivery;
   }
 
-  private async onFailure(delivery: DeliveryRow, failure: DeliveryFailure, finalAttempt: boolean): Promise<PostOutcome> {
-    const reason = `${failure.code}: ${failure.message}`.slice(0, 1000);
+  /** `where`: which part of a thread failed, said before the reason. */
+  private async onFailure(delivery: DeliveryRow, failure: DeliveryFailure, finalAttempt: boolean, where?: string): Promise<PostOutcome> {
+    const reason = `${where ? `${where}: ` : ''}${failure.code}: ${failure.message}`.slice(0, 1000);
     const log = { deliveryId: delivery.id, network: delivery.channel, code: failure.code, reason };
     switch (failure.kind) {
       case 'rate_limited': {

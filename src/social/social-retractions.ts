@@ -5,7 +5,7 @@ import { recordEvents } from '../events/event-log.js';
 
 /**
  * Marks every social delivery of these dispatches that has no retraction yet: `pending` when a post is (or may be)
- * out there — sent, still sending, or uncertain — and `not_posted` otherwise. Only rows Herald wrote are named, so
+ * out there — sent, still sending, uncertain, or a thread with parts posted — and `not_posted` otherwise. Only rows Herald wrote are named, so
  * nothing Herald did not post is ever deleted. Returns the rows left `pending` (old and new), for their jobs. Pass
  * the transaction the article's retraction is written in, so a crash leaves both or neither.
  */
@@ -14,7 +14,10 @@ export async function markPostsForRetraction(db: Kysely<Database>, dispatchIds: 
   const marked = await db
     .updateTable('deliveries')
     .set({
-      retraction: sql<Retraction>`case when status in ('sent', 'sending', 'uncertain') then 'pending' else 'not_posted' end`,
+      // A thread that failed part-way is `failed` with its first parts out there: those are to be deleted too.
+      retraction: sql<Retraction>`case when status in ('sent', 'sending', 'uncertain') or exists (
+        select 1 from social_post_parts where social_post_parts.delivery_id = deliveries.id and state in ('posted', 'sending')
+      ) then 'pending' else 'not_posted' end`,
       updatedAt: sql<Date>`now()`,
     })
     .where('dispatchId', 'in', dispatchIds)

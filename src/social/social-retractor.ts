@@ -1,13 +1,14 @@
 // Deletes one retracted social post on its network: re-reads the row, deletes by the id Herald recorded, records the outcome.
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Database, DeliveryRow, Retraction } from '../db/schema.js';
+import type { Database, DeliveryRow, PostPartRow, Retraction } from '../db/schema.js';
 import { findDelivery } from '../delivery/delivery-repository.js';
 import { DeliveryFailure, type RateLimited, UncertainOutcome } from '../delivery/failure.js';
 import type { Network } from './channel.js';
 import { isNetwork, networkDefinition } from './networks.js';
 import type { SocialAccounts } from './social-accounts.js';
 import { settleRetraction } from './social-retractions.js';
+import { listThreadParts, markPartDeleted } from './thread-parts.js';
 
 /** What the worker does next; mapped onto BullMQ in workers/social-worker.ts. */
 export type RetractOutcome =
@@ -34,6 +35,8 @@ export class SocialRetractor {
     if (delivery.retraction !== 'pending') return { kind: 'done', retraction: delivery.retraction };
     // The post's own job is finishing it (or settling a crash): its outcome, not a guess, decides.
     if (delivery.status === 'sending') return { kind: 'wait' };
+    const parts = await listThreadParts(this.db, deliveryId);
+    if (parts.length > 0) return this.retractThread(delivery, parts, finalAttempt);
     if (delivery.status === 'uncertain' && !delivery.remoteId) {
       return this.settle(delivery, 'live', 'the post may have gone out, but Herald has no id to delete it by: check the account');
     }
@@ -54,6 +57,45 @@ export class SocialRetractor {
       return this.onFailure(delivery, asFailure(network, error), finalAttempt);
     }
     this.log.info({ event: 'social.retracted', deliveryId, network, remoteId: delivery.remoteId }, 'post deleted');
+    return this.settle(delivery, 'retracted', null);
+  }
+
+  /**
+   * A thread: every part with an id is deleted, the last first (no reply is left hanging under a deleted post while
+   * this runs), each recorded as deleted so a retried job carries on where it stopped. Whatever its delivery's status:
+   * a thread that failed at part 3 still has parts 1 and 2 out there.
+   */
+  private async retractThread(delivery: DeliveryRow, parts: PostPartRow[], finalAttempt: boolean): Promise<RetractOutcome> {
+    const network = delivery.channel as Network;
+    const posted = parts.filter((p) => p.state === 'posted').reverse();
+    // Sent without an answer (a crash, a timeout): it may be out there, and Herald has no id to delete it by.
+    const unknown = parts.find((p) => p.state === 'sending');
+    const unknownNote = unknown && `part ${unknown.position} of ${parts.length} may have gone out, but Herald has no id to delete it by: check the account`;
+    if (posted.length === 0) {
+      if (unknown) return this.settle(delivery, 'live', unknownNote!);
+      const anyDeleted = parts.some((p) => p.state === 'deleted');
+      return this.settle(delivery, anyDeleted ? 'retracted' : 'not_posted', null);
+    }
+    if (!isNetwork(network) || !networkDefinition(network).capabilities.delete) {
+      return this.settle(delivery, 'live', `${delivery.channel} lets no app delete a post: delete it by hand`);
+    }
+    const { channel } = this.accounts.get(network);
+    if (!channel?.delete) {
+      const reason = `not_configured: this worker has no ${network} credentials`;
+      return finalAttempt ? this.settle(delivery, 'live', reason) : this.waitWith(delivery, { kind: 'retry', reason });
+    }
+    for (const part of posted) {
+      try {
+        await channel.delete(part.remoteId!);
+      } catch (error) {
+        const failure = asFailure(network, error);
+        // Gone already (deleted by hand): what the retraction wanted; on to the next part.
+        if (!failure.code.endsWith('_404')) return this.onFailure(delivery, failure, finalAttempt);
+      }
+      await markPartDeleted(this.db, delivery.id, part.position);
+      this.log.info({ event: 'social.retracted', deliveryId: delivery.id, network, remoteId: part.remoteId, position: part.position }, 'thread part deleted');
+    }
+    if (unknown) return this.settle(delivery, 'live', `the other parts are deleted; ${unknownNote}`);
     return this.settle(delivery, 'retracted', null);
   }
 

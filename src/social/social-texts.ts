@@ -1,10 +1,10 @@
 // Editors' own post texts, one per network: their shape for the API, and their length checked like the composer's.
 import { z } from 'zod';
 import type { Network } from './channel.js';
-import { validatePostText } from './length.js';
+import { validateOwnText } from './thread-split.js';
 import { NETWORK_NAMES } from './networks.js';
 
-/** Far above every network's limit: the real check is `validatePostText` against the live limit. */
+/** Far above every network's limit: the real check is `validateOwnText` against the live limit. */
 const MAX_RAW_LENGTH = 100_000;
 const text = z.string().max(MAX_RAW_LENGTH);
 
@@ -26,7 +26,7 @@ export interface TextIssue {
   message: string;
 }
 
-/** One issue per text that will not post as it stands, e.g. `socialTexts.x`: "The X post is 312 characters…; X allows 280." */
+/** One issue per text that will not post as it stands (as one post, or as a thread where the network threads), e.g. `socialTexts.x`: "The X post is 312 characters…; X allows 280." */
 export function socialTextIssues(
   texts: SocialTextsEdit | undefined,
   limits: Readonly<Record<Network, number>>,
@@ -35,7 +35,7 @@ export function socialTextIssues(
   const issues: TextIssue[] = [];
   for (const [network, value] of Object.entries(texts ?? {}) as [Network, string | null | undefined][]) {
     if (value == null) continue;
-    const check = validatePostText(network, value, limits[network]);
+    const check = validateOwnText(network, value, limits[network]);
     if (!check.ok) issues.push({ path: `${path}.${network}`, message: check.message });
   }
   return issues;

@@ -41,7 +41,7 @@ export async function startSocialDispatch(ctx: SocialStartDeps, dispatchId: numb
   for (const network of channels.filter(isNetwork)) {
     const { account, channel, missing } = ctx.social.get(network);
     const override = dispatch.socialTexts[network];
-    const text = deliveryText(article, network, { limit: await ctx.social.limit(network), override });
+    const text = deliveryText(article, network, { limit: await ctx.social.limit(network), override, threadArticles: ctx.social.threadArticles });
     const row = { dispatchId, channel: network, recipient: account };
     if (!text.ok) {
       rows.push({ ...row, status: 'failed', content: override ?? null, lastResponse: text.reason });

@@ -78,10 +78,11 @@ export class XChannel implements SocialChannel {
   }
 
   // X honours no idempotency key, hence UncertainOutcome on a timeout: repeating is the worker's decision.
-  async post(post: SocialPost, _options?: PostOptions): Promise<PostResult> {
+  async post(post: SocialPost, options?: PostOptions): Promise<PostResult> {
     const uploaded = post.image ? await this.uploadImage(post.image) : undefined;
     const mediaId = uploaded?.mediaId;
     const params: Partial<SendTweetV2Params> = mediaId ? { media: { media_ids: [mediaId] } } : {};
+    if (options?.replyTo) params.reply = { in_reply_to_tweet_id: options.replyTo.parent.remoteId };
     try {
       const { data } = await this.client.v2.tweet(post.text, params);
       return { remoteId: data.id, remoteUrl: `https://x.com/i/web/status/${data.id}`, ...(uploaded?.skipped ? { imageSkipped: uploaded.skipped } : {}) };

@@ -70,9 +70,12 @@
       var count = block.querySelector('[data-count]');
       var text = block.querySelector('[data-text]');
       count.textContent = (post.length === null ? '—' : post.length) + ' / ' + post.limit;
+      if (post.parts) count.textContent += ' · thread of ' + post.parts.length;
       count.className = 'count ' + (post.fits ? 'fits' : 'over');
-      count.setAttribute('aria-label', NETWORKS[post.network] + ': ' + (post.length === null ? 'no post' : post.length + ' of ' + post.limit + ' characters') + (post.fits ? '' : ', does not fit'));
+      count.setAttribute('aria-label', NETWORKS[post.network] + ': ' + (post.length === null ? 'no post' : post.length + ' of ' + post.limit + ' characters') + (post.fits ? '' : ', does not fit') + (post.parts ? ', posted as a thread of ' + post.parts.length + ' parts' : ''));
       text.textContent = post.text || post.message || '';
+      // A thread: each part as it will be posted, numbered, one under the other.
+      if (post.parts) text.textContent = 'Posted as a thread of ' + post.parts.length + ' parts:\n\n' + post.parts.join('\n\n—\n\n');
       if (post.text && post.message) text.textContent += '\n\n⚠ ' + post.message;
       var mode = post.mode === 'preview' ? ' (preview only: no credentials, not posted)' : '';
       text.title = 'Account ' + post.account + mode;

@@ -52,23 +52,26 @@ describe('preview mode (no credentials)', () => {
 });
 
 describe('editors’ own texts on publish', () => {
-  it('answers 400 naming the text, its length and the limit', async () => {
+  it('answers 400 naming the text, its length and the limit, where the network has no threads', async () => {
     const response = await herald.api('/api/articles', {
-      body: articlePayload({ socialTexts: { x: 'a'.repeat(312), mastodon: 'Fine as it is' } }),
+      body: articlePayload({ socialTexts: { facebook: 'a'.repeat(70_000), x: 'a'.repeat(312), mastodon: 'Fine as it is' } }),
     });
     expect(response.status).toBe(400);
+    // X takes its 312 characters as a thread; Facebook has no threads.
     expect(await response.json()).toEqual({
       error: 'invalid body',
       code: 'invalid_input',
-      issues: [{ path: 'socialTexts.x', message: expect.stringMatching(/312 characters.*X allows 280/) }],
+      issues: [{ path: 'socialTexts.facebook', message: expect.stringMatching(/70000 characters.*Facebook allows 63206/) }],
     });
   });
 
-  it('measures the way each network does: 140 CJK characters are 280 on X, and fit', async () => {
-    const fits = await herald.api('/api/articles', { body: articlePayload({ socialTexts: { x: '東'.repeat(140) } }) });
-    expect(fits.status).toBe(201);
-    const over = await herald.api('/api/articles', { body: articlePayload({ socialTexts: { x: '東'.repeat(141) } }) });
-    expect((await over.json()).issues[0].message).toMatch(/282 characters/);
+  it('measures the way each network does: 140 CJK characters are 280 on X and fit; 141 make a thread of two', async () => {
+    const fits = await herald.api('/api/social/preview', { body: { ...articlePayload(), socialTexts: { x: '東'.repeat(140) } } });
+    expect((await fits.json()).posts[0]).toMatchObject({ network: 'x', length: 280, fits: true });
+    const over = await herald.api('/api/social/preview', { body: { ...articlePayload(), socialTexts: { x: '東'.repeat(141) } } });
+    const x = (await over.json()).posts[0];
+    expect(x).toMatchObject({ network: 'x', length: 282, fits: true, parts: [expect.stringMatching(/ 1\/2$/), expect.stringMatching(/ 2\/2$/)] });
+    for (const part of x.parts) expect(twitterText.parseTweet(part).valid).toBe(true);
   });
 
   it('refuses unknown networks and empty texts', async () => {
@@ -109,10 +112,10 @@ describe('PATCH /api/dispatches/:id', () => {
 
   it('checks texts like publishing does', async () => {
     const dispatch = await scheduled();
-    const response = await herald.api(`/api/dispatches/${dispatch.id}`, { method: 'PATCH', body: { socialTexts: { bluesky: 'b'.repeat(301) } } });
+    const response = await herald.api(`/api/dispatches/${dispatch.id}`, { method: 'PATCH', body: { socialTexts: { facebook: 'b'.repeat(63_207) } } });
     expect(response.status).toBe(400);
     expect((await response.json()).issues).toEqual([
-      { path: 'socialTexts.bluesky', message: 'The Bluesky post is 301 characters; Bluesky allows 300.' },
+      { path: 'socialTexts.facebook', message: 'The Facebook post is 63207 characters; Facebook allows 63206.' },
     ]);
     const nothing = await herald.api(`/api/dispatches/${dispatch.id}`, { method: 'PATCH', body: {} });
     expect(nothing.status).toBe(400);
@@ -151,12 +154,15 @@ describe('POST /api/social/preview', () => {
       ['x', 'preview', 280, false, true],
       ['facebook', 'preview', 63_206, false, true],
       ['mastodon', 'preview', 500, false, true],
-      ['bluesky', 'preview', 300, true, false],
+      ['bluesky', 'preview', 300, true, true],
     ]);
     const x = posts[0];
     expect(x.length).toBe(twitterText.parseTweet(x.text).weightedLength);
     expect(x.length).toBeLessThanOrEqual(280);
-    expect(posts[3]).toMatchObject({ length: 301, message: 'The Bluesky post is 301 characters; Bluesky allows 300.' });
+    // 301 graphemes without a space: a thread of two, cut between graphemes, each within 300 with its number.
+    expect(posts[3]).toMatchObject({ length: 301, parts: [expect.stringMatching(/^x+ 1\/2$/), expect.stringMatching(/^x+ 2\/2$/)] });
+    expect(posts[3].parts.map((p: string) => [...new Intl.Segmenter().segment(p)].length).every((n: number) => n <= 300)).toBe(true);
+    expect(posts[3].parts.join('').replace(/ \d\/2/g, '')).toBe('x'.repeat(301));
   });
 
   it('previews a saved article as its dispatch will post it', async () => {

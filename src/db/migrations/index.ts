@@ -14,6 +14,7 @@ import * as webhooks from './0011_webhooks.js';
 import * as deliveryRetention from './0012_delivery_retention.js';
 import * as pacing from './0013_pacing.js';
 import * as corrections from './0014_corrections.js';
+import * as threadParts from './0015_thread_parts.js';
 import * as localTime from './0016_local_time.js';
 import * as engagement from './0017_engagement.js';
 
@@ -32,6 +33,7 @@ export const migrations: Record<string, Migration> = {
   '0012_delivery_retention': deliveryRetention,
   '0013_pacing': pacing,
   '0014_corrections': corrections,
+  '0015_thread_parts': threadParts,
   '0016_local_time': localTime,
   '0017_engagement': engagement,
 };

@@ -116,11 +116,17 @@ describe('the dashboard', () => {
     await form.getByRole('checkbox', { name: /^X/ }).uncheck();
     // The social panel measures as the editor types.
     await form.locator('[data-network="mastodon"] [data-count]').filter({ hasText: /\d+ \/ 500/ }).waitFor();
+    // Over one post: shown as the thread it becomes, part by part.
     await form.locator('#social-x').fill('x'.repeat(300));
-    await form.locator('[data-network="x"] [data-count]').filter({ hasText: '300 / 280' }).waitFor();
+    await form.locator('[data-network="x"] [data-count]').filter({ hasText: '300 / 280 · thread of 2' }).waitFor();
+    expect(await form.locator('[data-network="x"] [data-count]').getAttribute('class')).toContain('fits');
+    expect(await form.locator('[data-network="x"] [data-text]').textContent()).toMatch(/^Posted as a thread of 2 parts:\n\nx+ 1\/2\n\n—\n\nx+ 2\/2$/);
+    // Over what even a thread may hold (25 parts): does not fit.
+    await form.locator('#social-x').fill('x'.repeat(8000));
+    await form.locator('[data-network="x"] [data-count]').filter({ hasText: '8000 / 280' }).waitFor();
     expect(await form.locator('[data-network="x"] [data-count]').getAttribute('class')).toContain('over');
     // Labelled with the network's name from the registry, for screen readers.
-    expect(await form.locator('[data-network="x"] [data-count]').getAttribute('aria-label')).toBe('X: 300 of 280 characters, does not fit');
+    expect(await form.locator('[data-network="x"] [data-count]').getAttribute('aria-label')).toBe('X: 8000 of 280 characters, does not fit');
     await form.locator('#social-x').fill('');
     await shot(page, '02-publish');
     await form.getByRole('button', { name: 'Publish', exact: true }).click();

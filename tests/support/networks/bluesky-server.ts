@@ -181,6 +181,14 @@ export class BlueskyStandIn extends StandIn {
       return 'createdAt must be a valid datetime';
     }
     if (record.langs !== undefined && (!Array.isArray(record.langs) || record.langs.length > 3)) return 'langs must be at most 3 languages';
+    if (record.reply !== undefined) {
+      // app.bsky.feed.post#replyRef: root and parent are com.atproto.repo.strongRef (uri + cid) of existing posts.
+      for (const which of ['root', 'parent'] as const) {
+        const ref = record.reply?.[which];
+        if (typeof ref?.uri !== 'string' || typeof ref?.cid !== 'string') return `reply/${which} must be a strongRef with uri and cid`;
+        if (!this.records.some((r) => r.uri === ref.uri && r.cid === ref.cid)) return `reply/${which} names no record ${ref.uri} at ${ref.cid}`;
+      }
+    }
     for (const [i, facet] of (record.facets ?? []).entries()) {
       const { byteStart, byteEnd } = facet?.index ?? {};
       if (!Number.isInteger(byteStart) || !Number.isInteger(byteEnd) || byteStart < 0 || byteEnd <= byteStart || byteEnd > text.length) {

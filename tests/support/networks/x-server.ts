@@ -2,6 +2,7 @@
 // too) and media, deletes tweets, reads a tweet with the public_metrics a test sets.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import twitterText from 'twitter-text';
 import { jsonBody, type RecordedRequest, StandIn } from './stand-in.js';
 
 export interface XStandInCredentials {
@@ -17,7 +18,7 @@ export interface XTweet {
   id: string;
   text: string;
   mediaIds: string[];
-  /** `reply.in_reply_to_tweet_id`: the tweet this one answers. */
+  /** `reply.in_reply_to_tweet_id`: the tweet this one answers (a correction, or a thread's previous part). */
   inReplyTo?: string;
 }
 
@@ -48,6 +49,15 @@ export class XStandIn extends StandIn {
   /** What GET /2/tweets/:id?tweet.fields=public_metrics reports for a tweet, set by the test (default all 0). */
   readonly publicMetrics = new Map<string, { like_count: number; retweet_count: number; reply_count: number; quote_count: number }>();
   private readonly seenNonces = new Set<string>();
+  private readonly replyAnswers: ({ status: number; body: unknown } | 'hang')[] = [];
+
+  /**
+   * The next tweet that is a reply (a thread's part 2 or later) gets this answer instead of being posted; `hang`:
+   * it is read and never answered, so the client's timeout fires with the request sent.
+   */
+  answerNextReply(status: number | 'hang', body?: unknown): void {
+    this.replyAnswers.push(status === 'hang' ? 'hang' : { status, body });
+  }
   private nextId = 1_880_000_000_000_000_000n;
 
   constructor(tls: { key: string; cert: string }, private readonly credentials: XStandInCredentials) {
@@ -78,7 +88,12 @@ export class XStandIn extends StandIn {
   private createTweet(req: RecordedRequest, res: ServerResponse): void {
     const body = jsonBody<{ text?: string; media?: { media_ids?: string[] }; reply?: { in_reply_to_tweet_id?: string } }>(req);
     if (!body?.text) return this.invalid(res, 'text is required');
+    // X counts as twitter-text does (URLs 23, CJK and emoji 2) and refuses anything over 280.
+    if (!twitterText.parseTweet(body.text).valid) return this.invalid(res, 'Your Tweet text is too long.');
     const inReplyTo = body.reply?.in_reply_to_tweet_id;
+    const scripted = inReplyTo !== undefined ? this.replyAnswers.shift() : undefined;
+    if (scripted === 'hang') return;
+    if (scripted) return this.send(res, scripted.status, scripted.body);
     if (inReplyTo !== undefined && !this.tweets.some((t) => t.id === inReplyTo)) {
       return this.send(res, 403, {
         detail: 'You attempted to reply to a Tweet that is deleted or not visible to you.',

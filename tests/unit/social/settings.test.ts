@@ -51,15 +51,19 @@ describe('social settings', () => {
 });
 
 describe('editors’ texts', () => {
-  it('names each text over its limit with the measured length, and skips removed ones', () => {
-    const issues = socialTextIssues({ x: `${'a'.repeat(289)} https://news.example.org/${'p'.repeat(80)}`, facebook: null, mastodon: 'ok' }, limits);
-    expect(issues).toEqual([
-      { path: 'socialTexts.x', message: 'The X post is 313 characters (links count as 23, CJK characters and emoji as 2); X allows 280.' },
-    ]);
+  it('names each text that cannot be posted, skips removed ones, and lets threading networks take a long one', () => {
+    const longX = `${'a'.repeat(289)} https://news.example.org/${'p'.repeat(80)}`;
+    const issues = socialTextIssues({ x: longX, facebook: 'f'.repeat(70_000), mastodon: 'ok', bluesky: null }, limits);
+    // X posts it as a thread of two; Facebook has no threads.
+    expect(issues).toEqual([{ path: 'socialTexts.facebook', message: expect.stringMatching(/^The Facebook post is 70000 characters; Facebook allows \d+\.$/) }]);
   });
 
-  it('checks Mastodon against the instance’s limit when given one', () => {
+  it('checks Mastodon against the instance’s limit when given one, as one post or as a thread', () => {
     expect(socialTextIssues({ mastodon: 'm'.repeat(600) }, { ...limits, mastodon: 1000 })).toEqual([]);
-    expect(socialTextIssues({ mastodon: 'm'.repeat(600) }, limits)[0]?.message).toBe('The Mastodon post is 600 characters (links count as 23); Mastodon allows 500.');
+    expect(socialTextIssues({ mastodon: 'm'.repeat(600) }, limits)).toEqual([]);
+    // At 20 characters a post, 600 need more parts than a thread may have.
+    expect(socialTextIssues({ mastodon: 'm'.repeat(600) }, { ...limits, mastodon: 20 })[0]?.message).toBe(
+      'The Mastodon post does not fit one post, nor a thread: The post needs more than 25 parts; shorten it.',
+    );
   });
 });

@@ -50,7 +50,10 @@ export function postsList(posts: LiveProgress['posts']): SafeHtml {
   if (posts.length === 0) return html`<p class="muted">Composed when the dispatch starts.</p>`;
   return html`<ul class="posts">${posts.map((p) => html`<li>
   <div class="post-head"><strong>${networkName(p.channel)}</strong> ${statusBadge(p.status)}</div>
-  ${p.content ? html`<p class="post-text">${p.content}</p>` : ''}
+  ${p.parts
+    ? html`<ol class="thread" aria-label="Posted as a thread of ${String(p.parts.length)} parts">${p.parts.map((part) => html`<li data-part="${String(part.position)}" data-state="${part.state}">
+    <p class="post-text">${part.text}</p>${part.remoteUrl ? html` <a class="small" href="${part.remoteUrl}" rel="noopener noreferrer">Part ${String(part.position)}</a>` : ''}${part.state === 'sending' ? html` <span class="small warn">sent, no answer</span>` : ''}</li>`)}</ol>`
+    : p.content ? html`<p class="post-text">${p.content}</p>` : ''}
   ${p.remoteUrl ? html`<a href="${p.remoteUrl}" rel="noopener noreferrer">View the post</a>` : ''}
   ${p.lastResponse && p.status !== 'sent' ? html`<p class="small muted">${p.lastResponse}</p>` : ''}
   ${p.retraction ? retractionLine(p.retraction, p.retractionNote) : ''}
