@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Two projects: everything on embedded PGlite, and everything that touches the database again on PostgreSQL.
@@ -13,6 +14,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     // The forks pool, so the X stand-in's certificate (NODE_EXTRA_CA_CERTS, set by the global setup) reaches workers.
     pool: 'forks',
+    // Most of a test's time is waiting (SMTP round trips, retry backoffs, outages, child processes), so two forks
+    // overlap those waits even on two cores, where vitest's default (cores - 1) would run the files one by one.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     globalSetup: ['tests/support/networks/tls-global-setup.ts'],
     projects: [
       {
