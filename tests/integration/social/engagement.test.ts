@@ -6,7 +6,8 @@ import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobIds } from '../../../src/queue/queues.js';
 import { articlePayload } from '../../support/articles.js';
-import { eventually, startTestHerald, type TestHerald } from '../../support/herald.js';
+import { dashboardCookie } from '../../support/dashboard-session.js';
+import { ADMIN_TOKEN, eventually, startTestHerald, type TestHerald } from '../../support/herald.js';
 import { SOCIAL_CHANNELS, startSocialStandIns, type SocialStandIns } from '../../support/social.js';
 
 let net: SocialStandIns;
@@ -127,5 +128,18 @@ describe('engagement reads', () => {
     const csv = await (await herald.api(`/api/dispatches/${dispatchId}/report?format=csv`)).text();
     expect(csv).toContain(`engagement_1h,mastodon favourites,${byNetwork.mastodon.url},7,,`);
     expect(csv).toContain('engagement_1h,x not available,');
+
+    // The report page charts each post's latest numbers, like with like: favourites and reactions as likes.
+    const page = await (await fetch(`${herald.baseUrl}/dispatches/${dispatchId}/report`, {
+      headers: { cookie: await dashboardCookie(herald.baseUrl, ADMIN_TOKEN) },
+    })).text();
+    const figure = page.slice(page.indexOf('data-chart-id="engagement-per-network"'));
+    const rowOf = (network: string) => {
+      const row = figure.slice(figure.indexOf(`data-x="${network}"`));
+      return [...row.slice(0, row.indexOf('</tr>')).matchAll(/data-value="(\d+)"/g)].map((m) => Number(m[1]));
+    };
+    expect(rowOf('mastodon')).toEqual([9, 3, 4, 0]);
+    expect(rowOf('bluesky')).toEqual([11, 4, 1, 2]);
+    expect(rowOf('facebook')).toEqual([25, 0, 6, 0]);
   });
 });

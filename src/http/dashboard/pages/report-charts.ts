@@ -1,5 +1,5 @@
-// The charts of the dispatch report page, from the report's figures (src/analytics/dispatch-report.ts). A new figure
-// in the report (opens, per-network engagement) becomes a chart by one more entry here, or a series in an existing one.
+// The charts of the dispatch report page, from the report's figures (src/analytics/dispatch-report.ts): clicks over
+// time, per link, and each social post's engagement. A new figure becomes a chart by one more entry here.
 import type { DispatchReport } from '../../../analytics/dispatch-report.js';
 import { html } from '../../../render/html.js';
 import type { Chart } from '../charts.js';
@@ -38,6 +38,29 @@ export function reportCharts(report: DispatchReport): Chart[] {
       series: [{ label: 'Human', values: report.links.map((l) => l.human) }, { label: 'Machine', values: report.links.map((l) => l.machine) }],
       empty: report.links.length === 0 ? 'This edition has no tracked links.' : 'No clicks on any link yet.',
     },
-    // Per network: a `bars` chart over the report's per-network engagement, once the report carries it.
+    {
+      id: 'engagement-per-network',
+      title: 'Engagement per post (latest read)',
+      kind: 'bars',
+      x: { label: 'Post', values: report.engagement.map((p) => `${p.network} ${p.account}`), short: report.engagement.map((p) => p.network) },
+      xCell: (i) => {
+        const post = report.engagement[i];
+        return post.url ? html`<a href="${post.url}" rel="noopener noreferrer">${post.network}</a> <span class="muted small">${post.account}</span>`
+          : html`${post.network} <span class="muted small">${post.account} · ${post.status}</span>`;
+      },
+      series: ENGAGEMENT_SERIES.map(({ label, metrics }) => ({
+        label,
+        values: report.engagement.map((p) => metrics.reduce((n, m) => n + (p.latest?.[m] ?? 0), 0)),
+      })),
+      empty: report.engagement.length === 0 ? 'This dispatch has no social posts.' : 'No engagement read back yet (at about 1 h, 24 h and 7 days after posting).',
+    },
   ];
 }
+
+/** Each network names its interactions its own way; the chart puts like with like. */
+const ENGAGEMENT_SERIES = [
+  { label: 'Likes', metrics: ['likes', 'favourites', 'reactions'] },
+  { label: 'Reposts', metrics: ['reposts', 'reblogs', 'shares'] },
+  { label: 'Replies', metrics: ['replies', 'comments'] },
+  { label: 'Quotes', metrics: ['quotes'] },
+];

@@ -1,5 +1,5 @@
-// The dispatch report page: delivered, failed by kind, human and machine clicks, and charts of clicks over time and
-// per link (the same figures as GET /api/dispatches/:id/report, which also gives them as CSV). Each chart is its table
+// The dispatch report page: delivered, failed by kind, complaints, unsubscribes, human and machine clicks (and opens
+// when tracked), and charts of clicks over time, per link and of each post's engagement (the same figures as GET /api/dispatches/:id/report, which also gives them as CSV). Each chart is its table
 // without JavaScript (src/http/dashboard/charts.ts).
 import type { FastifyInstance } from 'fastify';
 import { dispatchReport, reportOptionsFrom } from '../../../analytics/dispatch-report.js';
@@ -17,6 +17,7 @@ export function reportPages(app: FastifyInstance, ctx: HeraldContext) {
     const { id } = idParams.parse(request.params);
     const report = await dispatchReport(ctx.db, id, reportOptionsFrom(ctx.config));
     if (!report) throw notFound('dispatch');
+    const charts = reportCharts(report);
     const figure = (label: string, value: number | null, note = '') =>
       html`<li>${label} <strong>${value === null ? '—' : count(value)}</strong>${note ? html` <span class="muted small">${note}</span>` : ''}</li>`;
     const content = html`<div class="page-head">
@@ -30,16 +31,24 @@ export function reportPages(app: FastifyInstance, ctx: HeraldContext) {
     ${figure('Hard bounces', report.failed.hardBounce)}
     ${figure('Blocked', report.failed.blocked)}
     ${figure('Other failures', report.failed.other)}
+    ${figure('Complaints', report.complaints)}
+    ${figure('Unsubscribes', report.unsubscribes.total, `${count(report.unsubscribes.oneClick)} one-click, ${count(report.unsubscribes.link)} by the footer link`)}
     ${figure('Human clicks', report.clicks.human)}
     ${figure('Machine clicks', report.clicks.machine, 'mail scanners, link previews, scripts: kept out of the human figure')}
     ${figure('Unique clickers', report.uniqueClickers, report.attribution ? '' : 'off: HERALD_CLICK_ATTRIBUTION keeps clicks anonymous')}
+    ${report.opens ? html`${figure('Human opens', report.opens.human)}${figure('Machine opens', report.opens.machine, 'image proxies, privacy protection, scanners, prefetches')}` : ''}
   </ul>
+  ${report.opens ? html`<p class="muted small" data-opens-note>${report.opens.note}</p>` : ''}
 </section>
 <section class="card" aria-labelledby="clicks-heading">
   <h2 id="clicks-heading">Clicks</h2>
-  ${reportCharts(report).map(chartFigure)}
+  ${charts.filter((c) => c.id !== 'engagement-per-network').map(chartFigure)}
   <p class="muted small">Clicks arrive within a few seconds (HERALD_CLICK_FLUSH_MS).</p>
 </section>
+${report.engagement.length ? html`<section class="card" aria-labelledby="social-heading">
+  <h2 id="social-heading">Social</h2>
+  ${charts.filter((c) => c.id === 'engagement-per-network').map(chartFigure)}
+</section>` : ''}
 ${report.corrections.length ? html`<section class="card" aria-labelledby="corrections-heading">
   <h2 id="corrections-heading">Corrections</h2>
   <ul>${report.corrections.map((c) => html`<li data-correction="${c.id}"><strong>Correction:</strong> ${c.note}
