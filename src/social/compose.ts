@@ -5,7 +5,7 @@ import { cleanLine, stripTags } from '../text/plain-text.js';
 import { fillSlots, keepSections, templateNames } from '../render/fill-template.js';
 import { loadTemplate } from '../runtime/templates.js';
 import type { Network, SocialPost } from './channel.js';
-import { graphemes, measure } from './length.js';
+import { graphemeCuts, graphemes, measure } from './length.js';
 import { networkDefinition } from './networks.js';
 
 /** What composing needs from an article (an editor preview can pass an unsaved draft). */
@@ -255,14 +255,6 @@ function wordCuts(text: string): number[] {
       cuts.push(index + segment.length);
     }
   }
-  return cuts;
-}
-
-/** Every grapheme boundary inside the text: never splits a ZWJ sequence, a flag or a combining mark. */
-function graphemeCuts(text: string): number[] {
-  const cuts: number[] = [];
-  let offset = 0;
-  for (const g of graphemes(text).slice(0, -1)) cuts.push((offset += g.length));
   return cuts;
 }
 

@@ -12,6 +12,14 @@ export function graphemes(text: string): string[] {
   return Array.from(graphemeSegmenter.segment(text), (s) => s.segment);
 }
 
+/** Every grapheme boundary inside the text: never splits a ZWJ sequence, a flag or a combining mark. */
+export function graphemeCuts(text: string): number[] {
+  const cuts: number[] = [];
+  let offset = 0;
+  for (const g of graphemes(text).slice(0, -1)) cuts.push((offset += g.length));
+  return cuts;
+}
+
 /** X: twitter-text's weighted length (URLs 23, CJK and emoji 2), exactly what X's API enforces. */
 export function xLength(text: string): number {
   return twitterText.parseTweet(text).weightedLength;

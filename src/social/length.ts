@@ -3,7 +3,7 @@ import type { Network } from './channel.js';
 import { NETWORK_DEFINITIONS, networkDefinition } from './networks.js';
 
 export { BLUESKY_MAX_BYTES } from './bluesky-network.js';
-export { blueskyLength, facebookLength, graphemes, mastodonLength, URL_WEIGHT, xLength } from './length-units.js';
+export { blueskyLength, facebookLength, graphemeCuts, graphemes, mastodonLength, URL_WEIGHT, xLength } from './length-units.js';
 
 /** Default post limits, in each network's own unit (see src/social/length-units.ts). */
 export const NETWORK_LIMITS = Object.fromEntries(NETWORK_DEFINITIONS.map((d) => [d.name, d.length.limit])) as Readonly<Record<Network, number>>;

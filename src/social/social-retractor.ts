@@ -43,6 +43,20 @@ export class SocialRetractor {
     if (delivery.status !== 'sent' || !delivery.remoteId) return this.settle(delivery, 'not_posted', null);
 
     const network = delivery.channel as Network;
+    const channel = await this.deletingChannel(delivery, finalAttempt);
+    if (!('delete' in channel)) return channel;
+    try {
+      await channel.delete(delivery.remoteId);
+    } catch (error) {
+      return this.onFailure(delivery, asFailure(network, error), finalAttempt);
+    }
+    this.log.info({ event: 'social.retracted', deliveryId, network, remoteId: delivery.remoteId }, 'post deleted');
+    return this.settle(delivery, 'retracted', null);
+  }
+
+  /** The channel that deletes this delivery's post, or the outcome when there is none (the network cannot, or no credentials). */
+  private async deletingChannel(delivery: DeliveryRow, finalAttempt: boolean): Promise<{ delete: (remoteId: string) => Promise<void> } | RetractOutcome> {
+    const network = delivery.channel as Network;
     if (!isNetwork(network) || !networkDefinition(network).capabilities.delete) {
       return this.settle(delivery, 'live', `${delivery.channel} lets no app delete a post: delete it by hand`);
     }
@@ -51,13 +65,7 @@ export class SocialRetractor {
       const reason = `not_configured: this worker has no ${network} credentials`;
       return finalAttempt ? this.settle(delivery, 'live', reason) : this.waitWith(delivery, { kind: 'retry', reason });
     }
-    try {
-      await channel.delete(delivery.remoteId);
-    } catch (error) {
-      return this.onFailure(delivery, asFailure(network, error), finalAttempt);
-    }
-    this.log.info({ event: 'social.retracted', deliveryId, network, remoteId: delivery.remoteId }, 'post deleted');
-    return this.settle(delivery, 'retracted', null);
+    return { delete: (remoteId) => channel.delete!(remoteId) };
   }
 
   /**
@@ -76,14 +84,8 @@ export class SocialRetractor {
       const anyDeleted = parts.some((p) => p.state === 'deleted');
       return this.settle(delivery, anyDeleted ? 'retracted' : 'not_posted', null);
     }
-    if (!isNetwork(network) || !networkDefinition(network).capabilities.delete) {
-      return this.settle(delivery, 'live', `${delivery.channel} lets no app delete a post: delete it by hand`);
-    }
-    const { channel } = this.accounts.get(network);
-    if (!channel?.delete) {
-      const reason = `not_configured: this worker has no ${network} credentials`;
-      return finalAttempt ? this.settle(delivery, 'live', reason) : this.waitWith(delivery, { kind: 'retry', reason });
-    }
+    const channel = await this.deletingChannel(delivery, finalAttempt);
+    if (!('delete' in channel)) return channel;
     for (const part of posted) {
       try {
         await channel.delete(part.remoteId!);

@@ -1,7 +1,7 @@
 // A text too long for one post → the parts of a thread, each within the network's own count including its " k/n".
 import twitterText from 'twitter-text';
 import type { Network } from './channel.js';
-import { graphemes, measure, type PostTextCheck, validatePostText } from './length.js';
+import { graphemeCuts, graphemes, measure, type PostTextCheck, validatePostText } from './length.js';
 import { networkDefinition } from './networks.js';
 
 /** More parts than this is not a post but an article: the editor is told to shorten the text. */
@@ -126,13 +126,6 @@ function wordCuts(text: string): number[] {
     }
     previous = segment;
   }
-  return cuts;
-}
-
-function graphemeCuts(text: string): number[] {
-  const cuts: number[] = [];
-  let offset = 0;
-  for (const g of graphemes(text).slice(0, -1)) cuts.push((offset += g.length));
   return cuts;
 }
 
