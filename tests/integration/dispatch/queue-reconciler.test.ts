@@ -109,4 +109,19 @@ describe('QueueReconciler', () => {
     expect(await queues.social.getJobState(jobIds.socialRetraction(settled[0]!.id))).toBe('unknown');
     expect((await reconciler.reconcileOnce()).posts).toBe(0);
   });
+
+  it('does not complete a social dispatch claimed a moment ago whose post rows are not written yet', async () => {
+    // The start job has claimed it (running) and is about to write one row per network: nothing is open yet.
+    const id = await publish(['x', 'mastodon'], 'running');
+    const status = async () => (await database.db.selectFrom('dispatches').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
+    await reconciler.reconcileOnce();
+    expect(await status()).toBe('running');
+    await database.db.insertInto('deliveries').values({ dispatchId: id, channel: 'x', recipient: 'x', status: 'sent' }).execute();
+    await reconciler.reconcileOnce();
+    expect(await status()).toBe('running');
+    // Both rows written and settled: now it is done.
+    await database.db.insertInto('deliveries').values({ dispatchId: id, channel: 'mastodon', recipient: 'acct', status: 'sent' }).execute();
+    await reconciler.reconcileOnce();
+    expect(await status()).toBe('completed');
+  });
 });
