@@ -6,7 +6,9 @@ FROM node:22-bookworm-slim AS build
 WORKDIR /app
 # Dependencies first: this layer is rebuilt only when package.json or the lock file change.
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# No install scripts here: compiling needs only TypeScript and MJML (plain JavaScript), and the test-only native
+# modules (better-sqlite3 for the reference Bluesky server) would need a compiler this slim image does not have.
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY src ./src
