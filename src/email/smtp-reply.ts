@@ -6,7 +6,7 @@
  * - `soft`: the mailbox cannot take it now (full, greylisted, busy): retried, counted as a soft bounce if it ends so.
  * - `blocked`: refused for the sender's or the message's sake (policy, spam, authentication, DMARC, routing):
  *   the delivery fails as `blocked`, the reader stays confirmed.
- * - `throttled`: the server wants us to slow down: the whole queue waits.
+ * - `throttled`: the server wants us to slow down: the reader's provider group waits (src/email/pacing).
  */
 export type ReplyVerdict = 'hard' | 'soft' | 'blocked' | 'throttled';
 

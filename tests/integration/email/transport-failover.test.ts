@@ -237,9 +237,11 @@ describe('failover order (smtp, then mailgun)', () => {
     expect(breakerState(rig, 'smtp')).toBe('open');
   });
 
-  it('a mailbox provider\'s 421 through the relay slows that provider\'s readers; it does not fail over', async () => {
+  it('a mailbox provider\'s "slow down" through the relay slows that provider\'s readers; it does not fail over', async () => {
+    // 451 4.7.0 rather than 421: smtp-server closes the connection after a 421, and nodemailer then often reports only
+    // the closed connection (which may fail over, rightly: nothing says it was the provider).
     let calls = 0;
-    rig.smtp.setRule(() => (++calls > 6 && calls <= 9 ? { code: 421, message: '4.7.0 Too many messages, try again later' } : undefined));
+    rig.smtp.setRule(() => (++calls > 6 && calls <= 9 ? { code: 451, message: '4.7.0 Too many messages, slow down' } : undefined));
     const dispatchId = await publishAndWait(rig);
     const rows = await expectOneCopyEach(rig, dispatchId, readers);
     expect(rows.every((r) => r.transport === 'smtp')).toBe(true);
