@@ -3,8 +3,8 @@
 // The four-network retraction (and a 429 on deleteRecord, which a real PDS cannot give on cue) is retraction.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { articlePayload } from '../support/articles.js';
-import { eventually, startTestHerald, type TestHerald } from '../support/herald.js';
-import { startReferencePds, type ReferencePds } from '../support/networks/reference-pds.js';
+import { eventually, type TestHerald } from '../support/herald.js';
+import { startHeraldOnReferencePds, stopHeraldOnReferencePds, type ReferencePds } from '../support/networks/reference-pds.js';
 
 interface Post {
   channel: string;
@@ -17,16 +17,11 @@ interface Post {
 let pds: ReferencePds;
 let herald: TestHerald;
 
-// One PDS for the file, started before Herald: its start is the slow part (~10-25 s on this machine).
+// One PDS for the file, started before Herald: its start is the slow part.
 beforeAll(async () => {
-  pds = await startReferencePds();
-  console.info(`reference PDS ready in ${pds.startupMs} ms`);
-  herald = await startTestHerald({ env: { ...pds.env, SOCIAL_TIMEOUT_MS: '10000' } });
+  ({ pds, herald } = await startHeraldOnReferencePds());
 }, 180_000);
-afterAll(async () => {
-  await herald?.stop();
-  await pds?.close();
-});
+afterAll(() => stopHeraldOnReferencePds(herald, pds));
 
 /** Publishes to Bluesky only and answers the article id and the post once it is sent. */
 async function postedArticle(): Promise<{ id: number; post: Post }> {

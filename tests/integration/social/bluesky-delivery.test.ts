@@ -2,8 +2,8 @@
 // composed post passes the PDS's own lexicon validation, and what the PDS holds is read back from it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturePayload } from '../../support/articles.js';
-import { eventually, startTestHerald, type TestHerald } from '../../support/herald.js';
-import { startReferencePds, type ReferencePds, type StoredRecord } from '../../support/networks/reference-pds.js';
+import { eventually, type TestHerald } from '../../support/herald.js';
+import { startHeraldOnReferencePds, stopHeraldOnReferencePds, type ReferencePds, type StoredRecord } from '../../support/networks/reference-pds.js';
 
 let pds: ReferencePds;
 let herald: TestHerald;
@@ -18,16 +18,11 @@ interface Post {
   attempts: number;
 }
 
-// One PDS for the file, started before Herald: its start is the slow part (~10-25 s on this machine).
+// One PDS for the file, started before Herald: its start is the slow part.
 beforeAll(async () => {
-  pds = await startReferencePds();
-  console.info(`reference PDS ready in ${pds.startupMs} ms`);
-  herald = await startTestHerald({ env: { ...pds.env, SOCIAL_TIMEOUT_MS: '10000' } });
+  ({ pds, herald } = await startHeraldOnReferencePds());
 }, 180_000);
-afterAll(async () => {
-  await herald?.stop();
-  await pds?.close();
-});
+afterAll(() => stopHeraldOnReferencePds(herald, pds));
 
 async function publishToBluesky(payload: Record<string, unknown>): Promise<{ url: string; post: Post }> {
   const response = await herald.api('/api/articles', { body: { ...payload, channels: ['bluesky'] } });

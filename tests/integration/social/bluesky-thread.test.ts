@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphemes } from '../../../src/social/length.js';
 import { articlePayload } from '../../support/articles.js';
-import { eventually, startTestHerald, type TestHerald } from '../../support/herald.js';
-import { startReferencePds, type ReferencePds, type StoredRecord } from '../../support/networks/reference-pds.js';
+import { eventually, type TestHerald } from '../../support/herald.js';
+import { startHeraldOnReferencePds, stopHeraldOnReferencePds, type ReferencePds, type StoredRecord } from '../../support/networks/reference-pds.js';
 
 let pds: ReferencePds;
 let herald: TestHerald;
@@ -17,15 +17,11 @@ const TEXT = `The council's budget, explained in one thread; the whole story is 
 interface Part { position: number; text: string; state: string; remoteId: string | null }
 interface Post { channel: string; status: string; remoteId: string | null; parts?: Part[] }
 
+// One PDS for the file, started before Herald: its start is the slow part.
 beforeAll(async () => {
-  pds = await startReferencePds();
-  console.info(`reference PDS ready in ${pds.startupMs} ms`);
-  herald = await startTestHerald({ env: { ...pds.env, SOCIAL_TIMEOUT_MS: '10000' } });
+  ({ pds, herald } = await startHeraldOnReferencePds());
 }, 180_000);
-afterAll(async () => {
-  await herald?.stop();
-  await pds?.close();
-});
+afterAll(() => stopHeraldOnReferencePds(herald, pds));
 
 async function publishThread(externalId: string): Promise<{ articleId: number; post: Post; records: StoredRecord[] }> {
   const response = await herald.api('/api/articles', {

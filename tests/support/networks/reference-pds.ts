@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AtpAgent, AtUri } from '@atproto/api';
+import { startTestHerald, type TestHerald } from '../herald.js';
 import { freeServicePort } from '../private-services.js';
 
 const PROCESS_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'reference-pds-process.mjs');
@@ -162,4 +163,17 @@ async function stop(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(timer);
+}
+
+/** A PDS and a Herald posting to it (the PDS first: its start is the slow part, ~3-25 s on this machine). */
+export async function startHeraldOnReferencePds(): Promise<{ pds: ReferencePds; herald: TestHerald }> {
+  const pds = await startReferencePds();
+  console.info(`reference PDS ready in ${pds.startupMs} ms`);
+  const herald = await startTestHerald({ env: { ...pds.env, SOCIAL_TIMEOUT_MS: '10000' } });
+  return { pds, herald };
+}
+
+export async function stopHeraldOnReferencePds(herald: TestHerald | undefined, pds: ReferencePds | undefined): Promise<void> {
+  await herald?.stop();
+  await pds?.close();
 }
