@@ -67,15 +67,8 @@ export class MastodonChannel implements SocialChannel {
 
   /** POST /api/v1/statuses with `in_reply_to_id`, public like the post; the Idempotency-Key as for a post. */
   async reply(parentRemoteId: string, text: string, options: PostOptions): Promise<PostResult> {
-    try {
-      const status = await this.client.v1.statuses.create(
-        { status: text, inReplyToId: parentRemoteId, visibility: 'public', language: this.settings.language },
-        { requestInit: { headers: { 'Idempotency-Key': options.idempotencyKey } } },
-      );
-      return { remoteId: status.id, remoteUrl: status.url ?? status.uri };
-    } catch (error) {
-      throw classifyMastoError(error, true);
-    }
+    const parent = { remoteId: parentRemoteId };
+    return this.post({ text, link: '', title: '', description: '' }, { ...options, replyTo: { root: parent, parent } });
   }
 
   /** PUT /api/v1/statuses/:id (Mastodon 3.5+): the status keeps its id, and shows it was edited. */

@@ -92,13 +92,9 @@ export class XChannel implements SocialChannel {
   }
 
   /** POST /2/tweets with `reply.in_reply_to_tweet_id`: a reply under one of Herald's tweets. */
-  async reply(parentRemoteId: string, text: string, _options?: PostOptions): Promise<PostResult> {
-    try {
-      const { data } = await this.client.v2.tweet(text, { reply: { in_reply_to_tweet_id: parentRemoteId } });
-      return { remoteId: data.id, remoteUrl: `https://x.com/i/web/status/${data.id}` };
-    } catch (error) {
-      throw classifyXError(error, true);
-    }
+  async reply(parentRemoteId: string, text: string, options?: PostOptions): Promise<PostResult> {
+    const parent = { remoteId: parentRemoteId };
+    return this.post({ text, link: '', title: '', description: '' }, { idempotencyKey: options?.idempotencyKey ?? '', replyTo: { root: parent, parent } });
   }
 
   /** DELETE /2/tweets/:id (tweet.write), answered `{data: {deleted: true}}`. */
