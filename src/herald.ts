@@ -22,6 +22,7 @@ import { createQueues } from './queue/queues.js';
 import { bootstrapAdminToken } from './runtime/bootstrap-admin.js';
 import { ensureDataDir, loadOrCreateSecret, restrictTree } from './runtime/data-dir.js';
 import { digestRepeatStrategy } from './digest/digest-scheduler.js';
+import { restoreMissingSchedules } from './queue/job-schedules.js';
 import { systemClock, type Clock } from './runtime/clock.js';
 import type { MxResolver } from './email/pacing/mx-directory.js';
 import { createLogger } from './runtime/logger.js';
@@ -200,7 +201,7 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
     const reconciler = new QueueReconciler(database.db, queues, reconcilerFlows, redis.connection, {
       intervalMs: config.HERALD_RECONCILE_INTERVAL_MS,
       lockKey: `${redisPrefix}:reconciler-lock`,
-      restoreSchedules: herald.workers?.restoreSchedules,
+      restoreSchedules: () => restoreMissingSchedules(ctx),
       clock,
     });
     reconciler.on('error', (error) => {

@@ -17,14 +17,11 @@ import { startEmailBatchWorker } from './email-batch-worker.js';
 import { startEngagementWorker } from './engagement-worker.js';
 import { startFeedWorker } from './feed-worker.js';
 import { deferOnDatabaseOutage } from './outage-deferral.js';
-import { restoreMissingSchedules } from './schedules.js';
 import { startSocialWorker } from './social-worker.js';
 import { startWebhookWorker } from './webhook-worker.js';
 
 export interface RunningWorkers {
   workers: Worker[];
-  /** Writes back the digest and feed schedulers when Redis lost them (called by the queue reconciler). */
-  restoreSchedules(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -78,7 +75,6 @@ export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> 
 
   return {
     workers,
-    restoreSchedules: () => restoreMissingSchedules(ctx),
     close: async () => {
       // Graceful stop: no batch claims another chunk; the chunks in flight finish and are recorded, their batches
       // go back to the queue, and the workers close once their current jobs have returned.

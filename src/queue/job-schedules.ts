@@ -1,10 +1,11 @@
-// The job schedulers a worker process keeps in Redis (two digest runs, one poll per watched feed). They live only in
-// Redis, so a Redis that came back empty would never fire a digest again: the queue reconciler calls this on every
-// pass, and it writes the schedulers back only when one is missing (rewriting a present one could move its next run).
+// The job schedulers Herald keeps in Redis (two digest runs, one poll per watched feed). They live only in Redis, so a
+// Redis that came back empty would never fire a digest again: the queue reconciler calls this on every pass, in every
+// process (an API-only process may be the one that wins the pass lock), and it writes the schedulers back only when one
+// is missing (rewriting a present one could move its next run).
 import type { Queue } from 'bullmq';
-import type { HeraldContext } from '../src/context.js';
-import { DIGEST_SCHEDULER_IDS, scheduleDigests } from '../src/digest/digest-scheduler.js';
-import { feedSchedulerId, scheduleFeeds } from '../src/feeds/feed-scheduler.js';
+import type { HeraldContext } from '../context.js';
+import { DIGEST_SCHEDULER_IDS, scheduleDigests } from '../digest/digest-scheduler.js';
+import { feedSchedulerId, scheduleFeeds } from '../feeds/feed-scheduler.js';
 
 async function anyMissing(queue: Queue, ids: string[]): Promise<boolean> {
   for (const id of ids) if (!(await queue.getJobScheduler(id))) return true;
