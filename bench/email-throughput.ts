@@ -3,6 +3,7 @@
 // is one JSON object with every figure. `--dkim` signs every message (RSA-2048) everywhere; `--latency-ms N` puts a
 // relay N ms away each way (a delaying proxy) between every sender and the sink. The click section bursts Herald's
 // redirect endpoint with autocannon and checks the counts after the flush; `--only clicks` runs just that.
+// `--only scale --readers N` runs just a breaking edition to N readers (bench/scale-run.ts).
 import { generateKeyPairSync } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { articleInput } from '../src/articles/article-input.js';
@@ -12,6 +13,7 @@ import { naivePooledLoop, precomposedCeiling, smtpSource, type DkimKey, type Loo
 import { clickRun, type ClickFigures } from './click-run.js';
 import { csvImportRun, type CsvFigures } from './csv-import-run.js';
 import { embedded, workerOnPostgres, type RunFigures } from './herald-runs.js';
+import { printScale, scaleRun } from './scale-run.js';
 import { startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
 import { startSink } from './sinks.js';
 
@@ -33,15 +35,19 @@ const { values } = parseArgs({
     'csv-rows': { type: 'string', default: '100000' },
     /** NODE_OPTIONS for Herald's processes (none by default). */
     'node-options': { type: 'string', default: '' },
-    /** `clicks`: only the click section. */
+    /** `clicks`: only the click section; `scale`: only a breaking edition to --readers (bench/scale-run.ts). */
     only: { type: 'string', default: '' },
+    /** The scale run: `sent` waits for every message, `fanout` stops once the fan-out ends; and its time limit. */
+    'scale-until': { type: 'string', default: 'sent' },
+    'scale-timeout': { type: 'string', default: '600' },
     /** The click burst: autocannon's concurrent connections, its length, and how many readers' links it cycles through. */
     'click-connections': { type: 'string', default: '50' },
     'click-seconds': { type: 'string', default: '10' },
     'click-readers': { type: 'string', default: '2000' },
   },
 });
-if (values.only && values.only !== 'clicks') throw new Error(`--only takes clicks, not ${values.only}`);
+if (values.only && !['clicks', 'scale'].includes(values.only)) throw new Error(`--only takes clicks or scale, not ${values.only}`);
+if (!['sent', 'fanout'].includes(values['scale-until'])) throw new Error(`--scale-until takes sent or fanout`);
 const READERS = Number(values.readers);
 const SAMPLE = Math.min(READERS, Number(values['baseline-sample']));
 const POOL = Number(values['pool-size']);
@@ -70,6 +76,24 @@ function printClicks(c: ClickFigures): void {
     (c.otherAnswers ? `; ${c.otherAnswers} of ${c.sent} sent not answered in time (may have been counted)` : ''));
 }
 
+async function scaleOnly(): Promise<void> {
+  const sink = await startSink({ preferPostfix: !values['node-sink'] });
+  try {
+    log(`sink: ${sink.name}; breaking edition to ${READERS} readers; ${POOL} SMTP connections; until ${values['scale-until']}…`);
+    const scale = await scaleRun({
+      sink, smtpPort: sink.port, readers: READERS, poolSize: POOL, article: fixturePayload('seed-article'),
+      nodeOptions: values['node-options'] || undefined,
+      until: values['scale-until'] as 'sent' | 'fanout', timeoutSeconds: Number(values['scale-timeout']),
+    });
+    const figures = { sink: sink.name, scale, loadAverage: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2))) };
+    printScale(scale);
+    console.log(`load average ${figures.loadAverage.join(' ')}`);
+    console.log(JSON.stringify(figures));
+  } finally {
+    await sink.stop();
+  }
+}
+
 async function main() {
   if (values.only === 'clicks') {
     const figures = { clicks: await clicks(), loadAverage: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2))) };
@@ -78,6 +102,7 @@ async function main() {
     console.log(JSON.stringify(figures));
     return;
   }
+  if (values.only === 'scale') return scaleOnly();
   const sink = await startSink({ preferPostfix: !values['node-sink'] });
   let proxy: LatencyProxy | undefined;
   try {

@@ -47,11 +47,12 @@ export function rssMb(pid: number): number {
   }
 }
 
-async function redisUsedMb(redis: Redis): Promise<number> {
+export async function redisUsedMb(redis: Redis): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0) / 1024 / 1024;
 }
 
-async function seedReaders(db: Db, readers: number): Promise<void> {
+/** Readers seeded by one set-based insert (generate_series): a million in seconds, not a row at a time. */
+export async function seedReaders(db: Db, readers: number): Promise<void> {
   await migrate(db);
   await sql`
     insert into subscribers (email, name, status, confirmed_at)
@@ -119,7 +120,7 @@ async function measure(options: RunOptions, herald: HeraldProcess, publish: () =
   }
 }
 
-function uniqueArticle(article: Record<string, unknown>) {
+export function uniqueArticle(article: Record<string, unknown>) {
   return { ...article, externalId: `bench-${Date.now()}-${Math.random().toString(36).slice(2)}`, channels: ['email'] };
 }
 
