@@ -19,6 +19,11 @@ export interface ScaleFigures {
   readers: number;
   seedSeconds: number;
   firstMessageMs: number;
+  /**
+   * Where the first message's time went, by the database's clock (ms): publish to the dispatch's start (the relay
+   * and the start job), start to the edition rendered, to the first batch frozen, to the first delivery sent.
+   */
+  firstMessageStepsMs: { started: number; rendered: number; firstBatchFrozen: number; firstSent: number };
   /** The dispatch's startedAt to its emailFannedOutAt (both the database's clock). */
   fanOutSeconds: number;
   /** Publish to the last message at the sink; null when the run stopped at the fan-out's end. */
@@ -76,6 +81,24 @@ async function deliveriesSize(db: Db): Promise<{ rows: number; total: number; in
   return { rows: rows[0].rows, total: Number(rows[0].total), indexes: Number(rows[0].indexes) };
 }
 
+async function firstMessageSteps(db: Db, dispatchId: number): Promise<ScaleFigures['firstMessageStepsMs']> {
+  const { rows } = await sql<ScaleFigures['firstMessageStepsMs']>`
+    with t as (
+      select d.created_at as published, d.started_at as started,
+        (select created_at from editions where dispatch_id = d.id) as rendered,
+        (select min(created_at) from deliveries where dispatch_id = d.id and batch_no = 1) as frozen,
+        (select min(updated_at) from deliveries where dispatch_id = d.id and status = 'sent') as sent
+      from dispatches d where d.id = ${dispatchId}
+    )
+    select round(extract(epoch from started - published) * 1000)::int as started,
+      round(extract(epoch from rendered - started) * 1000)::int as rendered,
+      round(extract(epoch from frozen - rendered) * 1000)::int as "firstBatchFrozen",
+      round(extract(epoch from sent - frozen) * 1000)::int as "firstSent"
+    from t
+  `.execute(db);
+  return rows[0];
+}
+
 async function fanOutState(db: Db, dispatchId: number): Promise<{ done: boolean; seconds: number | null }> {
   const { rows } = await sql<{ seconds: number | null; done: boolean }>`
     select extract(epoch from email_fanned_out_at - started_at)::float8 as seconds, email_fanned_out_at is not null as done
@@ -95,9 +118,12 @@ export async function scaleRun(options: ScaleOptions): Promise<ScaleFigures> {
     const seeding = performance.now();
     await seedReaders(db, options.readers);
     const seedSeconds = Number(((performance.now() - seeding) / 1000).toFixed(1));
+    // A list that has been there a while, not one just inserted: autovacuum's first pass over a million new rows
+    // would otherwise land in the middle of the measurement.
+    await sql`vacuum (analyze) subscribers`.execute(db);
     log(`  ${options.readers} readers seeded in ${seedSeconds} s`);
     worker = spawnHerald(['worker'], { ...heraldEnv(options, prefix, dataDir), DATABASE_URL: pg.url, LOG_LEVEL: 'warn' }, { compiled: true });
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, 3000));
     const pid = worker.child.pid!;
     const redisBefore = await redisUsedMb(redis);
     let peakRedisMb = redisBefore;
@@ -140,10 +166,12 @@ export async function scaleRun(options: ScaleOptions): Promise<ScaleFigures> {
     const seconds = (performance.now() - started) / 1000;
     if (options.until === 'fanout') rssAlongMb.push(Math.round(rssMb(pid)));
     const size = await deliveriesSize(db);
+    const steps = await firstMessageSteps(db, dispatchId);
     return {
       readers: options.readers,
       seedSeconds,
       firstMessageMs: Math.round(firstMessageMs),
+      firstMessageStepsMs: steps,
       fanOutSeconds: Number((fanOut.seconds ?? 0).toFixed(1)),
       sendSeconds: options.until === 'sent' ? Number(seconds.toFixed(1)) : null,
       emailsPerSecond: options.until === 'sent' ? Math.round(options.readers / seconds) : null,
@@ -169,7 +197,9 @@ export async function scaleRun(options: ScaleOptions): Promise<ScaleFigures> {
 }
 
 export function printScale(s: ScaleFigures): void {
-  console.log(`${`breaking news to ${s.readers} readers (herald worker)`.padEnd(44)} first message ${s.firstMessageMs} ms, ` +
+  console.log(`${`breaking news to ${s.readers} readers (herald worker)`.padEnd(44)} first message ${s.firstMessageMs} ms ` +
+    `(start ${s.firstMessageStepsMs.started}, render ${s.firstMessageStepsMs.rendered}, first batch frozen ${s.firstMessageStepsMs.firstBatchFrozen}, ` +
+    `first sent ${s.firstMessageStepsMs.firstSent} ms later), ` +
     `fan-out ${s.fanOutSeconds} s, ` + (s.sendSeconds === null ? `stopped at the fan-out's end (${s.received} received)` : `whole send ${s.sendSeconds} s (${s.emailsPerSecond} msg/s)`));
   console.log(`${''.padEnd(44)} peak RSS ${s.peakRssMb} MB (along the send: ${s.rssAlongMb.join(', ')} MB), Redis +${s.redisGrowthMb} MB ` +
     `(the run's own keys: ${s.redisPrefixPeakMb} MB in ${s.redisPrefixPeakKeys} at their peak)`);

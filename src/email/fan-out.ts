@@ -39,7 +39,7 @@ interface FrozenBatch {
  * the dispatch row's lock and update and the round trips; ten batches a transaction take most of that off, and a
  * page stays a few milliseconds of work, so a cancel or a pause is seen as soon as before.
  */
-export const FAN_OUT_PAGE_READERS = 5000;
+const FAN_OUT_PAGE_READERS = 5000;
 
 /**
  * Creates the delivery rows for one more page of the audience, `batches` batches of `batchSize` readers at most;
@@ -161,7 +161,7 @@ async function freezeAll(db: Kysely<Database>, dispatchId: number, audience: Raw
   for (let batches = 1; ; batches = Math.min(mostBatches, batches * 2)) {
     const page = await freezeNextPage(db, dispatchId, audience, { batchSize: options.batchSize, batches }, scope);
     if (!page) break;
-    // Sent together, in batch order on the one connection: a page's jobs are queued in one round trip's time.
+    // Added together, so a page's jobs take about one round trip; their order among themselves does not matter.
     await Promise.all(page.map((b) => options.enqueueBatch(b.batchNo, priority)));
     result.batches += page.length;
     result.recipients += page.reduce((sum, b) => sum + b.recipients, 0);
