@@ -35,9 +35,9 @@ interface FrozenBatch {
 
 /**
  * Readers frozen per transaction at most (whole batches of them). Measured on PostgreSQL (docs/ARCHITECTURE.md,
- * "Fan-out"): one transaction per 500-reader batch spent a fifth to a third of the fan-out's time on the commit,
- * the dispatch row's lock and update and the round trips; ten batches a transaction take most of that off, and a
- * page stays a few milliseconds of work, so a cancel or a pause is seen as soon as before.
+ * "A million readers"): one transaction per 500-reader batch spent a fifth to a third of the fan-out's time on the
+ * commit, the dispatch row's lock and update and the round trips; ten batches a transaction take most of that off,
+ * and a page stays a fraction of a second's work, so a cancel is still seen within one page.
  */
 const FAN_OUT_PAGE_READERS = 5000;
 
