@@ -33,7 +33,7 @@ const { values } = parseArgs({
     'csv-rows': { type: 'string', default: '100000' },
     /** NODE_OPTIONS for Herald's processes (none by default). */
     'node-options': { type: 'string', default: '' },
-    /** `clicks`: only the click section. */
+    /** `clicks` or `csv`: only that section. */
     only: { type: 'string', default: '' },
     /** The click burst: autocannon's concurrent connections, its length, and how many readers' links it cycles through. */
     'click-connections': { type: 'string', default: '50' },
@@ -41,7 +41,7 @@ const { values } = parseArgs({
     'click-readers': { type: 'string', default: '2000' },
   },
 });
-if (values.only && values.only !== 'clicks') throw new Error(`--only takes clicks, not ${values.only}`);
+if (values.only && values.only !== 'clicks' && values.only !== 'csv') throw new Error(`--only takes clicks or csv, not ${values.only}`);
 const READERS = Number(values.readers);
 const SAMPLE = Math.min(READERS, Number(values['baseline-sample']));
 const POOL = Number(values['pool-size']);
@@ -70,10 +70,21 @@ function printClicks(c: ClickFigures): void {
     (c.otherAnswers ? `; ${c.otherAnswers} of ${c.sent} sent not answered in time (may have been counted)` : ''));
 }
 
+function printCsv(c: CsvFigures): void {
+  console.log(`${'CSV import, streamed'.padEnd(44)} ${String(c.rowsPerSecond).padStart(8)} rows/s ${c.rows} rows, server peak RSS ${c.peakRssMb} MB`);
+}
+
 async function main() {
   if (values.only === 'clicks') {
     const figures = { clicks: await clicks(), loadAverage: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2))) };
     printClicks(figures.clicks);
+    console.log(`load average ${figures.loadAverage.join(' ')}`);
+    console.log(JSON.stringify(figures));
+    return;
+  }
+  if (values.only === 'csv') {
+    const figures = { csvImport: await csvImportRun(Number(values['csv-rows']), values['node-options'] || undefined), loadAverage: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2))) };
+    printCsv(figures.csvImport);
     console.log(`load average ${figures.loadAverage.join(' ')}`);
     console.log(JSON.stringify(figures));
     return;
@@ -111,7 +122,7 @@ async function main() {
     let csv: CsvFigures | null = null;
     if (csvRows > 0) {
       log(`CSV import of ${csvRows} rows through herald serve on PostgreSQL…`);
-      csv = await csvImportRun(csvRows);
+      csv = await csvImportRun(csvRows, values['node-options'] || undefined);
     }
     const clickFigures = await clicks();
 
@@ -148,7 +159,7 @@ async function main() {
     row(`naive pooled nodemailer loop (${loop.inFlight} in flight)`, naive, `sample of ${SAMPLE}`);
     row('precomposed nodemailer (ceiling)', ceiling, `sample of ${SAMPLE}`);
     row('postfix smtp-source', source, source === null ? (dkim ? 'does not sign: not run with --dkim' : 'not installed (Debian: postfix)') : '');
-    if (csv) console.log(`${'CSV import, streamed'.padEnd(44)} ${String(csv.rowsPerSecond).padStart(8)} rows/s ${csv.rows} rows, server peak RSS ${csv.peakRssMb} MB`);
+    if (csv) printCsv(csv);
     printClicks(clickFigures);
     console.log(`ratios: worker/naive ${figures.ratios.workerToNaive}×, worker/ceiling ${figures.ratios.workerToCeiling}×, ` +
       `worker/smtp-source ${figures.ratios.workerToSmtpSource ?? '—'}×, embedded/naive ${figures.ratios.embeddedToNaive ?? '—'}×`);
