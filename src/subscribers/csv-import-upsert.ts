@@ -11,8 +11,9 @@ import type { ImportRow } from './csv-import-row.js';
 export async function upsertImportRows(db: Kysely<Database>, rows: ImportRow[]): Promise<{ inserted: number; updated: number }> {
   const result = await sql<{ inserted: boolean }>`
     with input as (
-      select r.email, r.name, r.status, array(select jsonb_array_elements_text(r.topics)) as topics, r.timezone
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(email text, "emailHash" text, name text, status text, topics jsonb, timezone text)
+      -- A JSON array read straight into text[]: cheaper than unnesting it per row.
+      select r.email, r.name, r.status, r.topics, r.timezone
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(email text, "emailHash" text, name text, status text, topics text[], timezone text)
       where not exists (select 1 from suppressions x where x.email_hash = r."emailHash")
     ), upserted as (
       insert into subscribers (email, name, status, topics, timezone, source, confirmed_at)
