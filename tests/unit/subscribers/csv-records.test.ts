@@ -21,7 +21,7 @@ function readInChunks(text: string, chunkChars: number, maxRecordChars = 64 * 10
 /** What csv-parse read, with the options the import gave it (columns left out: the reader returns plain fields). */
 function csvParse(text: string, maxRecordChars = 64 * 1024): Read {
   try {
-    const rows = parse(text, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true, max_record_size: maxRecordChars }) as { record: string[]; info: { lines: number } }[];
+    const rows = parse(text, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true, max_record_size: maxRecordChars }) as unknown as { record: string[]; info: { lines: number } }[];
     return { records: rows.map((r) => [r.info.lines, r.record]) };
   } catch (error) {
     return { records: [], error: { line: (error as { lines: number }).lines, message: (error as Error).message } };
