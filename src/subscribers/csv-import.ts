@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { importColumns, ImportRowReader, type ImportRow } from './csv-import-row.js';
 import { upsertImportRows } from './csv-import-upsert.js';
-import { CsvRecordReader, type CsvSyntaxError } from './csv-records.js';
+import { CsvRecordReader, type CsvRead, type CsvSyntaxError } from './csv-records.js';
 
 export interface ImportReport {
   imported: number;
@@ -64,7 +64,8 @@ export async function importSubscribersCsv(
 
   const records = new CsvRecordReader(MAX_CSV_RECORD_CHARS);
   let rows: ImportRowReader | undefined;
-  const take = async ({ records: read, error }: { records: { fields: string[]; line: number }[]; error?: CsvSyntaxError }) => {
+  /** Checks each record into the chunk (the first is the header); returns the error the text stopped at, if any. */
+  const take = async ({ records: read, error }: CsvRead): Promise<CsvSyntaxError | undefined> => {
     for (const { fields, line } of read) {
       if (!rows) {
         const columns = importColumns(fields);
