@@ -35,7 +35,7 @@ const { values } = parseArgs({
     'csv-rows': { type: 'string', default: '100000' },
     /** NODE_OPTIONS for Herald's processes (none by default). */
     'node-options': { type: 'string', default: '' },
-    /** `clicks`: only the click section; `scale`: only a breaking edition to --readers (bench/scale-run.ts). */
+    /** `clicks` or `csv`: only that section; `scale`: only a breaking edition to --readers (bench/scale-run.ts). */
     only: { type: 'string', default: '' },
     /** The scale run: `sent` waits for every message, `fanout` stops once the fan-out ends; and its time limit. */
     'scale-until': { type: 'string', default: 'sent' },
@@ -46,7 +46,7 @@ const { values } = parseArgs({
     'click-readers': { type: 'string', default: '2000' },
   },
 });
-if (values.only && !['clicks', 'scale'].includes(values.only)) throw new Error(`--only takes clicks or scale, not ${values.only}`);
+if (values.only && !['clicks', 'csv', 'scale'].includes(values.only)) throw new Error(`--only takes clicks, csv or scale, not ${values.only}`);
 if (!['sent', 'fanout'].includes(values['scale-until'])) throw new Error(`--scale-until takes sent or fanout`);
 const READERS = Number(values.readers);
 const SAMPLE = Math.min(READERS, Number(values['baseline-sample']));
@@ -94,6 +94,10 @@ async function scaleOnly(): Promise<void> {
   }
 }
 
+function printCsv(c: CsvFigures): void {
+  console.log(`${'CSV import, streamed'.padEnd(44)} ${String(c.rowsPerSecond).padStart(8)} rows/s ${c.rows} rows, server peak RSS ${c.peakRssMb} MB`);
+}
+
 async function main() {
   if (values.only === 'clicks') {
     const figures = { clicks: await clicks(), loadAverage: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2))) };
@@ -103,6 +107,13 @@ async function main() {
     return;
   }
   if (values.only === 'scale') return scaleOnly();
+  if (values.only === 'csv') {
+    const figures = { csvImport: await csvImportRun(Number(values['csv-rows']), values['node-options'] || undefined), loadAverage: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2))) };
+    printCsv(figures.csvImport);
+    console.log(`load average ${figures.loadAverage.join(' ')}`);
+    console.log(JSON.stringify(figures));
+    return;
+  }
   const sink = await startSink({ preferPostfix: !values['node-sink'] });
   let proxy: LatencyProxy | undefined;
   try {
@@ -136,7 +147,7 @@ async function main() {
     let csv: CsvFigures | null = null;
     if (csvRows > 0) {
       log(`CSV import of ${csvRows} rows through herald serve on PostgreSQL…`);
-      csv = await csvImportRun(csvRows);
+      csv = await csvImportRun(csvRows, values['node-options'] || undefined);
     }
     const clickFigures = await clicks();
 
@@ -173,7 +184,7 @@ async function main() {
     row(`naive pooled nodemailer loop (${loop.inFlight} in flight)`, naive, `sample of ${SAMPLE}`);
     row('precomposed nodemailer (ceiling)', ceiling, `sample of ${SAMPLE}`);
     row('postfix smtp-source', source, source === null ? (dkim ? 'does not sign: not run with --dkim' : 'not installed (Debian: postfix)') : '');
-    if (csv) console.log(`${'CSV import, streamed'.padEnd(44)} ${String(csv.rowsPerSecond).padStart(8)} rows/s ${csv.rows} rows, server peak RSS ${csv.peakRssMb} MB`);
+    if (csv) printCsv(csv);
     printClicks(clickFigures);
     console.log(`ratios: worker/naive ${figures.ratios.workerToNaive}×, worker/ceiling ${figures.ratios.workerToCeiling}×, ` +
       `worker/smtp-source ${figures.ratios.workerToSmtpSource ?? '—'}×, embedded/naive ${figures.ratios.embeddedToNaive ?? '—'}×`);
