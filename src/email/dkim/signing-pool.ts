@@ -31,6 +31,9 @@ function threadEntry(): { filename: string | URL; eval: boolean } {
  */
 const ATTEMPTS_PER_MESSAGE = 2;
 
+/** How long closing waits for the messages being signed (a signature takes about a millisecond). */
+const CLOSE_GRACE_MS = 5_000;
+
 /**
  * DKIM_SIGNING_THREADS' default: every core but the one the event loop needs, at most 4. One thread signs a few
  * thousand RSA-2048 messages a second, more than one process' SMTP pool carries (docs/ARCHITECTURE.md).
@@ -86,22 +89,32 @@ export class DkimSigningPool {
     return [...this.threads].map((thread) => thread.worker);
   }
 
-  /** Messages being signed finish first (their sends go on); then every thread ends. */
+  /**
+   * Messages being signed finish first (their sends go on), for at most CLOSE_GRACE_MS; then every thread ends, and
+   * a message a stuck thread still held fails its send as not sent.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      if (this.pending > 0) await new Promise<void>((resolve) => (this.whenIdle = resolve));
-      const threads = [...this.threads];
-      this.threads.clear();
-      await Promise.all(threads.map((thread) => {
-        thread.gone = true;
-        return thread.worker.terminate();
-      }));
+      if (this.pending > 0) {
+        await new Promise<void>((resolve) => {
+          this.whenIdle = resolve;
+          setTimeout(resolve, CLOSE_GRACE_MS).unref();
+        });
+      }
+      await Promise.all([...this.threads].map((thread) => thread.worker.terminate()));
     })();
     return this.closing;
   }
 
   private dispatch(job: Job): void {
-    const thread = this.leastBusy();
+    let thread: SigningThread;
+    try {
+      thread = this.leastBusy();
+    } catch (error) {
+      // No thread could start (out of memory, too many threads): this message is not sent, the batch retries it.
+      job.reject(new TransientFailure(`DKIM signing thread could not start: ${String(error)}`, 'dkim_thread_lost'));
+      return;
+    }
     const id = this.nextId++;
     // Only a thread with work holds the process open: an idle one never keeps a CLI command from exiting.
     if (thread.jobs.size === 0) thread.worker.ref();
