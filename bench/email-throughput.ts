@@ -178,7 +178,7 @@ async function main() {
     };
     const row = (name: string, perSecond: number | null | undefined, extra = '') =>
       console.log(`${name.padEnd(44)} ${perSecond == null ? '—'.padStart(8) : String(Math.round(perSecond)).padStart(8)} msg/s  ${extra}`);
-    const runExtra = (r: RunFigures) => `first message ${r.firstMessageMs} ms, peak RSS ${r.peakRssMb} MB, Redis +${r.redisGrowthMb} MB`;
+    const runExtra = (r: RunFigures) => `first message ${r.firstMessageMs} ms, peak RSS ${r.peakRssMb} MB, Redis +${r.redisGrowthMb} MB, CPU ${r.cpuMsPerMessage} ms/msg (main thread ${r.mainThreadCpuMsPerMessage})`;
     row('herald worker on PostgreSQL', worker.emailsPerSecond, runExtra(worker));
     if (quickStart) row('herald serve, embedded PGlite', quickStart.emailsPerSecond, runExtra(quickStart));
     row(`naive pooled nodemailer loop (${loop.inFlight} in flight)`, naive, `sample of ${SAMPLE}`);

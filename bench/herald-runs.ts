@@ -33,6 +33,10 @@ export interface RunFigures {
   firstMessageMs: number;
   peakRssMb: number;
   redisGrowthMb: number;
+  /** Herald's CPU (all its threads, user + system) per message sent, from the publish to the last arrival. */
+  cpuMsPerMessage: number;
+  /** The part of it on the main thread (the event loop), which alone bounds what one process can send. */
+  mainThreadCpuMsPerMessage: number;
 }
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -44,6 +48,20 @@ export function rssMb(pid: number): number {
     return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
   } catch {
     return 0;
+  }
+}
+
+/**
+ * User + system CPU time of a process so far, in ms (/proc/PID/stat fields 14 and 15, in clock ticks of 10 ms); with
+ * `mainThread`, of its main thread only (the event loop: /proc/PID/task/PID/stat).
+ */
+export function cpuMs(pid: number, mainThread = false): number {
+  try {
+    const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
+    const fields = stat.replace(/^.*\) /s, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0; // gone: the caller notices that the process exited
   }
 }
 
@@ -90,6 +108,8 @@ async function measure(options: RunOptions, herald: HeraldProcess, publish: () =
     let peakRssMb = rssMb(pid);
     let peakRedisMb = redisBefore;
     await options.sink.reset();
+    const cpuBefore = cpuMs(pid);
+    const mainCpuBefore = cpuMs(pid, true);
     const started = performance.now();
     await publish();
     let received = 0;
@@ -108,12 +128,16 @@ async function measure(options: RunOptions, herald: HeraldProcess, publish: () =
       }
     }
     const seconds = (performance.now() - started) / 1000;
+    const cpuSpent = cpuMs(pid) - cpuBefore;
+    const mainCpuSpent = cpuMs(pid, true) - mainCpuBefore;
     return {
       emailsPerSecond: Math.round(options.readers / seconds),
       seconds: Number(seconds.toFixed(1)),
       firstMessageMs: Math.round(firstMessageMs),
       peakRssMb: Math.round(peakRssMb),
       redisGrowthMb: Number((peakRedisMb - redisBefore).toFixed(1)),
+      cpuMsPerMessage: Number((cpuSpent / options.readers).toFixed(3)),
+      mainThreadCpuMsPerMessage: Number((mainCpuSpent / options.readers).toFixed(3)),
     };
   } finally {
     redis.disconnect();
