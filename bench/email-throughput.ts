@@ -33,7 +33,7 @@ const { values } = parseArgs({
     'csv-rows': { type: 'string', default: '100000' },
     /** NODE_OPTIONS for Herald's processes (none by default). */
     'node-options': { type: 'string', default: '' },
-    /** `clicks`: only the click section. */
+    /** `clicks`: only the click section; `email`: everything but it. */
     only: { type: 'string', default: '' },
     /** The click burst: autocannon's concurrent connections, its length, and how many readers' links it cycles through. */
     'click-connections': { type: 'string', default: '50' },
@@ -41,7 +41,7 @@ const { values } = parseArgs({
     'click-readers': { type: 'string', default: '2000' },
   },
 });
-if (values.only && values.only !== 'clicks') throw new Error(`--only takes clicks, not ${values.only}`);
+if (values.only && values.only !== 'clicks' && values.only !== 'email') throw new Error(`--only takes clicks or email, not ${values.only}`);
 const READERS = Number(values.readers);
 const SAMPLE = Math.min(READERS, Number(values['baseline-sample']));
 const POOL = Number(values['pool-size']);
@@ -113,7 +113,7 @@ async function main() {
       log(`CSV import of ${csvRows} rows through herald serve on PostgreSQL…`);
       csv = await csvImportRun(csvRows);
     }
-    const clickFigures = await clicks();
+    const clickFigures = values.only === 'email' ? null : await clicks();
 
     const figures = {
       sink: sink.name,
@@ -149,7 +149,7 @@ async function main() {
     row('precomposed nodemailer (ceiling)', ceiling, `sample of ${SAMPLE}`);
     row('postfix smtp-source', source, source === null ? (dkim ? 'does not sign: not run with --dkim' : 'not installed (Debian: postfix)') : '');
     if (csv) console.log(`${'CSV import, streamed'.padEnd(44)} ${String(csv.rowsPerSecond).padStart(8)} rows/s ${csv.rows} rows, server peak RSS ${csv.peakRssMb} MB`);
-    printClicks(clickFigures);
+    if (clickFigures) printClicks(clickFigures);
     console.log(`ratios: worker/naive ${figures.ratios.workerToNaive}×, worker/ceiling ${figures.ratios.workerToCeiling}×, ` +
       `worker/smtp-source ${figures.ratios.workerToSmtpSource ?? '—'}×, embedded/naive ${figures.ratios.embeddedToNaive ?? '—'}×`);
     if (figures.pipeliningBoundPerSecond) {
