@@ -246,9 +246,9 @@ export class BatchRun {
     sending.forEach((row, i) => this.held.add(row, groups[i]));
     if (claimed.length > 0 || result.dispatchStatus !== 'running') return;
     // Nothing (more) to claim: the batch is through, or what is left belongs to groups that cannot take it yet.
-    // Readers handed back only for their group's share (by this round or one in flight) are pending once written,
-    // but this claim could not see them: it must not take the batch for done.
-    if ([...this.rounds].some((written) => this.handsBack(written))) this.paceBlocked = true;
+    // Readers handed back only for their group's share (by this round, one in flight, or one still to come) are
+    // pending once written, but this claim could not see them: it must not take the batch for done.
+    if (this.handsBack(this.answers) || [...this.rounds].some((written) => this.handsBack(written))) this.paceBlocked = true;
     else if (limit === 0 || excludeDomains.length === 0 || this.inFlight.size + this.held.size === 0) {
       this.exhausted = true;
       if (limit > 0) for (const group of paused) this.tally.behindPause.add(group);
@@ -327,7 +327,13 @@ export class BatchRun {
     if (this.halt || this.claimFailure !== undefined) {
       // The run ends; the batch's next run takes the reader.
     } else if (this.ctx.pacing.pacer.pausedBeyond(HOLD_MS).has(h.group)) this.tally.paced.set(h.row.id, h.group);
-    else this.paceBlocked = true; // claim again only once something changed, or it would take the same readers back
+    else {
+      // Claim again only once something changed, or it would take the same readers back; and the batch is not
+      // through, whatever the last claim found: this reader is pending again.
+      this.paceBlocked = true;
+      this.exhausted = false;
+      this.graceOver = undefined;
+    }
     this.answers.push({ id: h.row.id, subscriberId: h.row.subscriberId, status: 'paced', response: '' });
     this.warmup.handedBack();
   }
