@@ -86,6 +86,10 @@ export class BatchRun {
    * limit), so max(answers, limit). The window's invariant: in flight + held + unwritten answers + this ≤ chunkSize.
    */
   private roundsHold = 0;
+  /** Readers handed back for their group's share whose `pending` is not committed yet (no claim can see them). */
+  private handBacksUnwritten = 0;
+  /** Rounds that committed such hand-backs so far: a claim whose snapshot is older cannot have seen them. */
+  private handBackWrites = 0;
   private halt: Halt | undefined;
   /** A claim failed (the database went away), or a send did not come back: nothing more is claimed, the run ends with it. */
   private claimFailure: unknown;
@@ -174,6 +178,7 @@ export class BatchRun {
     const answers = this.answers;
     this.answers = [];
     const holds = Math.max(answers.length, room);
+    const handBacks = answers.filter((a) => a.status === 'paced' && !this.tally.paced.has(a.id)).length;
     this.rounds.add(answers);
     this.roundsHold += holds;
     this.round(answers, room)
@@ -183,6 +188,8 @@ export class BatchRun {
       .finally(() => {
         this.rounds.delete(answers);
         this.roundsHold -= holds;
+        this.handBacksUnwritten -= handBacks;
+        if (handBacks > 0) this.handBackWrites++;
         this.wake.notify();
       });
   }
@@ -218,6 +225,7 @@ export class BatchRun {
     }
     const paused = pacing.pacer.pausedBeyond(HOLD_MS);
     const excludeDomains = limit > 0 ? pacing.directory.domainsOf(this.held.fullGroups()) : [];
+    const handBackWritesBefore = this.handBackWrites;
     let attempts = 0;
     const statement = () =>
       recordAndClaim(db, outcomes, batch, answers, { excludeIds: this.excludedIds(answers), excludeDomains, limit: attempts++ === 0 ? limit : 0 });
@@ -246,18 +254,13 @@ export class BatchRun {
     sending.forEach((row, i) => this.held.add(row, groups[i]));
     if (claimed.length > 0 || result.dispatchStatus !== 'running') return;
     // Nothing (more) to claim: the batch is through, or what is left belongs to groups that cannot take it yet.
-    // Readers handed back only for their group's share (by this round, one in flight, or one still to come) are
-    // pending once written, but this claim could not see them: it must not take the batch for done.
-    if (this.handsBack(this.answers) || [...this.rounds].some((written) => this.handsBack(written))) this.paceBlocked = true;
+    // Readers handed back only for their group's share are pending once written, but this claim cannot have seen
+    // those not yet committed, nor those another round committed after it began: it must not take the batch for done.
+    if (this.handBacksUnwritten > 0 || this.handBackWrites !== handBackWritesBefore) this.paceBlocked = true;
     else if (limit === 0 || excludeDomains.length === 0 || this.inFlight.size + this.held.size === 0) {
       this.exhausted = true;
       if (limit > 0) for (const group of paused) this.tally.behindPause.add(group);
     } else this.paceBlocked = true;
-  }
-
-  /** Whether `answers` give readers back to pending who may be claimed again in this run. */
-  private handsBack(answers: DeliveryResult[]): boolean {
-    return answers.some((a) => a.status === 'paced' && !this.tally.paced.has(a.id));
   }
 
   /**
@@ -331,6 +334,7 @@ export class BatchRun {
       // Claim again only once something changed, or it would take the same readers back; and the batch is not
       // through, whatever the last claim found: this reader is pending again.
       this.paceBlocked = true;
+      this.handBacksUnwritten++;
       this.exhausted = false;
       this.graceOver = undefined;
     }
