@@ -1,7 +1,7 @@
 // The click burst right after a send, as a reader's mail client makes it: `herald serve` on PostgreSQL (its own
 // process, counting on), autocannon on loopback cycling through many readers' tracked links, then the flush: every
 // redirect answered must be in link_clicks exactly once (human + machine), no more, no less.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -11,7 +11,7 @@ import { migrate, openDatabase } from '../src/db/database.js';
 import { createPostgresDatabase } from '../tests/support/database.js';
 import { clearQueuePrefix, randomPrefix } from '../tests/support/herald.js';
 import { spawnHerald, type HeraldProcess } from '../tests/support/processes.js';
-import { heraldEnv, listeningAddress, rssMb } from './herald-runs.js';
+import { cpuMs, heraldEnv, listeningAddress, rssMb } from './herald-runs.js';
 
 export interface ClickOptions {
   /** Concurrent connections autocannon keeps busy. */
@@ -50,12 +50,6 @@ export interface ClickFigures {
    * rate would be on an idle core is about 1000 / this per second, whatever else the machine was doing meanwhile.
    */
   cpuMsPerThousand: number;
-}
-
-/** User + system CPU time of a process so far, in ms (/proc/PID/stat fields 14 and 15, in clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 const DISPATCH_ID = 1;

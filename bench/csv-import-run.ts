@@ -29,13 +29,13 @@ function csvRows(rows: number): Readable {
   });
 }
 
-export async function csvImportRun(rows: number): Promise<CsvFigures> {
+export async function csvImportRun(rows: number, nodeOptions?: string): Promise<CsvFigures> {
   const pg = await createPostgresDatabase();
   const prefix = randomPrefix();
   const dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-csv-'));
   let serve: HeraldProcess | undefined;
   try {
-    const env = heraldEnv({ smtpPort: 9, poolSize: 1 }, prefix, dataDir);
+    const env = heraldEnv({ smtpPort: 9, poolSize: 1, nodeOptions }, prefix, dataDir);
     serve = spawnHerald(['serve'], { ...env, DATABASE_URL: pg.url, PORT: '0', LOG_LEVEL: 'info' }, { compiled: true });
     const address = await listeningAddress(serve);
     const pid = serve.child.pid!;

@@ -3,6 +3,7 @@
 // is one JSON object with every figure. `--dkim` signs every message (RSA-2048) everywhere; `--latency-ms N` puts a
 // relay N ms away each way (a delaying proxy) between every sender and the sink. The click section bursts Herald's
 // redirect endpoint with autocannon and checks the counts after the flush; `--only clicks` runs just that.
+// `--only scale --readers N` runs just a breaking edition to N readers (bench/scale-run.ts).
 import { generateKeyPairSync } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { articleInput } from '../src/articles/article-input.js';
@@ -12,6 +13,7 @@ import { naivePooledLoop, precomposedCeiling, smtpSource, type DkimKey, type Loo
 import { clickRun, type ClickFigures } from './click-run.js';
 import { csvImportRun, type CsvFigures } from './csv-import-run.js';
 import { embedded, workerOnPostgres, type RunFigures } from './herald-runs.js';
+import { printScale, scaleRun } from './scale-run.js';
 import { startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
 import { startSink } from './sinks.js';
 
@@ -33,15 +35,19 @@ const { values } = parseArgs({
     'csv-rows': { type: 'string', default: '100000' },
     /** NODE_OPTIONS for Herald's processes (none by default). */
     'node-options': { type: 'string', default: '' },
-    /** `clicks`: only the click section; `email`: everything but it. */
+    /** `clicks` or `csv`: only that section; `scale`: only a breaking edition to --readers (bench/scale-run.ts); `email`: everything but clicks. */
     only: { type: 'string', default: '' },
+    /** The scale run: `sent` waits for every message, `fanout` stops once the fan-out ends; and its time limit. */
+    'scale-until': { type: 'string', default: 'sent' },
+    'scale-timeout': { type: 'string', default: '600' },
     /** The click burst: autocannon's concurrent connections, its length, and how many readers' links it cycles through. */
     'click-connections': { type: 'string', default: '50' },
     'click-seconds': { type: 'string', default: '10' },
     'click-readers': { type: 'string', default: '2000' },
   },
 });
-if (values.only && values.only !== 'clicks' && values.only !== 'email') throw new Error(`--only takes clicks or email, not ${values.only}`);
+if (values.only && !['clicks', 'csv', 'scale', 'email'].includes(values.only)) throw new Error(`--only takes clicks, csv, scale or email, not ${values.only}`);
+if (!['sent', 'fanout'].includes(values['scale-until'])) throw new Error(`--scale-until takes sent or fanout`);
 const READERS = Number(values.readers);
 const SAMPLE = Math.min(READERS, Number(values['baseline-sample']));
 const POOL = Number(values['pool-size']);
@@ -70,10 +76,40 @@ function printClicks(c: ClickFigures): void {
     (c.otherAnswers ? `; ${c.otherAnswers} of ${c.sent} sent not answered in time (may have been counted)` : ''));
 }
 
+async function scaleOnly(): Promise<void> {
+  const sink = await startSink({ preferPostfix: !values['node-sink'] });
+  try {
+    log(`sink: ${sink.name}; breaking edition to ${READERS} readers; ${POOL} SMTP connections; until ${values['scale-until']}…`);
+    const scale = await scaleRun({
+      sink, smtpPort: sink.port, readers: READERS, poolSize: POOL, article: fixturePayload('seed-article'),
+      nodeOptions: values['node-options'] || undefined,
+      until: values['scale-until'] as 'sent' | 'fanout', timeoutSeconds: Number(values['scale-timeout']),
+    });
+    const figures = { sink: sink.name, scale, loadAverage: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2))) };
+    printScale(scale);
+    console.log(`load average ${figures.loadAverage.join(' ')}`);
+    console.log(JSON.stringify(figures));
+  } finally {
+    await sink.stop();
+  }
+}
+
+function printCsv(c: CsvFigures): void {
+  console.log(`${'CSV import, streamed'.padEnd(44)} ${String(c.rowsPerSecond).padStart(8)} rows/s ${c.rows} rows, server peak RSS ${c.peakRssMb} MB`);
+}
+
 async function main() {
   if (values.only === 'clicks') {
     const figures = { clicks: await clicks(), loadAverage: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2))) };
     printClicks(figures.clicks);
+    console.log(`load average ${figures.loadAverage.join(' ')}`);
+    console.log(JSON.stringify(figures));
+    return;
+  }
+  if (values.only === 'scale') return scaleOnly();
+  if (values.only === 'csv') {
+    const figures = { csvImport: await csvImportRun(Number(values['csv-rows']), values['node-options'] || undefined), loadAverage: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2))) };
+    printCsv(figures.csvImport);
     console.log(`load average ${figures.loadAverage.join(' ')}`);
     console.log(JSON.stringify(figures));
     return;
@@ -111,7 +147,7 @@ async function main() {
     let csv: CsvFigures | null = null;
     if (csvRows > 0) {
       log(`CSV import of ${csvRows} rows through herald serve on PostgreSQL…`);
-      csv = await csvImportRun(csvRows);
+      csv = await csvImportRun(csvRows, values['node-options'] || undefined);
     }
     const clickFigures = values.only === 'email' ? null : await clicks();
 
@@ -142,13 +178,13 @@ async function main() {
     };
     const row = (name: string, perSecond: number | null | undefined, extra = '') =>
       console.log(`${name.padEnd(44)} ${perSecond == null ? '—'.padStart(8) : String(Math.round(perSecond)).padStart(8)} msg/s  ${extra}`);
-    const runExtra = (r: RunFigures) => `first message ${r.firstMessageMs} ms, peak RSS ${r.peakRssMb} MB, Redis +${r.redisGrowthMb} MB`;
+    const runExtra = (r: RunFigures) => `first message ${r.firstMessageMs} ms, peak RSS ${r.peakRssMb} MB, Redis +${r.redisGrowthMb} MB, CPU ${r.cpuMsPerMessage} ms/msg (main thread ${r.mainThreadCpuMsPerMessage})`;
     row('herald worker on PostgreSQL', worker.emailsPerSecond, runExtra(worker));
     if (quickStart) row('herald serve, embedded PGlite', quickStart.emailsPerSecond, runExtra(quickStart));
     row(`naive pooled nodemailer loop (${loop.inFlight} in flight)`, naive, `sample of ${SAMPLE}`);
     row('precomposed nodemailer (ceiling)', ceiling, `sample of ${SAMPLE}`);
     row('postfix smtp-source', source, source === null ? (dkim ? 'does not sign: not run with --dkim' : 'not installed (Debian: postfix)') : '');
-    if (csv) console.log(`${'CSV import, streamed'.padEnd(44)} ${String(csv.rowsPerSecond).padStart(8)} rows/s ${csv.rows} rows, server peak RSS ${csv.peakRssMb} MB`);
+    if (csv) printCsv(csv);
     if (clickFigures) printClicks(clickFigures);
     console.log(`ratios: worker/naive ${figures.ratios.workerToNaive}×, worker/ceiling ${figures.ratios.workerToCeiling}×, ` +
       `worker/smtp-source ${figures.ratios.workerToSmtpSource ?? '—'}×, embedded/naive ${figures.ratios.embeddedToNaive ?? '—'}×`);

@@ -33,6 +33,10 @@ export interface RunFigures {
   firstMessageMs: number;
   peakRssMb: number;
   redisGrowthMb: number;
+  /** Herald's CPU (all its threads, user + system) per message sent, from the publish to the last arrival. */
+  cpuMsPerMessage: number;
+  /** The part of it on the main thread (the event loop), which alone bounds what one process can send. */
+  mainThreadCpuMsPerMessage: number;
 }
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -47,11 +51,26 @@ export function rssMb(pid: number): number {
   }
 }
 
-async function redisUsedMb(redis: Redis): Promise<number> {
+/**
+ * User + system CPU time of a process so far, in ms (/proc/PID/stat fields 14 and 15, in clock ticks of 10 ms); with
+ * `mainThread`, of its main thread only (the event loop: /proc/PID/task/PID/stat).
+ */
+export function cpuMs(pid: number, mainThread = false): number {
+  try {
+    const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
+    const fields = stat.replace(/^.*\) /s, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0; // gone: the caller notices that the process exited
+  }
+}
+
+export async function redisUsedMb(redis: Redis): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0) / 1024 / 1024;
 }
 
-async function seedReaders(db: Db, readers: number): Promise<void> {
+/** Readers seeded by one set-based insert (generate_series): a million in seconds, not a row at a time. */
+export async function seedReaders(db: Db, readers: number): Promise<void> {
   await migrate(db);
   await sql`
     insert into subscribers (email, name, status, confirmed_at)
@@ -89,6 +108,8 @@ async function measure(options: RunOptions, herald: HeraldProcess, publish: () =
     let peakRssMb = rssMb(pid);
     let peakRedisMb = redisBefore;
     await options.sink.reset();
+    const cpuBefore = cpuMs(pid);
+    const mainCpuBefore = cpuMs(pid, true);
     const started = performance.now();
     await publish();
     let received = 0;
@@ -107,19 +128,23 @@ async function measure(options: RunOptions, herald: HeraldProcess, publish: () =
       }
     }
     const seconds = (performance.now() - started) / 1000;
+    const cpuSpent = cpuMs(pid) - cpuBefore;
+    const mainCpuSpent = cpuMs(pid, true) - mainCpuBefore;
     return {
       emailsPerSecond: Math.round(options.readers / seconds),
       seconds: Number(seconds.toFixed(1)),
       firstMessageMs: Math.round(firstMessageMs),
       peakRssMb: Math.round(peakRssMb),
       redisGrowthMb: Number((peakRedisMb - redisBefore).toFixed(1)),
+      cpuMsPerMessage: Number((cpuSpent / options.readers).toFixed(3)),
+      mainThreadCpuMsPerMessage: Number((mainCpuSpent / options.readers).toFixed(3)),
     };
   } finally {
     redis.disconnect();
   }
 }
 
-function uniqueArticle(article: Record<string, unknown>) {
+export function uniqueArticle(article: Record<string, unknown>) {
   return { ...article, externalId: `bench-${Date.now()}-${Math.random().toString(36).slice(2)}`, channels: ['email'] };
 }
 

@@ -1,7 +1,8 @@
 // Files Herald keeps in its data dir: the signing secret and the first admin token, created once, private to the owner.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigError } from '../config/config.js';
 
 /**
  * The data dir holds subscriber data (PGlite files, captured .eml, Redis' append-only file) and secrets: 0700 even
@@ -9,6 +10,13 @@ import { join } from 'node:path';
  * whatever umask Herald was started with.
  */
 export function ensureDataDir(dataDir: string): void {
+  // A shared directory (sticky bit: /tmp, /var/tmp) must never become 0700: that would lock every other user and
+  // service out of it. Herald wants a directory of its own.
+  if (existsSync(dataDir) && statSync(dataDir).mode & 0o1000) {
+    throw new ConfigError([
+      { variable: 'HERALD_DATA_DIR', message: `${dataDir} is a shared directory (sticky bit set); use one of Herald's own, e.g. ${join(dataDir, 'herald')}` },
+    ]);
+  }
   process.umask(0o077);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   chmodSync(dataDir, 0o700);

@@ -2,7 +2,7 @@
 // confirmation mail, replayed CMS signatures, guessable or cancelled edition pages, javascript: links on a resolved
 // delivery, an oversized CSV field, and a data dir readable by others.
 import { createHmac } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -159,6 +159,17 @@ describe('the data dir', () => {
       process.umask(previous);
       await embedded?.stop();
       rmSync(path.dirname(dataDir), { recursive: true, force: true });
+    }
+  });
+
+  it('is never a shared directory such as /tmp: Herald refuses to start and leaves its mode alone', async () => {
+    const shared = mkdtempSync(path.join(tmpdir(), 'herald-shared-'));
+    chmodSync(shared, 0o1777);
+    try {
+      await expect(startTestHerald({ embedded: true, dataDir: shared, workers: false })).rejects.toThrow(/HERALD_DATA_DIR.*shared directory/);
+      expect(statSync(shared).mode & 0o7777).toBe(0o1777);
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
     }
   });
 });

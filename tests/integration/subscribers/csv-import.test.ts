@@ -92,6 +92,13 @@ describe('the file as written', () => {
     expect(await subscriber('broken-quote@example.com')).toBeUndefined();
     expect(await subscriber('after@example.com')).toBeUndefined();
   });
+
+  it('reports a stray quote inside a field as unreadable, with its line, keeping the rows before it', async () => {
+    const report = await importCsv('email,name\nbefore-stray@example.com,Fine\nstray-quote@example.com,Jo "Jo" Doe\nafter-stray@example.com,Lost\n');
+    expect(report).toEqual({ imported: 1, updated: 0, skipped: 0, errors: [{ line: 3, reason: expect.stringMatching(/^unreadable CSV: .*quote/i) }] });
+    expect(await subscriber('before-stray@example.com')).toMatchObject({ name: 'Fine' });
+    expect(await subscriber('after-stray@example.com')).toBeUndefined();
+  });
 });
 
 describe('the counts', () => {
