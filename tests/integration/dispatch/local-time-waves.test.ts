@@ -75,7 +75,10 @@ afterAll(async () => {
 });
 
 describe('a dispatch at 07:00 local time', () => {
-  it('is planned as one wave per UTC instant, earliest zone first, DST-correct', async () => {
+  // One day of one dispatch, in order on the test's clock: each step acts on the state the one before left, so
+  // they are one test (a step run alone would find no dispatch, or a clock in the wrong place).
+  it('is planned, fires wave by wave, survives a lost job, a pause, a new local time and a cancel', async () => {
+    // It is planned as one wave per UTC instant, earliest zone first, DST-correct.
     const response = await herald.api('/api/articles', { body: { ...articlePayload({ title: 'Morning briefing' }), channels: ['email'], localTime: '07:00' } });
     expect(response.status).toBe(201);
     const { dispatch } = await response.json();
@@ -97,17 +100,15 @@ describe('a dispatch at 07:00 local time', () => {
     const live = await (await herald.api(`/api/dispatches/${dispatchId}/live`)).json();
     expect(live.localTime).toBe('07:00');
     expect(live.waves).toHaveLength(4);
-  });
 
-  it('sends each wave to its zones only, when it fires', async () => {
+    // It sends each wave to its zones only, when it fires.
     clock.set('2026-10-31T18:00:00Z');
     await fire(1);
     await waveSent(1, 1);
     // The other waves' jobs are delayed for hours of real time: only Auckland can have been mailed.
     expect(arrived()).toEqual(['auckland@example.com']);
-  });
 
-  it('puts back a lost wave job, at its instant', async () => {
+    // It puts back a lost wave job, at its instant.
     await (await waveJob(2))!.remove();
     const flows = new FlowProducer({ connection: herald.ctx.redis, prefix: herald.ctx.redisPrefix });
     const reconciler = new QueueReconciler(herald.ctx.db, herald.ctx.queues, flows, herald.ctx.redis, {
@@ -123,9 +124,8 @@ describe('a dispatch at 07:00 local time', () => {
     // Delayed by what is left until 22:00 UTC on the test's clock (four hours, less the seconds this test took).
     expect(job!.opts.delay).toBeGreaterThan(3.9 * 3600_000);
     expect(job!.opts.delay).toBeLessThanOrEqual(4 * 3600_000);
-  });
 
-  it('holds a due wave while the dispatch is paused and sends it on resume', async () => {
+    // It holds a due wave while the dispatch is paused and sends it on resume.
     expect((await herald.api(`/api/dispatches/${dispatchId}/pause`, { method: 'POST' })).status).toBe(200);
     clock.set('2026-10-31T22:00:00Z');
     await fire(2);
@@ -136,11 +136,10 @@ describe('a dispatch at 07:00 local time', () => {
     expect((await herald.api(`/api/dispatches/${dispatchId}/resume`, { method: 'POST' })).status).toBe(200);
     await waveSent(2, 1);
     expect(arrived()).toEqual(['auckland@example.com', 'tokyo@example.com']);
-  });
 
-  it('moves only the waves not yet sent to a new local time', async () => {
-    const response = await herald.api(`/api/dispatches/${dispatchId}/reschedule`, { body: { localTime: '08:00' } });
-    expect(response.status).toBe(200);
+    // It moves only the waves not yet sent to a new local time.
+    const rescheduled = await herald.api(`/api/dispatches/${dispatchId}/reschedule`, { body: { localTime: '08:00' } });
+    expect(rescheduled.status).toBe(200);
     expect((await waves()).map((w) => w.fireAt)).toEqual([
       '2026-10-31T18:00:00.000Z', // sent: stays
       '2026-10-31T22:00:00.000Z', // sent: stays
@@ -157,11 +156,10 @@ describe('a dispatch at 07:00 local time', () => {
     await fire(3);
     await waveSent(3, 2);
     expect(arrived()).toEqual(['auckland@example.com', 'berlin@example.com', 'paris@example.com', 'tokyo@example.com']);
-  });
 
-  it('cancels the waves not yet sent: New York never gets it', async () => {
-    const response = await herald.api(`/api/dispatches/${dispatchId}/cancel`, { method: 'POST' });
-    expect(response.status).toBe(200);
+    // It cancels the waves not yet sent: New York never gets it.
+    const cancelled = await herald.api(`/api/dispatches/${dispatchId}/cancel`, { method: 'POST' });
+    expect(cancelled.status).toBe(200);
     const list = await waves();
     expect(list.map((w) => w.status)).toEqual(['sent', 'sent', 'sent', 'cancelled']);
     expect(list.map((w) => w.counts.sent ?? 0)).toEqual([1, 1, 2, 0]);
@@ -178,12 +176,13 @@ describe('a dispatch at 07:00 local time', () => {
     expect(arrived()).toEqual(['auckland@example.com', 'berlin@example.com', 'paris@example.com', 'tokyo@example.com']);
     const stored = await herald.ctx.db.selectFrom('subscribers').select(['email', 'timezone']).orderBy('email').execute();
     expect(stored.find((s) => s.email === 'ny2@example.com')?.timezone).toBe('America/New_York');
-  });
+  }, 180_000);
 });
 
 describe('a local-time dispatch left to run', () => {
   it('completes once its last wave is sent', async () => {
     // A fresh dispatch, planned with the clock at 07:00 UTC on 1 November.
+    clock.set('2026-11-01T07:00:00Z');
     const response = await herald.api('/api/articles', { body: { ...articlePayload({ title: 'Evening edition' }), channels: ['email'], localTime: '09:00' } });
     const { dispatch } = await response.json();
     expect(dispatch.localTime).toBe('09:00');
