@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import type { FlowProducer, JobState, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { jobIds, type Queues } from '../queue/queues.js';
 import type { Network } from '../social/channel.js';
@@ -18,6 +18,11 @@ import { OPEN_WAVES } from './waves.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { pendingRetractions } from '../social/social-retractions.js';
 import { PeriodicPass } from '../runtime/periodic-pass.js';
+import { ENGAGEMENT_READS } from '../social/engagement.js';
+import { scheduleEngagementReads } from '../social/engagement-schedule.js';
+
+/** How late a lost metric read is still worth taking (a Redis outage of hours); older ones are let go. */
+const READ_GRACE_MS = 24 * 3_600_000;
 
 /** States in which a job will still run (or is running): anything else means the step has no job. */
 const LIVE_STATES = new Set<JobState | 'unknown'>(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
@@ -46,6 +51,8 @@ export interface ReconcileReport {
   posts: number;
   /** Groups of job schedulers written back. */
   schedules: number;
+  /** Metric reads of social posts (1 h, 24 h, 7 days) whose job Redis lost. */
+  reads: number;
 }
 
 /** Emits `error` (a pass failed, e.g. Redis or the database down; the next pass retries) and `requeued` (report). */
@@ -87,10 +94,11 @@ export class QueueReconciler extends EventEmitter {
 
   /** One full comparison of the database with the queues; returns what it re-queued. */
   async reconcileOnce(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { starts: 0, editions: 0, waves: 0, batches: 0, posts: 0, schedules: 0 };
+    const report: ReconcileReport = { starts: 0, editions: 0, waves: 0, batches: 0, posts: 0, schedules: 0, reads: 0 };
     await this.reconcileStarts(report);
     await this.reconcileEmail(report);
     await this.reconcileSocial(report);
+    await this.reconcileEngagementReads(report);
     report.schedules = (await this.options.restoreSchedules?.()) ?? 0;
     // A dispatch whose last step finished while its completion could not be written (the database was away).
     const running = await this.db.selectFrom('dispatches').select('id').where('status', '=', 'running').execute();
@@ -195,6 +203,38 @@ export class QueueReconciler extends EventEmitter {
     for (const row of open.filter((r) => r.channel !== 'email')) {
       const data = { correctionDeliveryId: row.id, network: row.channel };
       if (await this.requeue(this.queues.social, jobIds.socialCorrection(row.id), () => queueSocialCorrection(this.queues, data))) report.posts++;
+    }
+  }
+
+  /**
+   * A posted delivery's metric reads whose job is gone (Redis lost it, or queuing it failed after the post) and whose
+   * row is not written, while the read is due within a day or later. Only a missing job: a read that failed its
+   * attempts was given up on (a read is worth less than a post), and its failed job stays for a week to say so.
+   */
+  private async reconcileEngagementReads(report: ReconcileReport): Promise<void> {
+    const now = Date.now(); // real time, as the rows' updated_at and the social worker's scheduling are
+    const latest = ENGAGEMENT_READS[ENGAGEMENT_READS.length - 1].afterMs;
+    const posts = await this.db
+      .selectFrom('deliveries')
+      .leftJoin('socialEngagement', 'socialEngagement.deliveryId', 'deliveries.id')
+      .select(['deliveries.id', 'deliveries.channel', 'deliveries.updatedAt'])
+      // As text[]: an array of the read column's own type would reach JavaScript unparsed.
+      .select(sql<string[]>`coalesce(array_agg(social_engagement.read::text) filter (where social_engagement.read is not null), '{}')`.as('done'))
+      .where('deliveries.channel', '!=', 'email')
+      .where('deliveries.status', '=', 'sent')
+      .where('deliveries.retraction', 'is', null)
+      .where('deliveries.updatedAt', '>', new Date(now - latest - READ_GRACE_MS))
+      .groupBy(['deliveries.id', 'deliveries.channel', 'deliveries.updatedAt'])
+      .execute();
+    for (const post of posts) {
+      const missing = [];
+      for (const read of ENGAGEMENT_READS) {
+        if (post.done.includes(read.read) || post.updatedAt.getTime() + read.afterMs < now - READ_GRACE_MS) continue;
+        if ((await this.queues.engagement.getJobState(jobIds.engagement(post.id, read.read))) === 'unknown') missing.push(read);
+      }
+      if (!missing.length) continue;
+      await scheduleEngagementReads(this.queues, post.id, post.channel as Network, post.updatedAt, now, missing);
+      report.reads += missing.length;
     }
   }
 

@@ -3,7 +3,7 @@
 import type { Queues } from '../queue/queues.js';
 import { jobIds } from '../queue/queues.js';
 import type { Network } from './channel.js';
-import { ENGAGEMENT_READS, type EngagementReadName } from './engagement.js';
+import { ENGAGEMENT_READS, type EngagementRead, type EngagementReadName } from './engagement.js';
 
 /** What a job on the `engagement` queue carries: ids only; the worker re-reads the delivery. */
 export interface EngagementJobData {
@@ -14,8 +14,15 @@ export interface EngagementJobData {
 
 export const ENGAGEMENT_JOB = 'read';
 
-export async function scheduleEngagementReads(queues: Pick<Queues, 'engagement'>, deliveryId: number, network: Network, postedAt: Date, now = Date.now()): Promise<void> {
-  await queues.engagement.addBulk(ENGAGEMENT_READS.map(({ read, afterMs }) => ({
+export async function scheduleEngagementReads(
+  queues: Pick<Queues, 'engagement'>,
+  deliveryId: number,
+  network: Network,
+  postedAt: Date,
+  now = Date.now(),
+  reads: readonly EngagementRead[] = ENGAGEMENT_READS,
+): Promise<void> {
+  await queues.engagement.addBulk(reads.map(({ read, afterMs }) => ({
     name: ENGAGEMENT_JOB,
     data: { deliveryId, network, read } satisfies EngagementJobData,
     opts: {

@@ -8,7 +8,8 @@ export const ENGAGEMENT_READS = [
   { read: '7d', afterMs: 7 * 24 * 3_600_000 },
 ] as const;
 
-export type EngagementReadName = (typeof ENGAGEMENT_READS)[number]['read'];
+export type EngagementRead = (typeof ENGAGEMENT_READS)[number];
+export type EngagementReadName = EngagementRead['read'];
 
 export const isEngagementRead = (value: string): value is EngagementReadName => ENGAGEMENT_READS.some((r) => r.read === value);
 

@@ -60,7 +60,7 @@ describe('QueueReconciler', () => {
     const done = await publish(['email'], 'completed');
 
     const first = await reconciler.reconcileOnce();
-    expect(first).toEqual({ starts: 1, editions: 2, waves: 0, batches: 1, posts: 1, schedules: 0 });
+    expect(first).toEqual({ starts: 1, editions: 2, waves: 0, batches: 1, posts: 1, schedules: 0, reads: 0 });
     expect(await queues.dispatch.getJobState(jobIds.dispatchStart(later))).toBe('delayed');
     expect(await queues.dispatch.getJobState(jobIds.emailFanOut(sending))).toBe('prioritized');
     expect(await queues.dispatch.getJobState(jobIds.emailRender(sending))).toBe('unknown');
@@ -73,7 +73,7 @@ describe('QueueReconciler', () => {
     expect(await queues.dispatch.getJobState(jobIds.dispatchStart(done))).toBe('unknown');
 
     // Everything has a live job now: a second pass (or another process' pass) adds nothing.
-    expect(await reconciler.reconcileOnce()).toEqual({ starts: 0, editions: 0, waves: 0, batches: 0, posts: 0, schedules: 0 });
+    expect(await reconciler.reconcileOnce()).toEqual({ starts: 0, editions: 0, waves: 0, batches: 0, posts: 0, schedules: 0, reads: 0 });
   });
 
   it('replaces a job that failed while its step is unfinished (attempts spent during an outage)', async () => {
@@ -108,6 +108,30 @@ describe('QueueReconciler', () => {
     expect(job).toMatchObject({ name: 'retract', data: { dispatchId: id, deliveryId: post.id, network: 'mastodon' } });
     expect(await queues.social.getJobState(jobIds.socialRetraction(settled[0]!.id))).toBe('unknown');
     expect((await reconciler.reconcileOnce()).posts).toBe(0);
+  });
+
+  it('re-queues the metric reads of a post whose jobs Redis lost: only those not read yet, and not long overdue', async () => {
+    const id = await publish(['mastodon'], 'completed');
+    // Posted two hours ago; its 1 h read is written, its 24 h and 7 d reads have no job any more.
+    const [post] = await database.db.insertInto('deliveries')
+      .values({ dispatchId: id, channel: 'mastodon', recipient: 'acct', status: 'sent', remoteId: '44', updatedAt: new Date(Date.now() - 2 * 3_600_000) })
+      .returning('id').execute();
+    await database.db.insertInto('socialEngagement').values({ deliveryId: post.id, read: '1h', status: 'ok', metrics: JSON.stringify({ favourites: 3 }) }).execute();
+    // Posted nine days ago with no reads written: all three are long overdue and let go.
+    const [old] = await database.db.insertInto('deliveries')
+      .values({ dispatchId: id, channel: 'x', recipient: 'x', status: 'sent', remoteId: '45', updatedAt: new Date(Date.now() - 9 * 24 * 3_600_000) })
+      .returning('id').execute();
+
+    expect((await reconciler.reconcileOnce()).reads).toBe(2);
+    const job = await queues.engagement.getJob(jobIds.engagement(post.id, '24h'));
+    expect(job?.data).toEqual({ deliveryId: post.id, network: 'mastodon', read: '24h' });
+    // Due 24 h after the post, not 24 h from now.
+    expect(job!.opts.delay).toBeGreaterThan(21.9 * 3_600_000);
+    expect(job!.opts.delay).toBeLessThanOrEqual(22 * 3_600_000);
+    expect(await queues.engagement.getJobState(jobIds.engagement(post.id, '7d'))).toBe('delayed');
+    expect(await queues.engagement.getJobState(jobIds.engagement(post.id, '1h'))).toBe('unknown');
+    for (const read of ['1h', '24h', '7d']) expect(await queues.engagement.getJobState(jobIds.engagement(old.id, read))).toBe('unknown');
+    expect((await reconciler.reconcileOnce()).reads).toBe(0);
   });
 
   it('does not complete a social dispatch claimed a moment ago whose post rows are not written yet', async () => {
