@@ -208,6 +208,12 @@ describe('the lateness rule at its edges', () => {
   /** A dispatch row the worker leaves alone (its start job waits for 2099); the test moves its times and asks the gate. */
   async function parked(scheduledAt: Date | null, createdAt: Date) {
     const dispatch = await publish(small({ schedule: { at: '2099-01-01T00:00:00Z' } }));
+    // Only once the relay has queued its start job (delayed to 2099): a relay pass after the time is moved would
+    // queue a job that fires at once and holds the dispatch itself, before the test's own claim.
+    await eventually(async () => {
+      const row = await herald.ctx.db.selectFrom('dispatches').select('enqueuedAt').where('id', '=', dispatch.id).executeTakeFirstOrThrow();
+      return row.enqueuedAt !== null;
+    }, 10_000, 'the relay to queue the start job');
     await herald.ctx.db.updateTable('dispatches').set({ scheduledAt, createdAt: createdAt as never }).where('id', '=', dispatch.id).execute();
     return dispatch.id;
   }
