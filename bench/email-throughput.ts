@@ -35,7 +35,7 @@ const { values } = parseArgs({
     'csv-rows': { type: 'string', default: '100000' },
     /** NODE_OPTIONS for Herald's processes (none by default). */
     'node-options': { type: 'string', default: '' },
-    /** `clicks` or `csv`: only that section; `scale`: only a breaking edition to --readers (bench/scale-run.ts); `email`: everything but clicks. */
+    /** `clicks` or `csv`: only that section; `scale`: only a breaking edition to --readers (bench/scale-run.ts). */
     only: { type: 'string', default: '' },
     /** The scale run: `sent` waits for every message, `fanout` stops once the fan-out ends; and its time limit. */
     'scale-until': { type: 'string', default: 'sent' },
@@ -46,7 +46,7 @@ const { values } = parseArgs({
     'click-readers': { type: 'string', default: '2000' },
   },
 });
-if (values.only && !['clicks', 'csv', 'scale', 'email'].includes(values.only)) throw new Error(`--only takes clicks, csv, scale or email, not ${values.only}`);
+if (values.only && !['clicks', 'csv', 'scale'].includes(values.only)) throw new Error(`--only takes clicks, csv or scale, not ${values.only}`);
 if (!['sent', 'fanout'].includes(values['scale-until'])) throw new Error(`--scale-until takes sent or fanout`);
 const READERS = Number(values.readers);
 const SAMPLE = Math.min(READERS, Number(values['baseline-sample']));
@@ -149,7 +149,7 @@ async function main() {
       log(`CSV import of ${csvRows} rows through herald serve on PostgreSQL…`);
       csv = await csvImportRun(csvRows, values['node-options'] || undefined);
     }
-    const clickFigures = values.only === 'email' ? null : await clicks();
+    const clickFigures = await clicks();
 
     const figures = {
       sink: sink.name,
@@ -185,7 +185,7 @@ async function main() {
     row('precomposed nodemailer (ceiling)', ceiling, `sample of ${SAMPLE}`);
     row('postfix smtp-source', source, source === null ? (dkim ? 'does not sign: not run with --dkim' : 'not installed (Debian: postfix)') : '');
     if (csv) printCsv(csv);
-    if (clickFigures) printClicks(clickFigures);
+    printClicks(clickFigures);
     console.log(`ratios: worker/naive ${figures.ratios.workerToNaive}×, worker/ceiling ${figures.ratios.workerToCeiling}×, ` +
       `worker/smtp-source ${figures.ratios.workerToSmtpSource ?? '—'}×, embedded/naive ${figures.ratios.embeddedToNaive ?? '—'}×`);
     if (figures.pipeliningBoundPerSecond) {

@@ -38,7 +38,7 @@ export async function startWorkers(ctx: HeraldContext): Promise<RunningWorkers> 
     ctx.db,
     transport,
     {
-      chunkSize: config.EMAIL_SEND_CHUNK ?? transportConnections(config) * 8,
+      chunkSize: config.EMAIL_SEND_CHUNK ?? transportConnections(config) * 4,
       uncertainPolicy: config.UNCERTAIN_DELIVERY_POLICY,
       retry: {
         windowMs: config.SMTP_RETRY_WINDOW_MINUTES * 60_000,

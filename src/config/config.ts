@@ -130,9 +130,8 @@ const schema = z.object({
   UNSUBSCRIBE_MAILTO: optionalString,
   EMAIL_BATCH_SIZE: positiveInt(500),
   /**
-   * Deliveries of a batch `sending` at once: on the wire, waiting for their provider group, or answered and not yet
-   * written (default: 8 per SMTP connection, enough to keep every connection busy across the database's commits).
-   * It is also the most a crash can leave with an unknown outcome per running batch.
+   * Deliveries of a batch claimed and handed to the pool together (default: 4 per SMTP connection). It is also the
+   * most a crash can leave with an unknown outcome per running batch.
    */
   EMAIL_SEND_CHUNK: z.coerce.number().int().positive().optional(),
   /**

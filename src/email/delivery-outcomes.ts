@@ -48,63 +48,51 @@ export class DeliveryOutcomes {
   /** Records every result in one statement and returns each delivery's status as it now stands. */
   async record(results: DeliveryResult[]): Promise<RecordedDelivery[]> {
     if (results.length === 0) return [];
+    const rows = results.map((r) => ({
+      id: r.id, status: r.status, response: r.response, message_id: r.messageId ?? null, failure: r.failure ?? null,
+      transport: r.accepted?.transport ?? null, provider_message_id: r.accepted?.providerMessageId ?? null,
+    }));
+    const windowSeconds = this.settings.retryWindowMs / 1000;
     const recorded = await sql<RecordedDelivery>`
-      with ${this.recording(results)}
-      select id, status, attempts, failure from recorded
+      update deliveries d set
+        status = case r.status
+          when 'retry' then case when d.retry_until is not null and d.retry_until <= now() then 'failed' else 'pending' end
+          when 'throttled' then 'pending'
+          when 'paced' then 'pending'
+          else r.status end,
+        last_response = case when r.status = 'paced' then d.last_response else r.response end,
+        remote_id = coalesce(r.message_id, d.remote_id),
+        transport = coalesce(r.transport, d.transport),
+        provider_message_id = coalesce(r.provider_message_id, d.provider_message_id),
+        failure = case when r.status = 'paced' then d.failure else r.failure end,
+        retry_until = case when r.status = 'retry' then coalesce(d.retry_until, now() + make_interval(secs => ${windowSeconds}))
+                           else d.retry_until end,
+        attempts = d.attempts - case when r.status in ('throttled', 'paced') then 1 else 0 end,
+        updated_at = now()
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        as r(id bigint, status text, response text, message_id text, failure text, transport text, provider_message_id text)
+      where d.id = r.id
+      returning d.id, d.status, d.attempts, d.failure
     `.execute(this.db);
     const now = recorded.rows.map((r) => ({ ...r, id: Number(r.id) }));
     await this.followUp(results, now);
     return now;
   }
 
-  /**
-   * The statement's part that writes `results`: CTEs `recorded` (each delivery as it now stands: id, status,
-   * attempts, failure) and `arrived`. A reader whose message arrived starts again from zero soft bounces in the same
-   * statement, so a healthy send pays one round trip per write. src/email/record-and-claim.ts adds a claim to it.
-   */
-  recording(results: DeliveryResult[]) {
-    const rows = results.map((r) => ({
-      id: r.id, status: r.status, response: r.response, message_id: r.messageId ?? null, failure: r.failure ?? null,
-      transport: r.accepted?.transport ?? null, provider_message_id: r.accepted?.providerMessageId ?? null,
-    }));
-    const windowSeconds = this.settings.retryWindowMs / 1000;
-    return sql`
-      recorded as (
-        update deliveries d set
-          status = case r.status
-            when 'retry' then case when d.retry_until is not null and d.retry_until <= now() then 'failed' else 'pending' end
-            when 'throttled' then 'pending'
-            when 'paced' then 'pending'
-            else r.status end,
-          last_response = case when r.status = 'paced' then d.last_response else r.response end,
-          remote_id = coalesce(r.message_id, d.remote_id),
-          transport = coalesce(r.transport, d.transport),
-          provider_message_id = coalesce(r.provider_message_id, d.provider_message_id),
-          failure = case when r.status = 'paced' then d.failure else r.failure end,
-          retry_until = case when r.status = 'retry' then coalesce(d.retry_until, now() + make_interval(secs => ${windowSeconds}))
-                             else d.retry_until end,
-          attempts = d.attempts - case when r.status in ('throttled', 'paced') then 1 else 0 end,
-          updated_at = now()
-        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-          as r(id bigint, status text, response text, message_id text, failure text, transport text, provider_message_id text)
-        where d.id = r.id
-        returning d.id, d.status, d.attempts, d.failure, d.subscriber_id
-      ),
-      arrived as (
-        update subscribers s set soft_bounces = 0 from recorded
-        where s.id = recorded.subscriber_id and recorded.status = 'sent' and s.soft_bounces > 0
-      )`;
-  }
-
-  /** Hard and soft bounces (rare): what they mean for their readers, once `recorded` is written. */
-  async followUp(results: DeliveryResult[], recorded: RecordedDelivery[]): Promise<void> {
+  private async followUp(results: DeliveryResult[], recorded: RecordedDelivery[]): Promise<void> {
     const byId = new Map(results.map((r) => [r.id, r]));
     const hard: DeliveryResult[] = [];
     const soft: DeliveryResult[] = [];
+    const arrived: number[] = [];
     for (const row of recorded) {
       const result = byId.get(row.id)!;
-      if (row.status === 'failed' && row.failure === 'permanent_address') hard.push(result);
+      if (row.status === 'sent') arrived.push(result.subscriberId);
+      else if (row.status === 'failed' && row.failure === 'permanent_address') hard.push(result);
       else if (row.status === 'failed' && result.softBounce) soft.push(result);
+    }
+    if (arrived.length > 0) {
+      await this.db.updateTable('subscribers').set({ softBounces: 0 })
+        .where('id', 'in', arrived).where('softBounces', '>', 0).execute();
     }
     if (hard.length > 0) await this.bounce(hard, 'bounce');
     if (soft.length > 0) await this.countSoftBounces(soft);

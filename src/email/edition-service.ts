@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { signReaderSlot } from '../analytics/click-tokens.js';
 import { signLinkToken } from '../subscribers/link-tokens.js';
 import { editionUnsubscribeToken } from '../subscribers/subscriber-links.js';
-import type { EditionMessage, Recipient } from './edition-message.js';
+import type { EditionMessage, Recipient } from './batch-sender.js';
 import { renderEdition, type RenderedEdition } from './edition-renderer.js';
 import { compileMimeMessage, personalise } from './mime-template.js';
 

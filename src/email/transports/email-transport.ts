@@ -62,7 +62,7 @@ export interface TransportDefinition<Shape extends z.ZodRawShape = z.ZodRawShape
   label: string;
   settings: z.ZodObject<Shape>;
   capabilities: TransportCapabilities;
-  /** Connections (or concurrent requests) it keeps open; EMAIL_SEND_CHUNK defaults to eight messages per connection. */
+  /** Connections (or concurrent requests) it keeps open; EMAIL_SEND_CHUNK defaults to four messages per connection. */
   maxConnections(settings: z.output<z.ZodObject<Shape>>): number;
   /** What is wrong with the settings when this transport is the one chosen (a missing URL, keys that go together). */
   problems(settings: z.output<z.ZodObject<Shape>>): SettingProblem[];
