@@ -1,7 +1,8 @@
 // `herald doctor`: checks a deployment before it sends anything — configuration, Redis, the database, SMTP, DKIM,
 // links, the postal address and each social account — with one read-only look at each. Every finding is ok,
 // warning or error, with what to do; any error makes the command exit non-zero.
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
+import { readDkimPrivateKey, UnsignableKeyType } from '../email/dkim/dkim-signature.js';
 import { Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
 import { sql } from 'kysely';
@@ -146,9 +147,13 @@ export function checkDkim(config: Config): Finding[] {
   }
   let publicKey;
   try {
-    publicKey = createPublicKey(createPrivateKey(pem.replace(/\\n/g, '\n')));
+    // The same reading the signer does, so doctor accepts exactly the keys that sign.
+    publicKey = createPublicKey(readDkimPrivateKey(pem));
   } catch (e) {
-    return [error('dkim', `DKIM_PRIVATE_KEY is not a PEM private key: ${reason(e)}`, 'paste the whole PEM, -----BEGIN … PRIVATE KEY----- included (line breaks as \\n)')];
+    const unreadable = !(e instanceof UnsignableKeyType);
+    return [error('dkim', reason(e), unreadable
+      ? 'paste the whole PEM, -----BEGIN … PRIVATE KEY----- included (line breaks as \\n)'
+      : 'generate an RSA key: openssl genrsa 2048')];
   }
   const type = publicKey.asymmetricKeyType;
   const record = (k: string, p: string) => `${selector}._domainkey.${domain} TXT "v=DKIM1; k=${k}; p=${p}"`;
@@ -165,7 +170,7 @@ export function checkDkim(config: Config): Finding[] {
     return [ok('dkim', `Ed25519 key for ${domain}; publish: ${record('ed25519', p)}`),
       warning('dkim', 'some receivers cannot verify Ed25519 signatures yet', 'sign with an RSA 2048-bit key as well, or instead')];
   }
-  return [error('dkim', `DKIM_PRIVATE_KEY is a ${type} key; DKIM signs with RSA or Ed25519`, 'generate an RSA key: openssl genrsa 2048')];
+  throw new Error(`unreachable: readDkimPrivateKey returned a ${type} key`);
 }
 
 export function checkLinks(config: Config): Finding[] {

@@ -24,7 +24,10 @@ export interface DkimSigner {
   headerNames: string[];
 }
 
-/** The private key, or a TypeError saying why it cannot sign DKIM (`herald doctor` says the same, in its words). */
+/** A readable private key of a type DKIM does not sign with. */
+export class UnsignableKeyType extends TypeError {}
+
+/** The private key, or a TypeError saying why it cannot sign DKIM (`herald doctor` reads keys through this too). */
 export function readDkimPrivateKey(pem: string): KeyObject {
   let key: KeyObject;
   try {
@@ -33,7 +36,7 @@ export function readDkimPrivateKey(pem: string): KeyObject {
     throw new TypeError(`DKIM_PRIVATE_KEY is not a PEM private key: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'ed25519') {
-    throw new TypeError(`DKIM_PRIVATE_KEY is a ${key.asymmetricKeyType} key; DKIM signs with RSA or Ed25519`);
+    throw new UnsignableKeyType(`DKIM_PRIVATE_KEY is a ${key.asymmetricKeyType} key; DKIM signs with RSA or Ed25519`);
   }
   return key;
 }
