@@ -375,6 +375,8 @@ describe('the feed watcher', () => {
     expect(await articleCount(rssId('rss-old-1'))).toBe(0);
     expect(await articleCount(atomId('urn:atom:old-1'))).toBe(0);
 
+    // A reader of the RSS item's tag, so the check below that it was mailed once has someone to mail.
+    await herald.ctx.db.insertInto('subscribers').values({ email: 'feed-reader@example.com', status: 'confirmed', topics: ['feeds'] }).execute();
     feeds.rss.push({ id: 'rss-new-1', title: 'Fresh from RSS', url: 'https://news.example.org/rss-new', html: '<p>New <script>alert(1)</script>body.</p>', publishedAt: '2026-02-01T08:00:00Z', tags: ['Feeds'] });
     feeds.atom.push({ id: 'urn:atom:new-1', title: 'Fresh &amp; from Atom', url: 'https://news.example.org/atom-new', html: '<p>Atom body.</p>', publishedAt: '2026-02-01T09:00:00Z' });
     await eventually(async () => (await articleCount(rssId('rss-new-1'))) === 1 && (await articleCount(atomId('urn:atom:new-1'))) === 1, 20_000, 'the new items published');
@@ -390,8 +392,21 @@ describe('the feed watcher', () => {
     expect(rss.html).not.toContain('script');
     const atom = await herald.ctx.db.selectFrom('articles').selectAll().where('externalId', '=', atomId('urn:atom:new-1')).executeTakeFirstOrThrow();
     expect(atom).toMatchObject({ title: 'Fresh & from Atom', authorName: 'Atom Author', html: '<p>Atom body.</p>' });
-    const dispatches = await herald.ctx.db.selectFrom('dispatches').select('articleId').where('articleId', 'in', [rss.id, atom.id]).orderBy('articleId').execute();
+    const dispatches = await herald.ctx.db.selectFrom('dispatches').select(['id', 'articleId']).where('articleId', 'in', [rss.id, atom.id]).orderBy('articleId').execute();
     expect(dispatches.map((d) => d.articleId)).toEqual([rss.id, atom.id].sort((a, b) => a - b));
+
+    // And mailed once: once each dispatch is complete, the SMTP server holds one message per sent delivery, for
+    // readers all different; the RSS item's one reader has exactly one.
+    for (const { id } of dispatches) {
+      await eventually(async () => (await view(id)).status === 'completed', 30_000, `feed dispatch ${id} to complete`);
+      const sent = await herald.ctx.db.selectFrom('deliveries').select('recipient').where('dispatchId', '=', id)
+        .where('channel', '=', 'email').where('status', '=', 'sent').execute();
+      const mailedTo = messagesOf(id).map((m) => m.envelopeTo[0]);
+      expect(mailedTo.length).toBe(sent.length);
+      expect(new Set(mailedTo).size).toBe(mailedTo.length);
+    }
+    const rssDispatch = dispatches.find((d) => d.articleId === rss.id)!.id;
+    expect(messagesOf(rssDispatch).map((m) => m.envelopeTo)).toEqual([['feed-reader@example.com']]);
   });
 });
 
