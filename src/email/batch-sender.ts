@@ -238,42 +238,59 @@ export class BatchSender {
       } else paceBlocked = true;
     };
 
-    for (;;) {
-      if (!halt && !this.claiming) halt = { kind: 'handed_back' };
-      // Readers whose group cannot take them soon go back; then whoever's group has a turn starts.
-      held.shed(Boolean(halt)).forEach(release);
-      held.startable(chunkSize - inFlight.size).forEach(start);
-      const busy = inFlight.size + held.size;
-      if (!halt && !exhausted && !paceBlocked && chunkSize - busy >= (busy === 0 ? 1 : refillAt)) {
-        await flush();
-        const status = halt ? undefined : await this.dispatchStatus(dispatchId);
-        if (status && status !== 'running') halt = { kind: 'stopped', status };
-        if (!halt) await claimMore(chunkSize - busy);
-        continue;
-      }
-      if (busy === 0) {
-        if (exhausted || halt) break;
-        // Readers just handed back for their group's share, nothing else in hand: claim again after a moment.
-        await sleep(50);
-        paceBlocked = false;
-        continue;
-      }
-      if (exhausted && !halt && held.size === 0) {
-        // Only the last messages are left: give them a moment, then let them finish without holding this job.
-        const grace = new Promise<'grace'>((resolve) => setTimeout(() => resolve('grace'), STRAGGLER_GRACE_MS).unref());
-        if ((await Promise.race([Promise.all(inFlight.values()), grace])) === 'grace' && inFlight.size > 0) {
-          detached = true;
-          for (const id of inFlight.keys()) this.stragglers.set(id, batchKey);
-          break;
+    try {
+      for (;;) {
+        if (!halt && !this.claiming) halt = { kind: 'handed_back' };
+        // Readers whose group cannot take them soon go back; then whoever's group has a turn starts.
+        held.shed(Boolean(halt)).forEach(release);
+        held.startable(chunkSize - inFlight.size).forEach(start);
+        const busy = inFlight.size + held.size;
+        if (!halt && !exhausted && !paceBlocked && chunkSize - busy >= (busy === 0 ? 1 : refillAt)) {
+          await flush();
+          const status = halt ? undefined : await this.dispatchStatus(dispatchId);
+          if (status && status !== 'running') halt = { kind: 'stopped', status };
+          if (!halt) await claimMore(chunkSize - busy);
+          continue;
         }
-        continue;
+        if (busy === 0) {
+          if (exhausted || halt) break;
+          // Readers just handed back for their group's share, nothing else in hand: claim again after a moment.
+          await sleep(50);
+          paceBlocked = false;
+          continue;
+        }
+        if (exhausted && !halt && held.size === 0) {
+          // Only the last messages are left: give them a moment, then let them finish without holding this job.
+          const grace = new Promise<'grace'>((resolve) => setTimeout(() => resolve('grace'), STRAGGLER_GRACE_MS).unref());
+          if ((await Promise.race([Promise.all(inFlight.values()), grace])) === 'grace' && inFlight.size > 0) {
+            detached = true;
+            for (const id of inFlight.keys()) this.stragglers.set(id, batchKey);
+            break;
+          }
+          continue;
+        }
+        // Wait for a message to come back, the next held reader's turn, or a slot another run frees in a capped group.
+        const turn = held.nextTurnMs();
+        const wake: Promise<unknown>[] = [...inFlight.values(), pacer.changed()];
+        if (turn !== undefined) wake.push(sleep(Math.max(1, turn)));
+        await Promise.race(wake);
+        paceBlocked = false;
       }
-      // Wait for a message to come back, the next held reader's turn, or a slot another run frees in a capped group.
-      const turn = held.nextTurnMs();
-      const wake: Promise<unknown>[] = [...inFlight.values(), pacer.changed()];
-      if (turn !== undefined) wake.push(sleep(Math.max(1, turn)));
-      await Promise.race(wake);
-      paceBlocked = false;
+    } catch (error) {
+      // A claim, a status read or a write failed (the database went away) while messages were still on the wire.
+      // Their answers exist only in this process: wait for them and write them down through the outage (the
+      // recorder holds them until the database answers) before the run ends with the error. Otherwise the batch's
+      // next run would find them `sending`, take them for interrupted and send those readers a second copy. Readers
+      // claimed but not started go back to pending, their attempt refunded.
+      halt ??= { kind: 'handed_back' };
+      held.shed(true).forEach(release);
+      try {
+        await Promise.all(inFlight.values());
+        await flush();
+      } catch (settling) {
+        this.log.error({ event: 'email.batch_settle_failed', dispatchId, batchNo, err: settling }, 'could not record the answers of an interrupted run');
+      }
+      throw error;
     }
     await flush();
     if (warmup && this.pacing.warmup) await this.pacing.warmup.release(warmup.day, warmup.unused);
