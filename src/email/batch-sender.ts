@@ -5,6 +5,7 @@
 // claimed, so a retried or resumed batch skips everything already sent.
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from '../db/database-errors.js';
 import type { Database } from '../db/schema.js';
 import { type DeliveryFailure, RateLimited, TransientFailure } from '../delivery/failure.js';
 import { recordEvents } from '../events/event-log.js';
@@ -279,17 +280,23 @@ export class BatchSender {
     } catch (error) {
       // A claim, a status read or a write failed (the database went away) while messages were still on the wire.
       // Their answers exist only in this process: wait for them and write them down through the outage (the
-      // recorder holds them until the database answers) before the run ends with the error. Otherwise the batch's
-      // next run would find them `sending`, take them for interrupted and send those readers a second copy. Readers
-      // claimed but not started go back to pending, their attempt refunded.
+      // recorder holds them until the database answers) before the run ends. Otherwise the batch's next run would
+      // find them `sending`, take them for interrupted and send those readers a second copy. Readers claimed but
+      // not started go back to pending, their attempt refunded.
       halt ??= { kind: 'handed_back' };
       held.shed(true).forEach(release);
+      let recorded = 0;
       try {
         await Promise.all(inFlight.values());
+        const answers = settled.length;
         await flush();
+        recorded = answers;
       } catch (settling) {
         this.log.error({ event: 'email.batch_settle_failed', dispatchId, batchNo, err: settling }, 'could not record the answers of an interrupted run');
       }
+      // The database took those answers, so the outage is over: the batch goes back to the queue, rather than
+      // reporting an outage that has ended (a second `dependency.lost` after the database was back).
+      if (recorded > 0 && isDatabaseUnavailable(error)) return { kind: 'handed_back' };
       throw error;
     }
     await flush();

@@ -2,12 +2,12 @@
 // links, the postal address and each social account — with one read-only look at each. Every finding is ok,
 // warning or error, with what to do; any error makes the command exit non-zero.
 import { createPublicKey } from 'node:crypto';
-import { readDkimPrivateKey, UnsignableKeyType } from '../email/dkim/dkim-signature.js';
 import { Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
 import { sql } from 'kysely';
 import { EXAMPLE_POSTAL_ADDRESS, type Config } from '../config/config.js';
 import { openDatabase, pendingMigrations, pgliteDataDir } from '../db/database.js';
+import { readDkimPrivateKey, UnsignableKeyType } from '../email/dkim/dkim-signature.js';
 import { DEFAULT_REDIS_URL } from '../runtime/redis.js';
 import { SocialAccounts } from '../social/social-accounts.js';
 import { checkEmailTransports } from './transport-checks.js';
@@ -164,13 +164,11 @@ export function checkDkim(config: Config): Finding[] {
     if (bits < 2048) findings.push(warning('dkim', `a ${bits}-bit RSA key is weak; Gmail and others expect 2048 bits`, 'generate a 2048-bit key: openssl genrsa 2048'));
     return findings;
   }
-  if (type === 'ed25519') {
-    // The record carries the raw 32-byte key (RFC 8463): the SPKI DER minus its 12-byte prefix.
-    const p = publicKey.export({ type: 'spki', format: 'der' }).subarray(12).toString('base64');
-    return [ok('dkim', `Ed25519 key for ${domain}; publish: ${record('ed25519', p)}`),
-      warning('dkim', 'some receivers cannot verify Ed25519 signatures yet', 'sign with an RSA 2048-bit key as well, or instead')];
-  }
-  throw new Error(`unreachable: readDkimPrivateKey returned a ${type} key`);
+  // Ed25519, the only other type readDkimPrivateKey lets through. The record carries the raw 32-byte key
+  // (RFC 8463): the SPKI DER minus its 12-byte prefix.
+  const p = publicKey.export({ type: 'spki', format: 'der' }).subarray(12).toString('base64');
+  return [ok('dkim', `Ed25519 key for ${domain}; publish: ${record('ed25519', p)}`),
+    warning('dkim', 'some receivers cannot verify Ed25519 signatures yet', 'sign with an RSA 2048-bit key as well, or instead')];
 }
 
 export function checkLinks(config: Config): Finding[] {
