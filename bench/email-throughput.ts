@@ -3,7 +3,8 @@
 // is one JSON object with every figure. `--dkim` signs every message (RSA-2048) everywhere; `--latency-ms N` puts a
 // relay N ms away each way (a delaying proxy) between every sender and the sink. The click section bursts Herald's
 // redirect endpoint with autocannon and checks the counts after the flush; `--only clicks` runs just that.
-// `--only scale --readers N` runs just a breaking edition to N readers (bench/scale-run.ts).
+// `--only scale --readers N` runs just a breaking edition to N readers (bench/scale-run.ts); `--only worker` and
+// `--only embedded` run just that Herald run, for trying a change to one of them without the rest.
 import { generateKeyPairSync } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { articleInput } from '../src/articles/article-input.js';
@@ -35,7 +36,10 @@ const { values } = parseArgs({
     'csv-rows': { type: 'string', default: '100000' },
     /** NODE_OPTIONS for Herald's processes (none by default). */
     'node-options': { type: 'string', default: '' },
-    /** `clicks` or `csv`: only that section; `scale`: only a breaking edition to --readers (bench/scale-run.ts). */
+    /**
+     * `clicks`, `csv`, `worker` or `embedded`: only that section (no baselines, so no ratios); `scale`: only a
+     * breaking edition to --readers (bench/scale-run.ts).
+     */
     only: { type: 'string', default: '' },
     /** The scale run: `sent` waits for every message, `fanout` stops once the fan-out ends; and its time limit. */
     'scale-until': { type: 'string', default: 'sent' },
@@ -46,7 +50,8 @@ const { values } = parseArgs({
     'click-readers': { type: 'string', default: '2000' },
   },
 });
-if (values.only && !['clicks', 'csv', 'scale'].includes(values.only)) throw new Error(`--only takes clicks, csv or scale, not ${values.only}`);
+const SECTIONS = ['clicks', 'csv', 'scale', 'worker', 'embedded'];
+if (values.only && !SECTIONS.includes(values.only)) throw new Error(`--only takes ${SECTIONS.join(', ')}, not ${values.only}`);
 if (!['sent', 'fanout'].includes(values['scale-until'])) throw new Error(`--scale-until takes sent or fanout`);
 const READERS = Number(values.readers);
 const SAMPLE = Math.min(READERS, Number(values['baseline-sample']));
@@ -57,6 +62,15 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 function dkimKey(): DkimKey {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   return { domainName: 'herald.example', keySelector: 'bench', privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString() };
+}
+
+const loadAverage = async () => (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2)));
+
+/** The end of a run of one section: its load average, then the one JSON line with every figure. */
+async function printEnd(figures: Record<string, unknown>): Promise<void> {
+  const load = await loadAverage();
+  console.log(`load average ${load.join(' ')}`);
+  console.log(JSON.stringify({ ...figures, loadAverage: load }));
 }
 
 const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? Number((a / b).toFixed(2)) : null);
@@ -85,14 +99,16 @@ async function scaleOnly(): Promise<void> {
       nodeOptions: values['node-options'] || undefined,
       until: values['scale-until'] as 'sent' | 'fanout', timeoutSeconds: Number(values['scale-timeout']),
     });
-    const figures = { sink: sink.name, scale, loadAverage: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2))) };
     printScale(scale);
-    console.log(`load average ${figures.loadAverage.join(' ')}`);
-    console.log(JSON.stringify(figures));
+    await printEnd({ sink: sink.name, scale });
   } finally {
     await sink.stop();
   }
 }
+
+const row = (name: string, perSecond: number | null | undefined, extra = '') =>
+  console.log(`${name.padEnd(44)} ${perSecond == null ? '—'.padStart(8) : String(Math.round(perSecond)).padStart(8)} msg/s  ${extra}`);
+const runExtra = (r: RunFigures) => `first message ${r.firstMessageMs} ms, peak RSS ${r.peakRssMb} MB, Redis +${r.redisGrowthMb} MB, CPU ${r.cpuMsPerMessage} ms/msg (main thread ${r.mainThreadCpuMsPerMessage})`;
 
 function printCsv(c: CsvFigures): void {
   console.log(`${'CSV import, streamed'.padEnd(44)} ${String(c.rowsPerSecond).padStart(8)} rows/s ${c.rows} rows, server peak RSS ${c.peakRssMb} MB`);
@@ -100,19 +116,15 @@ function printCsv(c: CsvFigures): void {
 
 async function main() {
   if (values.only === 'clicks') {
-    const figures = { clicks: await clicks(), loadAverage: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2))) };
-    printClicks(figures.clicks);
-    console.log(`load average ${figures.loadAverage.join(' ')}`);
-    console.log(JSON.stringify(figures));
-    return;
+    const figures = await clicks();
+    printClicks(figures);
+    return printEnd({ clicks: figures });
   }
   if (values.only === 'scale') return scaleOnly();
   if (values.only === 'csv') {
-    const figures = { csvImport: await csvImportRun(Number(values['csv-rows']), values['node-options'] || undefined), loadAverage: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2))) };
-    printCsv(figures.csvImport);
-    console.log(`load average ${figures.loadAverage.join(' ')}`);
-    console.log(JSON.stringify(figures));
-    return;
+    const figures = await csvImportRun(Number(values['csv-rows']), values['node-options'] || undefined);
+    printCsv(figures);
+    return printEnd({ csvImport: figures });
   }
   const sink = await startSink({ preferPostfix: !values['node-sink'] });
   let proxy: LatencyProxy | undefined;
@@ -127,6 +139,14 @@ async function main() {
     const messageBytes = Buffer.byteLength(edition.html) + Buffer.byteLength(edition.text);
     log(`sink: ${sink.name}; ${READERS} readers; ${POOL} SMTP connections; DKIM ${dkim ? 'on' : 'off'}; latency ${LATENCY_MS} ms each way`);
 
+    const runOptions = { sink, smtpPort, readers: READERS, poolSize: POOL, article, dkim, nodeOptions: values['node-options'] || undefined };
+    if (values.only === 'worker' || values.only === 'embedded') {
+      const name = values.only === 'worker' ? 'herald worker on PostgreSQL' : 'herald serve, embedded PGlite';
+      log(`${name}, ${READERS} readers…`);
+      const run = await (values.only === 'worker' ? workerOnPostgres : embedded)(runOptions);
+      row(name, run.emailsPerSecond, runExtra(run));
+      return printEnd({ sink: sink.name, readers: READERS, poolSize: POOL, dkim: !!dkim, latencyMs: LATENCY_MS, [values.only]: run });
+    }
     const loop: LoopOptions = { port: smtpPort, count: SAMPLE, connections: POOL, inFlight: Number(values['in-flight']), dkim };
     log(`naive pooled loop (${loop.inFlight} in flight, each message composed), ${SAMPLE} messages…`);
     const naive = await naivePooledLoop(edition, loop);
@@ -135,7 +155,6 @@ async function main() {
     log('postfix smtp-source…');
     const source = dkim ? null : await smtpSource(smtpPort, READERS, POOL, messageBytes);
 
-    const runOptions = { sink, smtpPort, readers: READERS, poolSize: POOL, article, dkim, nodeOptions: values['node-options'] || undefined };
     log(`herald worker on PostgreSQL, ${READERS} readers…`);
     const worker = await workerOnPostgres(runOptions);
     let quickStart: RunFigures | null = null;
@@ -174,11 +193,8 @@ async function main() {
         ceilingToNaive: ratio(ceiling, naive),
         workerToPipeliningBound: LATENCY_MS > 0 ? ratio(worker.emailsPerSecond, POOL / (4 * LATENCY_MS / 1000)) : null,
       },
-      loadAverage: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2))),
+      loadAverage: await loadAverage(),
     };
-    const row = (name: string, perSecond: number | null | undefined, extra = '') =>
-      console.log(`${name.padEnd(44)} ${perSecond == null ? '—'.padStart(8) : String(Math.round(perSecond)).padStart(8)} msg/s  ${extra}`);
-    const runExtra = (r: RunFigures) => `first message ${r.firstMessageMs} ms, peak RSS ${r.peakRssMb} MB, Redis +${r.redisGrowthMb} MB, CPU ${r.cpuMsPerMessage} ms/msg (main thread ${r.mainThreadCpuMsPerMessage})`;
     row('herald worker on PostgreSQL', worker.emailsPerSecond, runExtra(worker));
     if (quickStart) row('herald serve, embedded PGlite', quickStart.emailsPerSecond, runExtra(quickStart));
     row(`naive pooled nodemailer loop (${loop.inFlight} in flight)`, naive, `sample of ${SAMPLE}`);
