@@ -106,6 +106,8 @@ async function scaleOnly(): Promise<void> {
   }
 }
 
+const WORKER_RUN = 'herald worker on PostgreSQL';
+const EMBEDDED_RUN = 'herald serve, embedded PGlite';
 const row = (name: string, perSecond: number | null | undefined, extra = '') =>
   console.log(`${name.padEnd(44)} ${perSecond == null ? '—'.padStart(8) : String(Math.round(perSecond)).padStart(8)} msg/s  ${extra}`);
 const runExtra = (r: RunFigures) => `first message ${r.firstMessageMs} ms, peak RSS ${r.peakRssMb} MB, Redis +${r.redisGrowthMb} MB, CPU ${r.cpuMsPerMessage} ms/msg (main thread ${r.mainThreadCpuMsPerMessage})`;
@@ -133,20 +135,21 @@ async function main() {
     const smtpPort = proxy?.port ?? sink.port;
     const dkim = values.dkim ? dkimKey() : undefined;
     const article = fixturePayload('seed-article');
-    const edition = await renderEdition(articleInput.parse(article) as never, {
-      listName: 'Herald', postalAddress: 'Herald, 1 Example Street', viewInBrowserUrl: 'https://herald.example/editions/1',
-    });
-    const messageBytes = Buffer.byteLength(edition.html) + Buffer.byteLength(edition.text);
     log(`sink: ${sink.name}; ${READERS} readers; ${POOL} SMTP connections; DKIM ${dkim ? 'on' : 'off'}; latency ${LATENCY_MS} ms each way`);
 
     const runOptions = { sink, smtpPort, readers: READERS, poolSize: POOL, article, dkim, nodeOptions: values['node-options'] || undefined };
     if (values.only === 'worker' || values.only === 'embedded') {
-      const name = values.only === 'worker' ? 'herald worker on PostgreSQL' : 'herald serve, embedded PGlite';
+      const name = values.only === 'worker' ? WORKER_RUN : EMBEDDED_RUN;
       log(`${name}, ${READERS} readers…`);
       const run = await (values.only === 'worker' ? workerOnPostgres : embedded)(runOptions);
       row(name, run.emailsPerSecond, runExtra(run));
       return printEnd({ sink: sink.name, readers: READERS, poolSize: POOL, dkim: !!dkim, latencyMs: LATENCY_MS, [values.only]: run });
     }
+    // The baselines send the same edition, rendered here once as Herald renders it.
+    const edition = await renderEdition(articleInput.parse(article) as never, {
+      listName: 'Herald', postalAddress: 'Herald, 1 Example Street', viewInBrowserUrl: 'https://herald.example/editions/1',
+    });
+    const messageBytes = Buffer.byteLength(edition.html) + Buffer.byteLength(edition.text);
     const loop: LoopOptions = { port: smtpPort, count: SAMPLE, connections: POOL, inFlight: Number(values['in-flight']), dkim };
     log(`naive pooled loop (${loop.inFlight} in flight, each message composed), ${SAMPLE} messages…`);
     const naive = await naivePooledLoop(edition, loop);
@@ -155,11 +158,11 @@ async function main() {
     log('postfix smtp-source…');
     const source = dkim ? null : await smtpSource(smtpPort, READERS, POOL, messageBytes);
 
-    log(`herald worker on PostgreSQL, ${READERS} readers…`);
+    log(`${WORKER_RUN}, ${READERS} readers…`);
     const worker = await workerOnPostgres(runOptions);
     let quickStart: RunFigures | null = null;
     if (!values['skip-embedded']) {
-      log(`herald serve, embedded (PGlite), ${READERS} readers…`);
+      log(`${EMBEDDED_RUN}, ${READERS} readers…`);
       quickStart = await embedded(runOptions);
     }
     const csvRows = Number(values['csv-rows']);
@@ -170,6 +173,8 @@ async function main() {
     }
     const clickFigures = await clicks();
 
+    // With a relay LATENCY_MS away each way, a connection carries at most one message per two round trips.
+    const pipeliningBound = LATENCY_MS > 0 ? POOL / (2 * ((2 * LATENCY_MS) / 1000)) : null;
     const figures = {
       sink: sink.name,
       readers: READERS,
@@ -183,20 +188,18 @@ async function main() {
       naivePerSecond: Math.round(naive),
       ceilingPerSecond: Math.round(ceiling),
       smtpSourcePerSecond: source === null ? null : Math.round(source),
-      // With a relay LATENCY_MS away each way, a connection carries at most one message per two round trips.
-      pipeliningBoundPerSecond: LATENCY_MS > 0 ? Math.round(POOL / (2 * ((2 * LATENCY_MS) / 1000))) : null,
+      pipeliningBoundPerSecond: pipeliningBound === null ? null : Math.round(pipeliningBound),
       ratios: {
         workerToNaive: ratio(worker.emailsPerSecond, naive),
         workerToCeiling: ratio(worker.emailsPerSecond, ceiling),
         workerToSmtpSource: ratio(worker.emailsPerSecond, source),
         embeddedToNaive: ratio(quickStart?.emailsPerSecond, naive),
         ceilingToNaive: ratio(ceiling, naive),
-        workerToPipeliningBound: LATENCY_MS > 0 ? ratio(worker.emailsPerSecond, POOL / (4 * LATENCY_MS / 1000)) : null,
+        workerToPipeliningBound: ratio(worker.emailsPerSecond, pipeliningBound),
       },
-      loadAverage: await loadAverage(),
     };
-    row('herald worker on PostgreSQL', worker.emailsPerSecond, runExtra(worker));
-    if (quickStart) row('herald serve, embedded PGlite', quickStart.emailsPerSecond, runExtra(quickStart));
+    row(WORKER_RUN, worker.emailsPerSecond, runExtra(worker));
+    if (quickStart) row(EMBEDDED_RUN, quickStart.emailsPerSecond, runExtra(quickStart));
     row(`naive pooled nodemailer loop (${loop.inFlight} in flight)`, naive, `sample of ${SAMPLE}`);
     row('precomposed nodemailer (ceiling)', ceiling, `sample of ${SAMPLE}`);
     row('postfix smtp-source', source, source === null ? (dkim ? 'does not sign: not run with --dkim' : 'not installed (Debian: postfix)') : '');
@@ -207,8 +210,7 @@ async function main() {
     if (figures.pipeliningBoundPerSecond) {
       console.log(`pipelining bound at ${LATENCY_MS} ms each way: ${figures.pipeliningBoundPerSecond} msg/s; worker reaches ${figures.ratios.workerToPipeliningBound}× of it`);
     }
-    console.log(`load average ${figures.loadAverage.join(' ')}`);
-    console.log(JSON.stringify(figures));
+    await printEnd(figures);
   } finally {
     proxy?.stop();
     await sink.stop();

@@ -154,10 +154,11 @@ export class BatchSender {
     const { chunkSize } = this.options;
     const refillAt = Math.max(1, Math.ceil(chunkSize / 2));
 
-    const flush = async () => {
+    /** Writes the answers gathered so far; returns how many. */
+    const flush = async (): Promise<number> => {
       const results = settled;
       settled = [];
-      if (results.length === 0) return;
+      if (results.length === 0) return 0;
       const rows = await this.recorder.keep({ dispatchId, batchNo, outcomes: results.length }, () => this.outcomes.record(results));
       const handedBack = new Set(results.filter((r) => r.status === 'paced').map((r) => r.id));
       for (const row of rows) {
@@ -174,6 +175,7 @@ export class BatchSender {
           halt = { kind: 'stopped', status: 'paused' };
         }
       }
+      return results.length;
     };
 
     /**
@@ -288,9 +290,7 @@ export class BatchSender {
       let recorded = 0;
       try {
         await Promise.all(inFlight.values());
-        const answers = settled.length;
-        await flush();
-        recorded = answers;
+        recorded = await flush();
       } catch (settling) {
         this.log.error({ event: 'email.batch_settle_failed', dispatchId, batchNo, err: settling }, 'could not record the answers of an interrupted run');
       }
