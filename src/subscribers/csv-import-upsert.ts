@@ -1,7 +1,14 @@
 // One set-based statement per chunk of import rows: insert the new, update the known, log each change, count them.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { textArrayLiteral } from '../db/text-array.js';
 import type { ImportRow } from './csv-import-row.js';
+
+/** Joins a row's topics into one text: the unit separator, a control character that normalising strips from topics. */
+const TOPIC_SEPARATOR = '\u001f';
+
+/** One column of the chunk, as the text[] literal its parameter carries. */
+const column = (rows: ImportRow[], value: (row: ImportRow) => string | null): string => textArrayLiteral(rows.map(value));
 
 /**
  * Inserts new addresses and updates known ones; an unsubscribed, bounced or complained address is never
@@ -9,12 +16,16 @@ import type { ImportRow } from './csv-import-row.js';
  * and neither is a row that changes nothing.
  */
 export async function upsertImportRows(db: Kysely<Database>, rows: ImportRow[]): Promise<{ inserted: number; updated: number }> {
+  // One array per column, unnested in step: PostgreSQL reads text[] parameters faster than a JSON document's rows.
+  // Topics travel as one string each, joined by the unit separator, a control character no normalised topic holds.
   const result = await sql<{ inserted: boolean }>`
     with input as (
-      -- A JSON array read straight into text[]: cheaper than unnesting it per row.
-      select r.email, r.name, r.status, r.topics, r.timezone
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(email text, "emailHash" text, name text, status text, topics text[], timezone text)
-      where not exists (select 1 from suppressions x where x.email_hash = r."emailHash")
+      select r.email, r.name, r.status, string_to_array(r.topics, ${TOPIC_SEPARATOR}) as topics, r.timezone
+      from unnest(${column(rows, (r) => r.email)}::text[], ${column(rows, (r) => r.emailHash)}::text[], ${column(rows, (r) => r.name)}::text[],
+        ${column(rows, (r) => r.status)}::text[], ${column(rows, (r) => r.topics.join(TOPIC_SEPARATOR))}::text[],
+        ${column(rows, (r) => r.timezone)}::text[])
+        as r(email, email_hash, name, status, topics, timezone)
+      where not exists (select 1 from suppressions x where x.email_hash = r.email_hash)
     ), upserted as (
       insert into subscribers (email, name, status, topics, timezone, source, confirmed_at)
       select email, name, status, topics, timezone, 'import', case when status = 'confirmed' then now() end from input

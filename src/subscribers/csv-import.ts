@@ -4,6 +4,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { importColumns, ImportRowReader, type ImportRow } from './csv-import-row.js';
+import { ImportLanes } from './csv-import-lanes.js';
 import { upsertImportRows } from './csv-import-upsert.js';
 import { CsvRecordReader, type CsvRead, type CsvSyntaxError } from './csv-records.js';
 
@@ -16,20 +17,15 @@ export interface ImportReport {
 
 export class CsvHeaderError extends Error {}
 
-/**
- * Rows per statement. Small enough that a stalled upload's first rows are already in the database and that two
- * chunks (one being written, one being read) stay a few hundred KB; large enough that the statement's fixed cost fades.
- */
-const CHUNK = 2000;
 /** The longest record (and so field) read: a real subscriber row is a few hundred bytes; a 700 MB field is an attack. */
 export const MAX_CSV_RECORD_CHARS = 64 * 1024;
 /** Errors are reported individually up to this many; beyond that only counted, so a garbage file stays cheap. */
 const MAX_REPORTED_ERRORS = 1000;
 
 /**
- * The import as a two-stage pipeline: records are read and checked into the next chunk while the previous chunk's
- * statement runs. At most one statement is in flight; the upload is not read further until the chunk after it is
- * written, so memory stays flat and a slow database slows the upload (backpressure) rather than filling memory.
+ * The import as a pipeline: records are read and checked into the next chunk of their lane while each lane's previous
+ * statement runs. The upload is not read further while a full chunk waits for its lane, so memory stays flat and a
+ * slow database slows the upload (backpressure) rather than filling memory.
  */
 export async function importSubscribersCsv(
   db: Kysely<Database>,
@@ -41,26 +37,12 @@ export async function importSubscribersCsv(
     if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push({ line, reason });
     report.skipped++;
   };
-  let chunk: ImportRow[] = [];
-  const seenInChunk = new Set<string>();
-  let writing: Promise<void> | undefined;
-  const write = async (rows: ImportRow[]) => {
+  const lanes = new ImportLanes(async (rows) => {
     const { inserted, updated } = await upsertImportRows(db, rows);
     report.imported += inserted;
     report.updated += updated;
     report.skipped += rows.length - inserted - updated;
-  };
-  /** Hands the chunk to the database once the previous one is written (so statements never overlap). */
-  const flush = async () => {
-    await writing;
-    writing = undefined;
-    if (chunk.length === 0) return;
-    writing = write(chunk);
-    // Awaited before the next statement or at the end; until then a failure must not count as unhandled.
-    writing.catch(() => {});
-    chunk = [];
-    seenInChunk.clear();
-  };
+  });
 
   const records = new CsvRecordReader(MAX_CSV_RECORD_CHARS);
   let rows: ImportRowReader | undefined;
@@ -79,13 +61,7 @@ export async function importSubscribersCsv(
         continue;
       }
       // One statement cannot touch the same row twice, so a repeat inside a chunk counts as skipped.
-      if (seenInChunk.has(row.email)) {
-        report.skipped++;
-        continue;
-      }
-      seenInChunk.add(row.email);
-      chunk.push(row);
-      if (chunk.length >= CHUNK) await flush();
+      if (!(await lanes.add(row))) report.skipped++;
     }
     return error;
   };
@@ -100,16 +76,15 @@ export async function importSubscribersCsv(
     }
     if (!failure) failure = await take(records.push(decoder.end()));
     if (!failure) failure = await take(records.end());
+    if (failure) {
+      // The rows before the bad one are kept; the rest of the upload is read and dropped, never buffered.
+      input.resume();
+      report.errors.push({ line: failure.line, reason: `unreadable CSV: ${failure.message}` });
+    }
+    await lanes.finish();
   } catch (error) {
-    await writing?.catch(() => {});
+    await lanes.settle();
     throw error;
   }
-  if (failure) {
-    // The rows before the bad one are kept; the rest of the upload is read and dropped, never buffered.
-    input.resume();
-    report.errors.push({ line: failure.line, reason: `unreadable CSV: ${failure.message}` });
-  }
-  await flush();
-  await writing;
   return report;
 }

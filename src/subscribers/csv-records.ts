@@ -72,14 +72,20 @@ export class CsvRecordReader {
   private readInto(records: CsvRecord[], atEnd: boolean): void {
     const text = this.text;
     let pos = 0;
+    // The next quote at or after `pos` (text.length: none; never at a line end, which holds the line break). Searched
+    // again only once passed, so a chunk without quotes is scanned for one once, not once per line.
+    let quote = -1;
     while (pos < text.length) {
       let lineEnd = text.indexOf('\n', pos);
       if (lineEnd === -1) {
         if (!atEnd) break;
         lineEnd = text.length;
       }
-      const quote = text.indexOf('"', pos);
-      if (quote === -1 || quote > lineEnd) {
+      if (quote < pos) {
+        quote = text.indexOf('"', pos);
+        if (quote === -1) quote = text.length;
+      }
+      if (quote >= lineEnd) {
         if (lineEnd - pos > this.maxRecordChars) throw this.tooLong();
         const end = lineEnd > pos && text.charCodeAt(lineEnd - 1) === CR ? lineEnd - 1 : lineEnd;
         const fields = text.slice(pos, end).split(',');

@@ -116,4 +116,20 @@ describe('the counts', () => {
     expect(await subscriber('count-1@example.com')).toMatchObject({ status: 'confirmed' });
     expect((await subscriber('count-2@example.com'))?.topics).toEqual(['sports', 'nation']);
   });
+
+  it('keeps what the file says last of an address that comes back chunks later, in any spelling', async () => {
+    // Enough rows between the two that the first is written, on its own statement, well before the second is read.
+    const between = Array.from({ length: 6000 }, (_, i) => `later-${i}@example.com,Reader ${i},,`);
+    const report = await importCsv([
+      'email,name,topics,status',
+      'Later@Example.com,First name,arts,pending',
+      ...between,
+      'later@example.com,Last name,nation,confirmed',
+    ].join('\n'));
+    expect(report).toEqual({ imported: 6001, updated: 1, skipped: 0, errors: [] });
+    expect(await subscriber('later@example.com')).toMatchObject({ name: 'Last name', topics: ['nation'], status: 'confirmed' });
+    const history = await herald.ctx.db.selectFrom('events').select('event').where('subjectType', '=', 'subscriber')
+      .where('subjectId', '=', String((await subscriber('later@example.com'))!.id)).orderBy('id').execute();
+    expect(history.map((e) => e.event)).toEqual(['subscriber.created', 'subscriber.updated']);
+  });
 });

@@ -1,0 +1,73 @@
+// The import's writers: checked rows, dealt by address onto a few lanes that each run one statement at a time, so
+// PostgreSQL inserts on several cores while the upload is read, in the order each address appears in the file.
+import type { ImportRow } from './csv-import-row.js';
+
+/**
+ * Rows per statement. Small enough that a stalled upload's first rows are already in the database and that each
+ * lane's two chunks (one being written, one being read) stay a few hundred KB; large enough that the statement's
+ * fixed cost fades.
+ */
+export const IMPORT_CHUNK_ROWS = 1000;
+
+/**
+ * Statements in flight at once. Each uses a connection from the pool; two keep both cores of a small server busy
+ * with index inserts while Node reads the next rows (measured in docs/ARCHITECTURE.md). PGlite has one connection and
+ * runs them in turn, which costs nothing.
+ */
+export const IMPORT_LANES = 2;
+
+interface Lane {
+  rows: ImportRow[];
+  /** Addresses in `rows`: one statement cannot touch the same subscriber twice. */
+  seen: Set<string>;
+  writing?: Promise<void>;
+}
+
+/**
+ * An address always goes to the same lane, so its rows are written in file order (a later row updates the earlier
+ * one, never the reverse) and two lanes never wait on each other's uncommitted row.
+ */
+export class ImportLanes {
+  private readonly lanes: Lane[];
+
+  constructor(private readonly write: (rows: ImportRow[]) => Promise<void>, lanes = IMPORT_LANES) {
+    this.lanes = Array.from({ length: lanes }, () => ({ rows: [], seen: new Set<string>() }));
+  }
+
+  /**
+   * Queues the row; false: its lane's chunk already holds the address (the caller counts it skipped). Resolves once
+   * the row is queued, after waiting for its lane's statement when the chunk is full: that wait is the backpressure.
+   */
+  async add(row: ImportRow): Promise<boolean> {
+    // The suppression hash is keyed and even: its first hex digit deals addresses evenly, and the same address alike.
+    const lane = this.lanes[parseInt(row.emailHash[0], 16) % this.lanes.length];
+    if (lane.seen.has(row.email)) return false;
+    lane.seen.add(row.email);
+    lane.rows.push(row);
+    if (lane.rows.length >= IMPORT_CHUNK_ROWS) await this.flush(lane);
+    return true;
+  }
+
+  /** Writes what is queued and waits for every statement; throws the first failure. */
+  async finish(): Promise<void> {
+    for (const lane of this.lanes) await this.flush(lane);
+    for (const lane of this.lanes) await lane.writing;
+  }
+
+  /** Waits for every statement in flight, failed or not: before the import gives up, nothing may still be writing. */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.lanes.map((lane) => lane.writing));
+  }
+
+  /** Hands the lane's chunk to the database once its previous statement is done (a lane's statements never overlap). */
+  private async flush(lane: Lane): Promise<void> {
+    await lane.writing;
+    lane.writing = undefined;
+    if (lane.rows.length === 0) return;
+    lane.writing = this.write(lane.rows);
+    // Awaited before the lane's next statement or at the end; until then a failure must not count as unhandled.
+    lane.writing.catch(() => {});
+    lane.rows = [];
+    lane.seen = new Set();
+  }
+}
