@@ -31,6 +31,7 @@ import { startRedis } from './runtime/redis.js';
 import { startWorkerOpsServer } from './ops/worker-ops-server.js';
 import { SocialAccounts } from './social/social-accounts.js';
 import { startWorkers, type RunningWorkers } from '../workers/index.js';
+import { startHeapBudget } from './runtime/heap-budget.js';
 
 export interface HeraldOptions {
   /** Serve the HTTP API (serve) — off for `herald worker`. */
@@ -185,6 +186,13 @@ export async function startHerald(config: Config, options: HeraldOptions): Promi
     if (options.workers) {
       herald.workers = await startWorkers(ctx);
       closers.push(() => herald.workers!.close());
+      if (config.HERALD_HEAP_BUDGET_MB > 0) {
+        const heapBudget = startHeapBudget({
+          budgetBytes: config.HERALD_HEAP_BUDGET_MB * 1024 * 1024,
+          onCollected: (collection) => log.debug({ event: 'heap.collected', ...collection }, 'heap grew past its budget; collected'),
+        });
+        closers.push(async () => heapBudget.stop());
+      }
     }
     relay.start();
     closers.push(() => relay.stop());

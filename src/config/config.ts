@@ -68,6 +68,11 @@ const schema = z.object({
    * deleted (a pass every few hours); counts and reports stay the same. 0 (default): every row is kept.
    */
   HERALD_DELIVERY_RETENTION_DAYS: z.coerce.number().int().min(0).default(0),
+  /**
+   * A process that runs workers asks V8 for a full collection when its heap grew by this many MB since the last one
+   * (V8 alone lets it grow several times over before collecting). 0: leave it to V8.
+   */
+  HERALD_HEAP_BUDGET_MB: z.coerce.number().int().min(0).default(16),
   /** On SIGTERM/SIGINT: how long the chunks in flight may take to finish before the process exits anyway. */
   HERALD_SHUTDOWN_GRACE_MS: positiveInt(20_000),
   /** Bearer token Prometheus must send for /metrics (API and worker). Unset: /metrics is open. */

@@ -1,6 +1,5 @@
 // A finished message as fields, for a transport whose API takes subject, bodies and headers instead of MIME
 // (Postmark): read back from the very bytes a raw transport would send, so every transport sends the same edition.
-import { simpleParser } from 'mailparser';
 import type { MimeMail } from './email-transport.js';
 
 export interface StructuredMail {
@@ -17,6 +16,8 @@ export interface StructuredMail {
 const CARRIED = new Set(['from', 'to', 'subject', 'date', 'mime-version', 'content-type', 'content-transfer-encoding']);
 
 export async function structuredFromMime({ raw, envelope }: MimeMail): Promise<StructuredMail> {
+  // Loaded on first use: its charset tables cost every other worker ~9 MB.
+  const { simpleParser } = await import('mailparser');
   const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true });
   const headers = parsed.headerLines
     .filter(({ key }) => !CARRIED.has(key))
