@@ -265,21 +265,27 @@ describe('the lateness rule at its edges', () => {
 
 describe('pause and resume', () => {
   it('completes on resume a dispatch whose last messages finished while it was paused', async () => {
-    // Two readers, one chunk: paused while that chunk is with the (slow) server.
-    const dispatch = await publish(small());
-    await eventually(async () => {
-      const sending = await herald.ctx.db.selectFrom('deliveries').select('id').where('dispatchId', '=', dispatch.id).where('status', '=', 'sending').execute();
-      return sending.length > 0;
-    }, 20_000, 'the chunk to be in flight');
-    expect((await herald.api(`/api/dispatches/${dispatch.id}/pause`, { method: 'POST' })).status).toBe(200);
-    await batchesAtRest(dispatch.id);
-    const paused = await view(dispatch.id);
-    expect(paused.status).toBe('paused');
-    expect(paused.progress).toEqual([{ channel: 'email', total: 2, counts: { sent: 2 } }]);
+    // Two readers, one chunk: paused while that chunk is with the server, slowed for this test so the chunk stays
+    // in flight long enough to be seen on a loaded machine (at 60 ms it could come and go between two polls).
+    smtp.setDelay(2000);
+    try {
+      const dispatch = await publish(small());
+      await eventually(async () => {
+        const sending = await herald.ctx.db.selectFrom('deliveries').select('id').where('dispatchId', '=', dispatch.id).where('status', '=', 'sending').execute();
+        return sending.length > 0;
+      }, 20_000, 'the chunk to be in flight');
+      expect((await herald.api(`/api/dispatches/${dispatch.id}/pause`, { method: 'POST' })).status).toBe(200);
+      await batchesAtRest(dispatch.id);
+      const paused = await view(dispatch.id);
+      expect(paused.status).toBe('paused');
+      expect(paused.progress).toEqual([{ channel: 'email', total: 2, counts: { sent: 2 } }]);
 
-    expect((await herald.api(`/api/dispatches/${dispatch.id}/resume`, { method: 'POST' })).status).toBe(200);
-    await reaches(dispatch.id, 'completed');
-    expect(messagesOf(dispatch.id).map((m) => m.envelopeTo[0]).sort()).toEqual(['s1@example.com', 's2@example.com']);
+      expect((await herald.api(`/api/dispatches/${dispatch.id}/resume`, { method: 'POST' })).status).toBe(200);
+      await reaches(dispatch.id, 'completed');
+      expect(messagesOf(dispatch.id).map((m) => m.envelopeTo[0]).sort()).toEqual(['s1@example.com', 's2@example.com']);
+    } finally {
+      smtp.setDelay(60);
+    }
   });
 
   it('stops a large send within seconds and resumes where it stopped: one message per subscriber', async () => {

@@ -23,6 +23,8 @@ export interface SmtpSink {
   /** Messages accepted per recipient address. */
   countFor(address: string): number;
   setRule(rule: ReplyRule | undefined): void;
+  /** Changes the wait before each message is accepted (the `delayMs` option) from now on. */
+  setDelay(ms: number): void;
   /** Messages taken in full and then dropped unanswered ('drop-after-data'). */
   droppedAfterData(): number;
   waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedMessage[]>;
@@ -46,6 +48,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   const messages: ReceivedMessage[] = [];
   const attempts = new Map<string, number>();
   let rule: ReplyRule | undefined;
+  let delayMs = options.delayMs ?? 0;
   let waiters: (() => void)[] = [];
   const sockets = new Set<import('node:net').Socket>();
   const silentNow = new Set<string>();
@@ -92,7 +95,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
           [...sockets].find((s) => s.remotePort === port)?.once('close', () => silentNow.delete(to));
           return;
         }
-        if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
+        if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
         const raw = Buffer.concat(chunks);
         const parsed = await simpleParser(raw);
         messages.push({ envelopeTo: session.envelope.rcptTo.map((r) => r.address.toLowerCase()), raw, parsed });
@@ -123,6 +126,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     droppedAfterData: () => dataDropped,
     setRule: (r) => {
       rule = r;
+    },
+    setDelay: (ms) => {
+      delayMs = ms;
     },
     async waitForMessages(count, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
