@@ -4,7 +4,8 @@
 // promoted from messages that were in flight during a scavenge. The flags that change the growth
 // (`--max-old-space-size`, `--heap-growing-percent`) only work on the command line, which an operator should not
 // have to know about. So the process watches its own heap and asks for a full collection when it grew by more
-// than the budget since the last one: a collection of a ~30 MB heap takes 5–20 ms, once every several seconds.
+// than the budget since the last one: a collection of a ~30 MB heap takes 5–60 ms, at most once a second.
+// Forced collections are also why request deadlines go through src/net/deadline-signal.ts.
 import v8 from 'node:v8';
 import vm from 'node:vm';
 

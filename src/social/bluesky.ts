@@ -10,6 +10,7 @@ import {
   failureFromTransportError,
   resetFromEpochSeconds,
 } from './http-failure.js';
+import { deadlineSignal } from '../net/deadline-signal.js';
 import { OutboundFetcher } from '../net/outbound-fetch.js';
 import { isSkipped, loadPostImage, type SocialLog } from './post-image.js';
 
@@ -231,10 +232,8 @@ export class BlueskyChannel implements SocialChannel {
 
   /** The library has no timeout option; its fetch hook is where one goes, on top of any signal it passes. */
   private timedFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
-    const signals = [AbortSignal.timeout(this.timeoutMs)];
     const own = init?.signal ?? (input instanceof Request ? input.signal : undefined);
-    if (own) signals.push(own);
-    return fetch(input, { ...init, signal: AbortSignal.any(signals) });
+    return fetch(input, { ...init, signal: deadlineSignal(this.timeoutMs, own) });
   }
 }
 

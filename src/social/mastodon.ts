@@ -2,6 +2,7 @@
 import { createRestAPIClient, MastoHttpError, MastoUnexpectedError, type mastodon } from 'masto';
 import { type DeliveryFailure, TransientFailure } from '../delivery/failure.js';
 import type { PostOptions, PostResult, SocialChannel, SocialPost } from './channel.js';
+import { deadlineSignal } from '../net/deadline-signal.js';
 import { count, type Engagement } from './engagement.js';
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -43,8 +44,15 @@ export class MastodonChannel implements SocialChannel {
     this.client = createRestAPIClient({
       url: settings.url,
       accessToken: settings.accessToken,
-      timeout: settings.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     });
+  }
+
+  /**
+   * Per-call options: the deadline goes in each call's own signal, not masto's `timeout` option, which it combines
+   * with `AbortSignal.any` and which a garbage collection can then lose (see deadline-signal.ts).
+   */
+  private meta(headers?: Record<string, string>): { requestInit: RequestInit } {
+    return { requestInit: { signal: deadlineSignal(this.settings.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS), ...(headers ? { headers } : {}) } };
   }
 
   /**
@@ -55,9 +63,9 @@ export class MastodonChannel implements SocialChannel {
     try {
       const status = await this.client.v1.statuses.create(
         { status: post.text, visibility: 'public', language: this.settings.language, inReplyToId: options.replyTo?.parent.remoteId },
-        // masto passes per-call headers through `requestInit`; Mastodon returns the first status for a repeated key
+        // masto passes per-call headers through `requestInit` (this.meta); Mastodon returns the first status for a repeated key
         // (kept for an hour), so a retried delivery never posts twice.
-        { requestInit: { headers: { 'Idempotency-Key': options.idempotencyKey } } },
+        this.meta({ 'Idempotency-Key': options.idempotencyKey }),
       );
       return { remoteId: status.id, remoteUrl: status.url ?? status.uri };
     } catch (error) {
@@ -74,7 +82,7 @@ export class MastodonChannel implements SocialChannel {
   /** PUT /api/v1/statuses/:id (Mastodon 3.5+): the status keeps its id, and shows it was edited. */
   async edit(remoteId: string, text: string): Promise<PostResult> {
     try {
-      const status = await this.client.v1.statuses.$select(remoteId).update({ status: text, language: this.settings.language });
+      const status = await this.client.v1.statuses.$select(remoteId).update({ status: text, language: this.settings.language }, this.meta());
       return { remoteId: status.id, remoteUrl: status.url ?? status.uri };
     } catch (error) {
       throw classifyMastoError(error, false); // an edit repeated gives the same status
@@ -84,7 +92,7 @@ export class MastodonChannel implements SocialChannel {
   /** DELETE /api/v1/statuses/:id (write:statuses); a status that is gone answers 404. */
   async delete(remoteId: string): Promise<void> {
     try {
-      await this.client.v1.statuses.$select(remoteId).remove();
+      await this.client.v1.statuses.$select(remoteId).remove(undefined, this.meta());
     } catch (error) {
       throw classifyMastoError(error, false);
     }
@@ -93,7 +101,7 @@ export class MastodonChannel implements SocialChannel {
   /** GET /api/v1/statuses/:id: the status's favourites, reblogs and replies (read:statuses, or none for a public one). */
   async engagement(remoteId: string): Promise<Engagement> {
     try {
-      const status = await this.client.v1.statuses.$select(remoteId).fetch();
+      const status = await this.client.v1.statuses.$select(remoteId).fetch(undefined, this.meta());
       return {
         available: true,
         metrics: { favourites: count(status.favouritesCount), reblogs: count(status.reblogsCount), replies: count(status.repliesCount) },
@@ -106,7 +114,7 @@ export class MastodonChannel implements SocialChannel {
   /** GET /api/v1/accounts/verify_credentials: the account the token belongs to. */
   async verify(): Promise<string> {
     try {
-      const account = await this.client.v1.accounts.verifyCredentials();
+      const account = await this.client.v1.accounts.verifyCredentials(undefined, this.meta());
       return `@${account.acct}@${new URL(this.settings.url).host}`;
     } catch (error) {
       throw classifyMastoError(error, false);
@@ -115,7 +123,7 @@ export class MastodonChannel implements SocialChannel {
 
   /** The instance's status limits from GET /api/v2/instance, fetched once per channel (retried after a failure). */
   limits(): Promise<MastodonLimits> {
-    this.cachedLimits ??= this.client.v2.instance.fetch().then(
+    this.cachedLimits ??= this.client.v2.instance.fetch(undefined, this.meta()).then(
       (instance) => {
         const statuses = instance.configuration?.statuses;
         return {
