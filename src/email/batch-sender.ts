@@ -187,7 +187,12 @@ export class BatchSender {
       if (halt) {
         // The run ends; the batch's next run takes the reader.
       } else if (pacer.pausedBeyond(HOLD_MS).has(h.group)) paced.set(h.row.id, h.group);
-      else paceBlocked = true; // claim again only once something changed, or it would take the same readers back
+      else {
+        paceBlocked = true; // claim again only once something changed, or it would take the same readers back
+        // The reader is pending again, so the batch is not through, even if the claim that took it found it was:
+        // a run that ended here would close the batch with this reader never sent.
+        exhausted = false;
+      }
       settled.push({ id: h.row.id, subscriberId: h.row.subscriberId, status: 'paced', response: '' });
       if (warmup) warmup.unused++;
     };
