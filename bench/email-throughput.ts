@@ -13,7 +13,7 @@ import { fixturePayload } from '../tests/support/articles.js';
 import { naivePooledLoop, precomposedCeiling, smtpSource, type DkimKey, type LoopOptions } from './baselines.js';
 import { clickRun, type ClickFigures } from './click-run.js';
 import { csvImportRun, type CsvFigures } from './csv-import-run.js';
-import { embedded, workerOnPostgres, type RunFigures } from './herald-runs.js';
+import { embedded, npmStartEnv, workerOnPostgres, type RunFigures } from './herald-runs.js';
 import { printScale, scaleRun } from './scale-run.js';
 import { startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
 import { startSink } from './sinks.js';
@@ -107,7 +107,8 @@ async function scaleOnly(): Promise<void> {
 }
 
 const WORKER_RUN = 'herald worker on PostgreSQL';
-const EMBEDDED_RUN = 'herald serve, embedded PGlite';
+/** Named with the environment `npm start` gives it, which the run copies. */
+const EMBEDDED_RUN = ['herald serve, embedded PGlite', ...Object.entries(npmStartEnv()).map(([k, v]) => `${k}=${v}`)].join(' ');
 const row = (name: string, perSecond: number | null | undefined, extra = '') =>
   console.log(`${name.padEnd(44)} ${perSecond == null ? '—'.padStart(8) : String(Math.round(perSecond)).padStart(8)} msg/s  ${extra}`);
 const runExtra = (r: RunFigures) => `first message ${r.firstMessageMs} ms, peak RSS ${r.peakRssMb} MB, Redis +${r.redisGrowthMb} MB, CPU ${r.cpuMsPerMessage} ms/msg (main thread ${r.mainThreadCpuMsPerMessage})`;

@@ -172,6 +172,18 @@ export async function workerOnPostgres(options: RunOptions): Promise<RunFigures>
 }
 
 /** The quick start's shape: `herald serve` on PGlite in its data folder; the article is published over the API. */
+/** The variables `npm start` sets before `herald serve` (its script in package.json), so the embedded run is the quick start. */
+export function npmStartEnv(): Record<string, string> {
+  const { scripts } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  const env: Record<string, string> = {};
+  for (const word of scripts.start.trim().split(/\s+/)) {
+    const assignment = /^([A-Z_][A-Z0-9_]*)=(\S*)$/.exec(word);
+    if (!assignment) break;
+    env[assignment[1]] = assignment[2];
+  }
+  return env;
+}
+
 export async function embedded(options: RunOptions): Promise<RunFigures> {
   const prefix = randomPrefix();
   const dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-embedded-'));
@@ -180,7 +192,7 @@ export async function embedded(options: RunOptions): Promise<RunFigures> {
     const seeding = await openDatabase({ dataDir: pgliteDataDir(dataDir) });
     await seedReaders(seeding.db, options.readers);
     await seeding.db.destroy();
-    serve = spawnHerald(['serve'], { ...heraldEnv(options, prefix, dataDir), PORT: '0', LOG_LEVEL: 'info' }, { compiled: true });
+    serve = spawnHerald(['serve'], { ...npmStartEnv(), ...heraldEnv(options, prefix, dataDir), PORT: '0', LOG_LEVEL: 'info' }, { compiled: true });
     const address = await listeningAddress(serve);
     return await measure(options, serve, async () => {
       const body = JSON.stringify(uniqueArticle(options.article));

@@ -48,11 +48,13 @@ function postgresDialect(url: string, poolSize: number): Dialect {
 
 /**
  * PGlite's default shared_buffers (128 MB) is sized for a server; the embedded quick start shares one process with
- * the API and workers. Measured with the bench's embedded run at 20,000 readers (load average 3.4-6.4 on 2 cores):
- * peak RSS 495 MB by default, 363-388 MB with 32 MB, at the same rate (533 and 459 msg/s against 496). 64 MB saved no
- * more; 16 MB with smaller work_mem and the like reached 318 MB but sent about a fifth slower.
+ * the API and workers, and is for trying Herald or a small list (a newsroom's list belongs on PostgreSQL). Measured
+ * with the bench's embedded run at 50,000 readers as `npm start` runs it (MALLOC_ARENA_MAX=2, see package.json):
+ * 32 MB peaked at 302-307 MB, 24 MB at 296-305 MB, 20 MB at 284-290 MB sending 897-976 msg/s, 16 MB at 282-298 MB
+ * but slower (529-787 msg/s: more pages read back from the files). Below that, PGlite's WASM module asks for 128 MB
+ * of initial memory (31-49 MB of it touched), and an `initialMemory` below it fails to link.
  */
-const PGLITE_SETTINGS = ['-c', 'shared_buffers=32MB'];
+const PGLITE_SETTINGS = ['-c', 'shared_buffers=20MB'];
 
 async function pgliteDialect(dataDir: string | undefined): Promise<Dialect> {
   const { PGlite } = await import('@electric-sql/pglite');

@@ -53,9 +53,12 @@ export class FacebookPageChannel implements SocialChannel {
   private readonly pageUrl: string;
   /** `https://graph.facebook.com/v23.0`: where object ids (a post's) are addressed. */
   private readonly graphRoot: string;
+  /** A plain AbortSignal.timeout handed to fetch survives a garbage collection (unlike one wrapped in AbortSignal.any). */
+  private readonly timeoutMs: number;
 
   constructor(private readonly settings: FacebookSettings) {
     this.account = settings.pageId;
+    this.timeoutMs = settings.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const graph = (settings.graphUrl ?? 'https://graph.facebook.com').replace(/\/+$/, '');
     this.graphRoot = `${graph}/${settings.graphVersion ?? 'v23.0'}`;
     this.pageUrl = `${this.graphRoot}/${encodeURIComponent(settings.pageId)}`;
@@ -67,7 +70,7 @@ export class FacebookPageChannel implements SocialChannel {
    * a photo post would drop the link card. Graph honours no idempotency key, hence UncertainOutcome on a timeout.
    */
   async post(post: SocialPost, _options?: PostOptions): Promise<PostResult> {
-    const { pageAccessToken, appSecret, timeoutMs } = this.settings;
+    const { pageAccessToken, appSecret } = this.settings;
     const form = new URLSearchParams({ message: post.text, link: post.link });
     if (appSecret) form.set('appsecret_proof', createHmac('sha256', appSecret).update(pageAccessToken).digest('hex'));
     let response: Response;
@@ -78,7 +81,7 @@ export class FacebookPageChannel implements SocialChannel {
         // A bearer header keeps the token out of URLs and proxy logs; Graph accepts it like `access_token`.
         headers: { authorization: `Bearer ${pageAccessToken}`, 'content-type': 'application/x-www-form-urlencoded' },
         body: form,
-        signal: AbortSignal.timeout(timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
       text = await response.text();
     } catch (error) {
@@ -102,7 +105,7 @@ export class FacebookPageChannel implements SocialChannel {
    * with the Page token (pages_read_engagement). Graph leaves `shares` out of a post nobody shared.
    */
   async engagement(remoteId: string): Promise<Engagement> {
-    const { pageAccessToken, appSecret, timeoutMs } = this.settings;
+    const { pageAccessToken, appSecret } = this.settings;
     const url = new URL(`${this.graphRoot}/${encodeURIComponent(remoteId)}`);
     url.searchParams.set('fields', 'reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares');
     if (appSecret) url.searchParams.set('appsecret_proof', createHmac('sha256', appSecret).update(pageAccessToken).digest('hex'));
@@ -111,7 +114,7 @@ export class FacebookPageChannel implements SocialChannel {
     try {
       response = await fetch(url, {
         headers: { authorization: `Bearer ${pageAccessToken}` },
-        signal: AbortSignal.timeout(timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
       text = await response.text();
     } catch (error) {
@@ -131,7 +134,7 @@ export class FacebookPageChannel implements SocialChannel {
 
   /** POST /{version}/{post-id}/comments with the Page token: a comment by the Page under its own post. */
   async reply(parentRemoteId: string, text: string, _options?: PostOptions): Promise<PostResult> {
-    const { pageAccessToken, appSecret, timeoutMs } = this.settings;
+    const { pageAccessToken, appSecret } = this.settings;
     const form = new URLSearchParams({ message: text });
     if (appSecret) form.set('appsecret_proof', createHmac('sha256', appSecret).update(pageAccessToken).digest('hex'));
     let response: Response;
@@ -141,7 +144,7 @@ export class FacebookPageChannel implements SocialChannel {
         method: 'POST',
         headers: { authorization: `Bearer ${pageAccessToken}`, 'content-type': 'application/x-www-form-urlencoded' },
         body: form,
-        signal: AbortSignal.timeout(timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
       body = await response.text();
     } catch (error) {
@@ -157,7 +160,7 @@ export class FacebookPageChannel implements SocialChannel {
 
   /** DELETE /{version}/{post-id} with the Page token; Graph answers `{success: true}`. */
   async delete(remoteId: string): Promise<void> {
-    const { pageAccessToken, appSecret, timeoutMs } = this.settings;
+    const { pageAccessToken, appSecret } = this.settings;
     const url = new URL(`${this.graphRoot}/${encodeURIComponent(remoteId)}`);
     if (appSecret) url.searchParams.set('appsecret_proof', createHmac('sha256', appSecret).update(pageAccessToken).digest('hex'));
     let response: Response;
@@ -166,7 +169,7 @@ export class FacebookPageChannel implements SocialChannel {
       response = await fetch(url, {
         method: 'DELETE',
         headers: { authorization: `Bearer ${pageAccessToken}` },
-        signal: AbortSignal.timeout(timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
       text = await response.text();
     } catch (error) {

@@ -39,8 +39,11 @@ export class MastodonChannel implements SocialChannel {
   private readonly client: mastodon.rest.Client;
   private cachedLimits?: Promise<MastodonLimits>;
 
+  private readonly timeoutMs: number;
+
   constructor(private readonly settings: MastodonSettings) {
     this.account = settings.account ?? new URL(settings.url).host;
+    this.timeoutMs = settings.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.client = createRestAPIClient({
       url: settings.url,
       accessToken: settings.accessToken,
@@ -52,7 +55,7 @@ export class MastodonChannel implements SocialChannel {
    * with `AbortSignal.any` and which a garbage collection can then lose (see deadline-signal.ts).
    */
   private meta(headers?: Record<string, string>): { requestInit: RequestInit } {
-    return { requestInit: { signal: deadlineSignal(this.settings.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS), ...(headers ? { headers } : {}) } };
+    return { requestInit: { signal: deadlineSignal(this.timeoutMs), ...(headers ? { headers } : {}) } };
   }
 
   /**
