@@ -172,7 +172,8 @@ async function main() {
       log(`CSV import of ${csvRows} rows through herald serve on PostgreSQL…`);
       csv = await csvImportRun(csvRows, values['node-options'] || undefined);
     }
-    const clickFigures = await clicks();
+    // Like --csv-rows 0, --click-seconds 0 skips its section.
+    const clickFigures = Number(values['click-seconds']) > 0 ? await clicks() : null;
 
     // With a relay LATENCY_MS away each way, a connection carries at most one message per two round trips.
     const pipeliningBound = LATENCY_MS > 0 ? POOL / (2 * ((2 * LATENCY_MS) / 1000)) : null;
@@ -205,7 +206,7 @@ async function main() {
     row('precomposed nodemailer (ceiling)', ceiling, `sample of ${SAMPLE}`);
     row('postfix smtp-source', source, source === null ? (dkim ? 'does not sign: not run with --dkim' : 'not installed (Debian: postfix)') : '');
     if (csv) printCsv(csv);
-    printClicks(clickFigures);
+    if (clickFigures) printClicks(clickFigures);
     console.log(`ratios: worker/naive ${figures.ratios.workerToNaive}×, worker/ceiling ${figures.ratios.workerToCeiling}×, ` +
       `worker/smtp-source ${figures.ratios.workerToSmtpSource ?? '—'}×, embedded/naive ${figures.ratios.embeddedToNaive ?? '—'}×`);
     if (figures.pipeliningBoundPerSecond) {
