@@ -171,7 +171,6 @@ export async function workerOnPostgres(options: RunOptions): Promise<RunFigures>
   }
 }
 
-/** The quick start's shape: `herald serve` on PGlite in its data folder; the article is published over the API. */
 /** The variables `npm start` sets before `herald serve` (its script in package.json), so the embedded run is the quick start. */
 export function npmStartEnv(): Record<string, string> {
   const { scripts } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
@@ -184,6 +183,7 @@ export function npmStartEnv(): Record<string, string> {
   return env;
 }
 
+/** The quick start's shape: `herald serve` on PGlite in its data folder; the article is published over the API. */
 export async function embedded(options: RunOptions): Promise<RunFigures> {
   const prefix = randomPrefix();
   const dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-embedded-'));

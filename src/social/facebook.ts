@@ -53,12 +53,17 @@ export class FacebookPageChannel implements SocialChannel {
   private readonly pageUrl: string;
   /** `https://graph.facebook.com/v23.0`: where object ids (a post's) are addressed. */
   private readonly graphRoot: string;
-  /** A plain AbortSignal.timeout handed to fetch survives a garbage collection (unlike one wrapped in AbortSignal.any). */
+  /** Each request's own AbortSignal.timeout: a plain one handed to fetch survives a garbage collection. */
   private readonly timeoutMs: number;
+  /** HMAC-SHA256 of the Page token under the app secret: the same for every call, so worked out once. */
+  private readonly appSecretProof?: string;
 
   constructor(private readonly settings: FacebookSettings) {
     this.account = settings.pageId;
     this.timeoutMs = settings.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    if (settings.appSecret) {
+      this.appSecretProof = createHmac('sha256', settings.appSecret).update(settings.pageAccessToken).digest('hex');
+    }
     const graph = (settings.graphUrl ?? 'https://graph.facebook.com').replace(/\/+$/, '');
     this.graphRoot = `${graph}/${settings.graphVersion ?? 'v23.0'}`;
     this.pageUrl = `${this.graphRoot}/${encodeURIComponent(settings.pageId)}`;
@@ -70,9 +75,9 @@ export class FacebookPageChannel implements SocialChannel {
    * a photo post would drop the link card. Graph honours no idempotency key, hence UncertainOutcome on a timeout.
    */
   async post(post: SocialPost, _options?: PostOptions): Promise<PostResult> {
-    const { pageAccessToken, appSecret } = this.settings;
+    const { pageAccessToken } = this.settings;
     const form = new URLSearchParams({ message: post.text, link: post.link });
-    if (appSecret) form.set('appsecret_proof', createHmac('sha256', appSecret).update(pageAccessToken).digest('hex'));
+    if (this.appSecretProof) form.set('appsecret_proof', this.appSecretProof);
     let response: Response;
     let text = '';
     try {
@@ -96,8 +101,25 @@ export class FacebookPageChannel implements SocialChannel {
     return { remoteId: body.id, remoteUrl: `https://www.facebook.com/${pageId}/posts/${postId}` };
   }
 
-  verify(): Promise<string> {
-    return verifyPage(this.pageUrl, this.settings);
+  /** Reads the Page with its token (GET /{page-id}?fields=id,name): token and Page id belong together. */
+  async verify(): Promise<string> {
+    const url = new URL(this.pageUrl);
+    url.searchParams.set('fields', 'id,name');
+    if (this.appSecretProof) url.searchParams.set('appsecret_proof', this.appSecretProof);
+    let response: Response;
+    let text = '';
+    try {
+      response = await fetch(url, {
+        headers: { authorization: `Bearer ${this.settings.pageAccessToken}` },
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      throw failureFromTransportError('facebook', error, { mayHaveLanded: false });
+    }
+    const body = parseJson(text) as { id?: string; name?: string; error?: GraphError } | undefined;
+    if (!response.ok) throw classifyGraphError(response.status, response.headers, body?.error);
+    return body?.name ? `${body.name} (${body.id})` : (body?.id ?? this.settings.pageId);
   }
 
   /**
@@ -105,10 +127,10 @@ export class FacebookPageChannel implements SocialChannel {
    * with the Page token (pages_read_engagement). Graph leaves `shares` out of a post nobody shared.
    */
   async engagement(remoteId: string): Promise<Engagement> {
-    const { pageAccessToken, appSecret } = this.settings;
+    const { pageAccessToken } = this.settings;
     const url = new URL(`${this.graphRoot}/${encodeURIComponent(remoteId)}`);
     url.searchParams.set('fields', 'reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares');
-    if (appSecret) url.searchParams.set('appsecret_proof', createHmac('sha256', appSecret).update(pageAccessToken).digest('hex'));
+    if (this.appSecretProof) url.searchParams.set('appsecret_proof', this.appSecretProof);
     let response: Response;
     let text = '';
     try {
@@ -134,9 +156,9 @@ export class FacebookPageChannel implements SocialChannel {
 
   /** POST /{version}/{post-id}/comments with the Page token: a comment by the Page under its own post. */
   async reply(parentRemoteId: string, text: string, _options?: PostOptions): Promise<PostResult> {
-    const { pageAccessToken, appSecret } = this.settings;
+    const { pageAccessToken } = this.settings;
     const form = new URLSearchParams({ message: text });
-    if (appSecret) form.set('appsecret_proof', createHmac('sha256', appSecret).update(pageAccessToken).digest('hex'));
+    if (this.appSecretProof) form.set('appsecret_proof', this.appSecretProof);
     let response: Response;
     let body = '';
     try {
@@ -160,9 +182,9 @@ export class FacebookPageChannel implements SocialChannel {
 
   /** DELETE /{version}/{post-id} with the Page token; Graph answers `{success: true}`. */
   async delete(remoteId: string): Promise<void> {
-    const { pageAccessToken, appSecret } = this.settings;
+    const { pageAccessToken } = this.settings;
     const url = new URL(`${this.graphRoot}/${encodeURIComponent(remoteId)}`);
-    if (appSecret) url.searchParams.set('appsecret_proof', createHmac('sha256', appSecret).update(pageAccessToken).digest('hex'));
+    if (this.appSecretProof) url.searchParams.set('appsecret_proof', this.appSecretProof);
     let response: Response;
     let text = '';
     try {
@@ -177,29 +199,6 @@ export class FacebookPageChannel implements SocialChannel {
     }
     if (!response.ok) throw classifyGraphError(response.status, response.headers, parseJson(text)?.error);
   }
-}
-
-/** Reads the Page with its token (GET /{page-id}?fields=id,name): token and Page id belong together. */
-async function verifyPage(pageUrl: string, settings: FacebookSettings): Promise<string> {
-  const url = new URL(pageUrl);
-  url.searchParams.set('fields', 'id,name');
-  if (settings.appSecret) {
-    url.searchParams.set('appsecret_proof', createHmac('sha256', settings.appSecret).update(settings.pageAccessToken).digest('hex'));
-  }
-  let response: Response;
-  let text = '';
-  try {
-    response = await fetch(url, {
-      headers: { authorization: `Bearer ${settings.pageAccessToken}` },
-      signal: AbortSignal.timeout(settings.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
-    });
-    text = await response.text();
-  } catch (error) {
-    throw failureFromTransportError('facebook', error, { mayHaveLanded: false });
-  }
-  const body = parseJson(text) as { id?: string; name?: string; error?: GraphError } | undefined;
-  if (!response.ok) throw classifyGraphError(response.status, response.headers, body?.error);
-  return body?.name ? `${body.name} (${body.id})` : (body?.id ?? settings.pageId);
 }
 
 interface GraphPostMetrics {

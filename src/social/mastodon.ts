@@ -38,7 +38,7 @@ export class MastodonChannel implements SocialChannel {
   readonly account: string;
   private readonly client: mastodon.rest.Client;
   private cachedLimits?: Promise<MastodonLimits>;
-
+  /** Each call's deadline (see meta). */
   private readonly timeoutMs: number;
 
   constructor(private readonly settings: MastodonSettings) {
