@@ -18,7 +18,7 @@ const column = (rows: ImportRow[], value: (row: ImportRow) => string | null): st
 export async function upsertImportRows(db: Kysely<Database>, rows: ImportRow[]): Promise<{ inserted: number; updated: number }> {
   // One array per column, unnested in step: PostgreSQL reads text[] parameters faster than a JSON document's rows.
   // Topics travel as one string each, joined by the unit separator, a control character no normalised topic holds.
-  const result = await sql<{ inserted: boolean }>`
+  const result = await sql<{ inserted: number; updated: number }>`
     with input as (
       select r.email, r.name, r.status, string_to_array(r.topics, ${TOPIC_SEPARATOR}) as topics, r.timezone
       from unnest(${column(rows, (r) => r.email)}::text[], ${column(rows, (r) => r.emailHash)}::text[], ${column(rows, (r) => r.name)}::text[],
@@ -47,8 +47,8 @@ export async function upsertImportRows(db: Kysely<Database>, rows: ImportRow[]):
       select 'subscriber', id::text, case when inserted then 'subscriber.created' else 'subscriber.updated' end, status, 'import'
       from upserted
     )
-    select inserted from upserted
+    select count(*) filter (where inserted)::int as inserted, count(*) filter (where not inserted)::int as updated from upserted
   `.execute(db);
-  const inserted = result.rows.filter((r) => r.inserted).length;
-  return { inserted, updated: result.rows.length - inserted };
+  // Counted in the statement: a thousand one-column rows a chunk were parsed only to be counted here.
+  return { inserted: result.rows[0].inserted, updated: result.rows[0].updated };
 }

@@ -23,11 +23,10 @@ const RESCAN_SECONDS = 60;
 const activeEndpoints = (db: Kysely<Database>) =>
   db.selectFrom('webhookEndpoints').select(['id', 'events', 'createdAt']).where('disabledAt', 'is', null).execute();
 
+type ActiveEndpoint = Awaited<ReturnType<typeof activeEndpoints>>[number];
+
 /** One delivery per endpoint subscribed to each event; an endpoint hears nothing logged before it was registered. */
-async function insertDeliveries(db: Kysely<Database>, events: LoggedEvent[]): Promise<void> {
-  const endpoints = await activeEndpoints(db);
-  // Without an endpoint nothing is sent: a 200,000-row import's events are passed over without building a payload each.
-  if (endpoints.length === 0) return;
+async function insertDeliveries(db: Kysely<Database>, endpoints: ActiveEndpoint[], events: LoggedEvent[]): Promise<void> {
   const rows = events.flatMap((event) => {
     const type = webhookEventFor(event);
     if (!type) return [];
@@ -38,6 +37,18 @@ async function insertDeliveries(db: Kysely<Database>, events: LoggedEvent[]): Pr
   });
   if (rows.length === 0) return;
   await db.insertInto('webhookDeliveries').values(rows).onConflict((oc) => oc.columns(['endpointId', 'eventId']).doNothing()).execute();
+}
+
+/**
+ * With no endpoint, nobody hears the events logged so far: the cursor moves past them without reading them (a
+ * 200,000-row import's events were read 500 at a time, only to be dropped). An endpoint registered while this runs
+ * still hears its first minute: rescanRecent reads it again.
+ */
+async function skipToEnd(tx: Kysely<Database>, lastEventId: number): Promise<void> {
+  const end = await tx.selectFrom('events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+  if (end?.id != null && Number(end.id) > lastEventId) {
+    await tx.updateTable('webhookRelayCursor').set({ lastEventId: Number(end.id) }).where('id', '=', 1).execute();
+  }
 }
 
 /** Emits `error` (a pass failed; the next one retries). */
@@ -77,6 +88,11 @@ export class WebhookRelay extends EventEmitter {
     return this.db.transaction().execute(async (tx) => {
       // The lock makes two relays (serve and worker processes) take turns instead of reading the same rows.
       const cursor = await tx.selectFrom('webhookRelayCursor').select('lastEventId').where('id', '=', 1).forUpdate().executeTakeFirstOrThrow();
+      const endpoints = await activeEndpoints(tx);
+      if (endpoints.length === 0) {
+        await skipToEnd(tx, cursor.lastEventId);
+        return 0;
+      }
       const events = await tx
         .selectFrom('events')
         .select(EVENT_COLUMNS)
@@ -85,7 +101,7 @@ export class WebhookRelay extends EventEmitter {
         .limit(this.options.batchSize ?? 500)
         .execute();
       if (events.length === 0) return 0;
-      await insertDeliveries(tx, events);
+      await insertDeliveries(tx, endpoints, events);
       await tx.updateTable('webhookRelayCursor').set({ lastEventId: events.at(-1)!.id }).where('id', '=', 1).execute();
       return events.length;
     });
@@ -98,7 +114,8 @@ export class WebhookRelay extends EventEmitter {
    */
   private async rescanRecent(): Promise<void> {
     // The last minute can hold a large import's every event: not read at all when no endpoint would hear them.
-    if ((await activeEndpoints(this.db)).length === 0) return;
+    const endpoints = await activeEndpoints(this.db);
+    if (endpoints.length === 0) return;
     const events = await this.db
       .selectFrom('events')
       .select(EVENT_COLUMNS)
@@ -106,7 +123,7 @@ export class WebhookRelay extends EventEmitter {
       .where((eb) => eb.or([eb('subjectType', '!=', 'delivery'), eb(sql`detail->>'channel'`, '!=', 'email')]))
       .orderBy('id')
       .execute();
-    if (events.length > 0) await insertDeliveries(this.db, events);
+    if (events.length > 0) await insertDeliveries(this.db, endpoints, events);
   }
 
   private async queueDeliveries(): Promise<number> {

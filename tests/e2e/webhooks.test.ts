@@ -55,6 +55,25 @@ function verifies(secret: string, hook: ReceivedHook): boolean {
 }
 
 describe('outbound webhooks', () => {
+  // First, while no endpoint exists: the events logged so far are passed over, and none reaches a later endpoint.
+  it('moves the relay past the events logged while no endpoint is registered, and a later endpoint hears none of them', async () => {
+    for (let n = 0; n < 3; n++) {
+      await recordEvent(herald.ctx.db, { subjectType: 'article', subjectId: 500 + n, event: 'article.retracted', toStatus: 'retracted', cause: 'editor', detail: { reason: 'before' } });
+    }
+    const { max } = await herald.ctx.db.selectFrom('events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirstOrThrow();
+    await eventually(async () => {
+      const cursor = await herald.ctx.db.selectFrom('webhookRelayCursor').select('lastEventId').executeTakeFirstOrThrow();
+      return Number(cursor.lastEventId) === Number(max);
+    }, 10_000, 'the relay cursor to reach the last event');
+    const later = await receiver();
+    const endpoint = await register(later.url, ['article.retracted']);
+    await recordEvent(herald.ctx.db, { subjectType: 'article', subjectId: 600, event: 'article.retracted', toStatus: 'retracted', cause: 'editor', detail: { reason: 'after' } });
+    await eventually(async () => later.received.length > 0, 20_000, 'the event after registering to arrive');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(later.received.map((hook) => JSON.parse(hook.body).data.articleId)).toEqual([600]);
+    await herald.api(`/api/webhooks/${endpoint.id}`, { method: 'DELETE' });
+  });
+
   it('posts a signed dispatch.completed after a real send, and only the events subscribed to', async () => {
     const completedHook = await receiver();
     const pausedHook = await receiver();
