@@ -26,32 +26,50 @@ interface Lane {
 }
 
 /**
- * An address always goes to the same lane, so its rows are written in file order (a later row updates the earlier
- * one, never the reverse) and two lanes never wait on each other's uncommitted row.
+ * The first chunk is written alone, in file order, before any row is dealt to a lane: a small file (up to one
+ * chunk) becomes one statement whose subscribers are numbered, and so exported, in the file's order, and a stalled
+ * upload's first rows are in the database whatever the number of lanes. After it, an address always goes to the same
+ * lane, so its rows are written in file order (a later row updates the earlier one, never the reverse) and two lanes
+ * never wait on each other's uncommitted row.
  */
 export class ImportLanes {
   private readonly lanes: Lane[];
+  /** The first chunk, until it is full and written; then undefined and rows go to the lanes. */
+  private opening: Lane | undefined = { rows: [], seen: new Set<string>() };
 
   constructor(private readonly write: (rows: ImportRow[]) => Promise<void>, lanes = IMPORT_LANES) {
     this.lanes = Array.from({ length: lanes }, () => ({ rows: [], seen: new Set<string>() }));
   }
 
   /**
-   * Queues the row; false: its lane's chunk already holds the address (the caller counts it skipped). Resolves once
-   * the row is queued, after waiting for its lane's statement when the chunk is full: that wait is the backpressure.
+   * Queues the row; false: its chunk already holds the address (the caller counts it skipped). Resolves once the row
+   * is queued, after waiting for its lane's statement when the chunk is full: that wait is the backpressure.
    */
   async add(row: ImportRow): Promise<boolean> {
     // The suppression hash is keyed and even: its first hex digit deals addresses evenly, and the same address alike.
-    const lane = this.lanes[parseInt(row.emailHash[0], 16) % this.lanes.length];
+    const lane = this.opening ?? this.lanes[parseInt(row.emailHash[0], 16) % this.lanes.length];
     if (lane.seen.has(row.email)) return false;
     lane.seen.add(row.email);
     lane.rows.push(row);
-    if (lane.rows.length >= IMPORT_CHUNK_ROWS) await this.flush(lane);
+    if (lane.rows.length < IMPORT_CHUNK_ROWS) return true;
+    if (lane === this.opening) {
+      // Committed before any lane starts, so a later row of the same address cannot overtake it.
+      this.opening = undefined;
+      await this.write(lane.rows);
+    } else {
+      await this.flush(lane);
+    }
     return true;
   }
 
   /** Writes what is queued and waits for every statement; throws the first failure. */
   async finish(): Promise<void> {
+    if (this.opening) {
+      const rows = this.opening.rows;
+      this.opening = undefined;
+      if (rows.length > 0) await this.write(rows);
+      return;
+    }
     for (const lane of this.lanes) await this.flush(lane);
     for (const lane of this.lanes) await lane.writing;
   }

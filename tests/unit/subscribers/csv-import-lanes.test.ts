@@ -34,19 +34,48 @@ describe('ImportLanes', () => {
     expect(new Set(written.filter((e) => !e.startsWith('again-'))).size).toBe(Array.from({ length: total }, (_, i) => i).filter((i) => !again(i)).length);
   });
 
-  it('throws the failed statement once every other one has finished', async () => {
+  it('writes the first chunk alone and in file order, before any lane starts', async () => {
+    const writes: { emails: string[]; others: number }[] = [];
     let running = 0;
     const lanes = new ImportLanes(async (rows) => {
+      writes.push({ emails: rows.map((r) => r.email), others: running });
       running++;
-      await new Promise((resolve) => setTimeout(resolve, rows[0].email.startsWith('r0@') ? 1 : 20));
+      await new Promise((resolve) => setTimeout(resolve, 5));
       running--;
-      if (rows[0].email.startsWith('r0@')) throw new Error('statement failed');
+    }, 4);
+    const emails = Array.from({ length: IMPORT_CHUNK_ROWS * 3 }, (_, i) => `z${IMPORT_CHUNK_ROWS * 3 - i}@example.com`);
+    for (const email of emails) await lanes.add(row(email));
+    await lanes.finish();
+    expect(writes[0]).toEqual({ emails: emails.slice(0, IMPORT_CHUNK_ROWS), others: 0 });
+    expect(writes.slice(1).every((w) => !w.emails.some((e) => writes[0].emails.includes(e)))).toBe(true);
+    expect(writes.flatMap((w) => w.emails).sort()).toEqual([...emails].sort());
+  });
+
+  it('writes a file of less than a chunk as one statement, in file order', async () => {
+    const writes: string[][] = [];
+    const lanes = new ImportLanes(async (rows) => void writes.push(rows.map((r) => r.email)), 4);
+    for (const email of ['ann@example.com', 'bob@example.com', 'ann@example.com', 'cy@example.com']) await lanes.add(row(email));
+    await lanes.finish();
+    expect(writes).toEqual([['ann@example.com', 'bob@example.com', 'cy@example.com']]);
+  });
+
+  it('throws the failed statement once every other one has finished', async () => {
+    let running = 0;
+    let statements = 0;
+    const lanes = new ImportLanes(async () => {
+      // The second statement, the first after the opening chunk, fails first while the other lane's is still running.
+      const failing = ++statements === 2;
+      running++;
+      await new Promise((resolve) => setTimeout(resolve, failing ? 1 : 20));
+      running--;
+      if (failing) throw new Error('statement failed');
     }, 2);
     const adding = (async () => {
       for (let i = 0; i < IMPORT_CHUNK_ROWS * 8; i++) await lanes.add(row(`r${i}@example.com`));
       await lanes.finish();
     })();
     await expect(adding.catch(async (error) => { await lanes.settle(); throw error; })).rejects.toThrow('statement failed');
+    expect(statements).toBeGreaterThan(2);
     expect(running).toBe(0);
   });
 });
