@@ -75,25 +75,7 @@ export class FacebookPageChannel implements SocialChannel {
    * a photo post would drop the link card. Graph honours no idempotency key, hence UncertainOutcome on a timeout.
    */
   async post(post: SocialPost, _options?: PostOptions): Promise<PostResult> {
-    const { pageAccessToken } = this.settings;
-    const form = new URLSearchParams({ message: post.text, link: post.link });
-    if (this.appSecretProof) form.set('appsecret_proof', this.appSecretProof);
-    let response: Response;
-    let text = '';
-    try {
-      response = await fetch(this.feedUrl, {
-        method: 'POST',
-        // A bearer header keeps the token out of URLs and proxy logs; Graph accepts it like `access_token`.
-        headers: { authorization: `Bearer ${pageAccessToken}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: form,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      throw failureFromTransportError('facebook', error, { mayHaveLanded: true });
-    }
-    const body = parseJson(text);
-    if (!response.ok) throw classifyGraphError(response.status, response.headers, body?.error);
+    const { text, body } = await this.call('POST', this.feedUrl, { form: { message: post.text, link: post.link } });
     if (!body?.id) {
       throw new UncertainOutcome('facebook accepted the post but answered without an id', 'facebook_invalid_response', text.slice(0, 500));
     }
@@ -103,22 +85,7 @@ export class FacebookPageChannel implements SocialChannel {
 
   /** Reads the Page with its token (GET /{page-id}?fields=id,name): token and Page id belong together. */
   async verify(): Promise<string> {
-    const url = new URL(this.pageUrl);
-    url.searchParams.set('fields', 'id,name');
-    if (this.appSecretProof) url.searchParams.set('appsecret_proof', this.appSecretProof);
-    let response: Response;
-    let text = '';
-    try {
-      response = await fetch(url, {
-        headers: { authorization: `Bearer ${this.settings.pageAccessToken}` },
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      throw failureFromTransportError('facebook', error, { mayHaveLanded: false });
-    }
-    const body = parseJson(text) as { id?: string; name?: string; error?: GraphError } | undefined;
-    if (!response.ok) throw classifyGraphError(response.status, response.headers, body?.error);
+    const { body } = await this.call<{ name?: string }>('GET', this.pageUrl, { fields: 'id,name' });
     return body?.name ? `${body.name} (${body.id})` : (body?.id ?? this.settings.pageId);
   }
 
@@ -127,23 +94,9 @@ export class FacebookPageChannel implements SocialChannel {
    * with the Page token (pages_read_engagement). Graph leaves `shares` out of a post nobody shared.
    */
   async engagement(remoteId: string): Promise<Engagement> {
-    const { pageAccessToken } = this.settings;
-    const url = new URL(`${this.graphRoot}/${encodeURIComponent(remoteId)}`);
-    url.searchParams.set('fields', 'reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares');
-    if (this.appSecretProof) url.searchParams.set('appsecret_proof', this.appSecretProof);
-    let response: Response;
-    let text = '';
-    try {
-      response = await fetch(url, {
-        headers: { authorization: `Bearer ${pageAccessToken}` },
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      throw failureFromTransportError('facebook', error, { mayHaveLanded: false });
-    }
-    const body = parseJson(text) as GraphPostMetrics | undefined;
-    if (!response.ok) throw classifyGraphError(response.status, response.headers, body?.error);
+    const { body } = await this.call<GraphPostMetrics>('GET', this.objectUrl(remoteId), {
+      fields: 'reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares',
+    });
     return {
       available: true,
       metrics: {
@@ -156,48 +109,57 @@ export class FacebookPageChannel implements SocialChannel {
 
   /** POST /{version}/{post-id}/comments with the Page token: a comment by the Page under its own post. */
   async reply(parentRemoteId: string, text: string, _options?: PostOptions): Promise<PostResult> {
-    const { pageAccessToken } = this.settings;
-    const form = new URLSearchParams({ message: text });
-    if (this.appSecretProof) form.set('appsecret_proof', this.appSecretProof);
-    let response: Response;
-    let body = '';
-    try {
-      response = await fetch(`${this.graphRoot}/${encodeURIComponent(parentRemoteId)}/comments`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${pageAccessToken}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: form,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      body = await response.text();
-    } catch (error) {
-      throw failureFromTransportError('facebook', error, { mayHaveLanded: true });
-    }
-    const parsed = parseJson(body);
-    if (!response.ok) throw classifyGraphError(response.status, response.headers, parsed?.error);
-    if (!parsed?.id) throw new UncertainOutcome('facebook accepted the comment but answered without an id', 'facebook_invalid_response', body.slice(0, 500));
+    const answer = await this.call('POST', `${this.objectUrl(parentRemoteId)}/comments`, { form: { message: text } });
+    const id = answer.body?.id;
+    if (!id) throw new UncertainOutcome('facebook accepted the comment but answered without an id', 'facebook_invalid_response', answer.text.slice(0, 500));
     const [pageId, postId] = parentRemoteId.includes('_') ? parentRemoteId.split('_', 2) : [this.settings.pageId, parentRemoteId];
-    const commentId = parsed.id.includes('_') ? parsed.id.split('_')[1] : parsed.id;
-    return { remoteId: parsed.id, remoteUrl: `https://www.facebook.com/${pageId}/posts/${postId}?comment_id=${commentId}` };
+    const commentId = id.includes('_') ? id.split('_')[1] : id;
+    return { remoteId: id, remoteUrl: `https://www.facebook.com/${pageId}/posts/${postId}?comment_id=${commentId}` };
   }
 
   /** DELETE /{version}/{post-id} with the Page token; Graph answers `{success: true}`. */
   async delete(remoteId: string): Promise<void> {
-    const { pageAccessToken } = this.settings;
-    const url = new URL(`${this.graphRoot}/${encodeURIComponent(remoteId)}`);
-    if (this.appSecretProof) url.searchParams.set('appsecret_proof', this.appSecretProof);
+    await this.call('DELETE', this.objectUrl(remoteId), {});
+  }
+
+  private objectUrl(id: string): string {
+    return `${this.graphRoot}/${encodeURIComponent(id)}`;
+  }
+
+  /**
+   * One Graph request with the Page token and, when the app demands it, the proof: in the form of a POST, in the
+   * query otherwise. Throws the classified refusal of a non-2xx answer; a request that failed on the way is
+   * uncertain only for a POST (it may have landed), never for a read or a delete.
+   */
+  private async call<Body extends object = object>(
+    method: 'GET' | 'POST' | 'DELETE',
+    target: string,
+    { form, fields }: { form?: Record<string, string>; fields?: string },
+  ): Promise<{ text: string; body: (Body & { id?: string; error?: GraphError }) | undefined }> {
+    const url = new URL(target);
+    const payload = form ? new URLSearchParams(form) : undefined;
+    if (fields) url.searchParams.set('fields', fields);
+    if (this.appSecretProof) (payload ?? url.searchParams).set('appsecret_proof', this.appSecretProof);
     let response: Response;
     let text = '';
     try {
       response = await fetch(url, {
-        method: 'DELETE',
-        headers: { authorization: `Bearer ${pageAccessToken}` },
+        method,
+        // A bearer header keeps the token out of URLs and proxy logs; Graph accepts it like `access_token`.
+        headers: {
+          authorization: `Bearer ${this.settings.pageAccessToken}`,
+          ...(payload ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        },
+        body: payload,
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       text = await response.text();
     } catch (error) {
-      throw failureFromTransportError('facebook', error, { mayHaveLanded: false });
+      throw failureFromTransportError('facebook', error, { mayHaveLanded: method === 'POST' });
     }
-    if (!response.ok) throw classifyGraphError(response.status, response.headers, parseJson(text)?.error);
+    const body = parseJson(text) as (Body & { id?: string; error?: GraphError }) | undefined;
+    if (!response.ok) throw classifyGraphError(response.status, response.headers, body?.error);
+    return { text, body };
   }
 }
 
