@@ -119,7 +119,7 @@ export class FacebookPageChannel implements SocialChannel {
 
   /** DELETE /{version}/{post-id} with the Page token; Graph answers `{success: true}`. */
   async delete(remoteId: string): Promise<void> {
-    await this.call('DELETE', this.objectUrl(remoteId), {});
+    await this.call('DELETE', this.objectUrl(remoteId));
   }
 
   private objectUrl(id: string): string {
@@ -134,7 +134,7 @@ export class FacebookPageChannel implements SocialChannel {
   private async call<Body extends object = object>(
     method: 'GET' | 'POST' | 'DELETE',
     target: string,
-    { form, fields }: { form?: Record<string, string>; fields?: string },
+    { form, fields }: { form?: Record<string, string>; fields?: string } = {},
   ): Promise<{ text: string; body: (Body & { id?: string; error?: GraphError }) | undefined }> {
     const url = new URL(target);
     const payload = form ? new URLSearchParams(form) : undefined;

@@ -52,24 +52,14 @@ export class ImportLanes {
     lane.seen.add(row.email);
     lane.rows.push(row);
     if (lane.rows.length < IMPORT_CHUNK_ROWS) return true;
-    if (lane === this.opening) {
-      // Committed before any lane starts, so a later row of the same address cannot overtake it.
-      this.opening = undefined;
-      await this.write(lane.rows);
-    } else {
-      await this.flush(lane);
-    }
+    await (lane === this.opening ? this.writeOpening() : this.flush(lane));
     return true;
   }
 
   /** Writes what is queued and waits for every statement; throws the first failure. */
   async finish(): Promise<void> {
-    if (this.opening) {
-      const rows = this.opening.rows;
-      this.opening = undefined;
-      if (rows.length > 0) await this.write(rows);
-      return;
-    }
+    // A file of at most one chunk never reached the lanes.
+    if (this.opening) return this.writeOpening();
     for (const lane of this.lanes) await this.flush(lane);
     for (const lane of this.lanes) await lane.writing;
   }
@@ -77,6 +67,14 @@ export class ImportLanes {
   /** Waits for every statement in flight, failed or not: before the import gives up, nothing may still be writing. */
   async settle(): Promise<void> {
     await Promise.allSettled(this.lanes.map((lane) => lane.writing));
+  }
+
+  /** The opening chunk, committed before any lane starts, so a later row of one of its addresses cannot overtake it. */
+  private async writeOpening(): Promise<void> {
+    const opening = this.opening!;
+    this.opening = undefined;
+    await this.flush(opening);
+    await opening.writing;
   }
 
   /** Hands the lane's chunk to the database once its previous statement is done (a lane's statements never overlap). */
